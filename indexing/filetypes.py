@@ -1,0 +1,280 @@
+"""Decide what a file really is, from its name and its first bytes, before any parser touches it.
+
+The name says what the person expects; the magic bytes say what the file is. When they disagree we say so
+(WRONG_TYPE, LEGACY, ENCRYPTED) instead of letting a parser fail with a confusing technical error.
+"""
+
+from __future__ import annotations
+
+import mmap
+import re
+import struct
+import zipfile
+from pathlib import Path
+
+from indexing.errors import FileProblem, ProblemKind
+from indexing.limits import DEFAULT_LIMITS, Limits
+
+# Suffix -> kind. Macro-enabled and template variants have the same XML parts as the plain formats.
+SUPPORTED_SUFFIXES: dict[str, str] = {
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".docm": "docx",
+    ".dotx": "docx",
+    ".dotm": "docx",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xltx": "xlsx",
+    ".xltm": "xlsx",
+    ".txt": "text",
+    ".text": "text",
+    ".log": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".csv": "csv",
+    ".tsv": "csv",
+}
+KINDS = frozenset(SUPPORTED_SUFFIXES.values())
+LEGACY_SUFFIXES = frozenset({".doc", ".dot", ".xls", ".xlt", ".ppt", ".pps", ".pot"})
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_ZIP_EMPTY_MAGIC = b"PK\x05\x06"  # an end-of-central-directory record first: a zip with no members
+_PDF_MAGIC = b"%PDF-"
+# PDF readers accept junk before the header; Acrobat looks within the first 1024 bytes.
+_PDF_HEADER_WINDOW = 1024
+_HEAD_BYTES = 4096
+
+# Magic bytes that mean "certainly not text" for a file named .txt/.md/.csv.
+_BINARY_MAGICS: dict[bytes, str] = {
+    _PDF_MAGIC: "a PDF",
+    _ZIP_MAGIC: "a zip archive (perhaps a Word or Excel file)",
+    _OLE2_MAGIC: "an old Office binary file",
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "a gzip archive",
+    b"7z\xbc\xaf\x27\x1c": "a 7-zip archive",
+    b"Rar!": "a RAR archive",
+    b"\x7fELF": "a program",
+    b"MZ": "a Windows program",
+}
+
+# The main part of each OOXML flavour, to tell a .docx that is really a workbook (and so on).
+_MAIN_PARTS: dict[str, str] = {
+    "word/document.xml": "docx",
+    "xl/workbook.xml": "xlsx",
+    "xl/workbook.bin": "xlsb",
+    "ppt/presentation.xml": "pptx",
+}
+_KIND_NAMES = {
+    "docx": "a Word document",
+    "xlsx": "an Excel workbook",
+    "xlsb": "a binary Excel workbook",
+    "pptx": "a PowerPoint presentation",
+    "other": "an Office package with no Word or Excel content (a theme, perhaps)",
+}
+
+
+def is_supported_name(path: str | Path) -> bool:
+    """True for names we would try to index. Office lock files ('~$report.docx') are not documents."""
+    name = Path(path).name
+    if name.startswith("~$"):
+        return False
+    return Path(name).suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def detect_kind(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The kind to parse `path` as: "pdf", "docx", "xlsx", "text", "markdown" or "csv".
+
+    Raises FileProblem (UNSUPPORTED, LEGACY, UNREADABLE, EMPTY, TOO_LARGE, WRONG_TYPE, ENCRYPTED) when the
+    file should not reach a parser at all.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    expected = SUPPORTED_SUFFIXES.get(suffix)
+    if expected is None and suffix not in LEGACY_SUFFIXES:
+        raise FileProblem(ProblemKind.UNSUPPORTED, detail=f"suffix {suffix or '(none)'!r}")
+    size = _file_size(path)
+    if size == 0:
+        raise FileProblem(ProblemKind.EMPTY, detail="0 bytes")
+    if size > limits.max_file_bytes:
+        raise FileProblem(ProblemKind.TOO_LARGE, detail=f"{size} bytes > limit {limits.max_file_bytes}")
+    head = _read_head(path)
+    if expected is None:
+        return _legacy_name(path, head)
+    if expected == "pdf":
+        return _check_pdf(path, head, size)
+    if expected in ("docx", "xlsx"):
+        return _check_ooxml(path, head, expected)
+    return _check_text(head, expected)
+
+
+def _file_size(path: Path) -> int:
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise FileProblem(ProblemKind.UNREADABLE, detail=f"{type(exc).__name__}: {exc}") from exc
+    if not path.is_file():
+        raise FileProblem(ProblemKind.UNREADABLE, detail="not a regular file")
+    return st.st_size
+
+
+def _read_head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(_HEAD_BYTES)
+    except OSError as exc:
+        raise FileProblem(ProblemKind.UNREADABLE, detail=f"{type(exc).__name__}: {exc}") from exc
+
+
+def _read_tail(path: Path, size: int, count: int = 2048) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            fh.seek(max(0, size - count))
+            return fh.read(count)
+    except OSError as exc:
+        raise FileProblem(ProblemKind.UNREADABLE, detail=f"{type(exc).__name__}: {exc}") from exc
+
+
+def _legacy_name(path: Path, head: bytes) -> str:
+    """A .doc/.xls/.ppt name. Word and Excel sometimes save OOXML under the old name: read those."""
+    if head.startswith(_ZIP_MAGIC):
+        actual = _ooxml_main_kind(path)
+        if actual in ("docx", "xlsx"):
+            return actual
+    raise FileProblem(ProblemKind.LEGACY, detail=f"{path.suffix.lower()} file")
+
+
+def _check_pdf(path: Path, head: bytes, size: int) -> str:
+    if _PDF_MAGIC in head[:_PDF_HEADER_WINDOW]:
+        return "pdf"
+    other = _binary_magic(head)
+    if other:
+        raise FileProblem(ProblemKind.WRONG_TYPE, detail=f"named .pdf but is {other}")
+    # No header, but PDF structure (objects, trailer): PDFium repairs these, so let it try.
+    tail = _read_tail(path, size)
+    if re.search(rb"\d+\s+\d+\s+obj\b", head) and (b"%%EOF" in tail or b"startxref" in tail):
+        return "pdf"
+    raise FileProblem(ProblemKind.WRONG_TYPE, detail="named .pdf but has no %PDF header")
+
+
+def _check_ooxml(path: Path, head: bytes, expected: str) -> str:
+    if head.startswith(_ZIP_EMPTY_MAGIC):
+        raise FileProblem(ProblemKind.EMPTY, detail="a zip archive with no members")
+    if head.startswith(_OLE2_MAGIC):
+        if _ole2_has_stream(path, "EncryptedPackage"):
+            raise FileProblem(ProblemKind.ENCRYPTED, detail="OLE2 container with an EncryptedPackage stream")
+        raise FileProblem(
+            ProblemKind.WRONG_TYPE,
+            detail=f"named {path.suffix.lower()} but is an old Office binary (OLE2) file",
+        )
+    if not head.startswith(_ZIP_MAGIC):
+        other = _binary_magic(head) or "not a zip package"
+        raise FileProblem(ProblemKind.WRONG_TYPE, detail=f"named {path.suffix.lower()} but is {other}")
+    actual = _ooxml_main_kind(path)
+    if actual is not None and actual != expected:
+        raise FileProblem(
+            ProblemKind.WRONG_TYPE,
+            detail=f"named {path.suffix.lower()} but is {_KIND_NAMES.get(actual, actual)}",
+        )
+    return expected
+
+
+def _ooxml_main_kind(path: Path) -> str | None:
+    """Which OOXML flavour a zip holds, from its member names; None when unsure (the parser decides).
+
+    "other" for a well-formed Office package with no Word/Excel/PowerPoint part (a theme, say).
+    A zip whose directory cannot be read is the parser's to report as CORRUPT.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+    for part, kind in _MAIN_PARTS.items():
+        if part in names:
+            return kind
+    has_folder = any(name.startswith(("word/", "xl/", "ppt/")) for name in names)
+    if "[Content_Types].xml" in names and not has_folder:
+        return "other"
+    return None
+
+
+def _check_text(head: bytes, expected: str) -> str:
+    other = _binary_magic(head)
+    if other:
+        raise FileProblem(ProblemKind.WRONG_TYPE, detail=f"named as text but is {other}")
+    return expected
+
+
+def _binary_magic(head: bytes) -> str | None:
+    for magic, what in _BINARY_MAGICS.items():
+        if head.startswith(magic):
+            return what
+    return None
+
+
+# --- OLE2 (Compound File Binary) directory, just enough to list stream names -------------------------
+
+_FREE_OR_END = 0xFFFFFFFA  # sector numbers at or above this are markers (end of chain, free, FAT, DIFAT)
+_MAX_SECTORS_WALKED = 1_000_000
+
+
+def _ole2_has_stream(path: Path, name: str) -> bool:
+    """Whether an OLE2 container has a directory entry called `name`.
+
+    Reads the directory properly (header -> DIFAT -> FAT -> directory chain); if the container is too
+    damaged for that, falls back to looking for the UTF-16 name anywhere, which is how it is stored.
+    """
+    try:
+        with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            try:
+                names = _ole2_entry_names(data)
+            except (struct.error, ValueError, IndexError):
+                names = set()
+            if "Root Entry" in names:  # the first entry of every readable directory
+                return name in names
+            return data.find(name.encode("utf-16-le")) >= 0
+    except (OSError, ValueError):
+        return False
+
+
+def _ole2_entry_names(data: mmap.mmap) -> set[str]:
+    sector_size = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+    if sector_size not in (512, 4096):
+        raise ValueError(f"sector size {sector_size}")
+    fat_sectors = _ole2_fat_sector_list(data, sector_size)
+    per_sector = sector_size // 4
+
+    def next_sector(sector: int) -> int:
+        fat_sector = fat_sectors[sector // per_sector]
+        return struct.unpack_from("<I", data, (fat_sector + 1) * sector_size + 4 * (sector % per_sector))[0]
+
+    names: set[str] = set()
+    sector = struct.unpack_from("<I", data, 0x30)[0]
+    seen: set[int] = set()
+    while sector < _FREE_OR_END and sector not in seen and len(seen) < _MAX_SECTORS_WALKED:
+        seen.add(sector)
+        base = (sector + 1) * sector_size
+        for entry in range(base, base + sector_size, 128):
+            length = struct.unpack_from("<H", data, entry + 0x40)[0]
+            if 2 <= length <= 64:
+                names.add(bytes(data[entry : entry + length - 2]).decode("utf-16-le", "replace"))
+        sector = next_sector(sector)
+    return names
+
+
+def _ole2_fat_sector_list(data: mmap.mmap, sector_size: int) -> list[int]:
+    """The sectors holding the FAT: 109 listed in the header, the rest in a chain of DIFAT sectors."""
+    fat_count = struct.unpack_from("<I", data, 0x2C)[0]
+    listed = [s for s in struct.unpack_from("<109I", data, 0x4C) if s < _FREE_OR_END]
+    difat = struct.unpack_from("<I", data, 0x44)[0]
+    per_sector = sector_size // 4 - 1
+    seen: set[int] = set()
+    while difat < _FREE_OR_END and difat not in seen and len(listed) < fat_count:
+        seen.add(difat)
+        base = (difat + 1) * sector_size
+        listed.extend(s for s in struct.unpack_from(f"<{per_sector}I", data, base) if s < _FREE_OR_END)
+        difat = struct.unpack_from("<I", data, base + 4 * per_sector)[0]
+    return listed

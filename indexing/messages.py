@@ -1,0 +1,66 @@
+"""Messages for a person, one per problem kind.
+
+English and Simplified Chinese; the language follows QWENRAG_LANG, then the system locale. Kept as plain
+tables so the interface layer can translate them again through Qt if it wants.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+
+from indexing.errors import ProblemKind
+
+_MESSAGES: dict[str, dict[ProblemKind, str]] = {
+    "en": {
+        ProblemKind.ENCRYPTED: "The file is password-protected. Remove the password and add it again.",
+        ProblemKind.NO_TEXT: "The file has no text layer (probably a scan). Scanned documents need OCR, "
+        "which QwenRAG does not do.",
+        ProblemKind.EMPTY: "The file is empty: there is no text to index.",
+        ProblemKind.CORRUPT: "The file is damaged or incomplete and cannot be read.",
+        ProblemKind.WRONG_TYPE: "The file is not really the type its name says.",
+        ProblemKind.LEGACY: "This is an old Office format (.doc/.xls/.ppt). Open it in Office and save it "
+        "as .docx or .xlsx, then add it again.",
+        ProblemKind.UNSUPPORTED: "This type of file is not supported.",
+        ProblemKind.TOO_LARGE: "The file is too large to index.",
+        ProblemKind.BOMB: "The file looks unsafe (it expands to an enormous size or references outside "
+        "content) and was not opened.",
+        ProblemKind.TIMEOUT: "Reading the file took too long and was stopped.",
+        ProblemKind.UNREADABLE: "The file could not be opened (it may have moved, or you may not have "
+        "permission to read it).",
+    },
+    "zh": {
+        ProblemKind.ENCRYPTED: "文件设有密码保护。请先取消密码，再重新添加。",
+        ProblemKind.NO_TEXT: "文件没有文字层（可能是扫描件）。扫描件需要 OCR，QwenRAG 不支持。",
+        ProblemKind.EMPTY: "文件是空的，没有可索引的文字。",
+        ProblemKind.CORRUPT: "文件已损坏或不完整，无法读取。",
+        ProblemKind.WRONG_TYPE: "文件的实际类型与扩展名不符。",
+        ProblemKind.LEGACY: "这是旧版 Office 格式（.doc/.xls/.ppt）。请在 Office 中另存为 .docx 或 .xlsx 后再添加。",
+        ProblemKind.UNSUPPORTED: "不支持这种类型的文件。",
+        ProblemKind.TOO_LARGE: "文件太大，无法索引。",
+        ProblemKind.BOMB: "文件看起来不安全（解压后体积异常巨大或引用外部内容），未打开。",
+        ProblemKind.TIMEOUT: "读取文件用时过长，已停止。",
+        ProblemKind.UNREADABLE: "无法打开文件（可能已被移动，或没有读取权限）。",
+    },
+}
+
+
+def current_language() -> str:
+    """'zh' or 'en': QWENRAG_LANG first, then the system locale."""
+    lang = os.environ.get("QWENRAG_LANG", "")
+    if not lang:
+        for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+            lang = os.environ.get(var, "")
+            if lang:
+                break
+    if not lang:
+        try:
+            lang = locale.getlocale()[0] or ""
+        except ValueError:
+            lang = ""
+    return "zh" if lang.lower().startswith("zh") else "en"
+
+
+def problem_message(kind: ProblemKind, language: str | None = None) -> str:
+    lang = language or current_language()
+    return _MESSAGES.get(lang, _MESSAGES["en"])[kind]

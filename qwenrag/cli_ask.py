@@ -1,0 +1,195 @@
+"""`qwenrag ask` and `qwenrag chat`: answers from the library with a local model, in the terminal.
+
+`ask --json` prints one object (a contract checked from outside):
+    {"answer", "found", "citations": [{"n", "file", "location", "text"}], "sources": [same shape],
+     "model": {"path", "name", "demo"}, "timings": {"load_s", "retrieval_ms", "prompt_tokens", "ttft_s",
+     "decode_tokens", "decode_tok_s"}}
+Nothing here touches the network; the model is loaded only when an answer needs it (a question the
+documents cannot answer is reported without it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
+
+from qwenrag import settings as settings_mod
+from qwenrag.citations import Passage
+from qwenrag.engine import Engine
+from qwenrag.models import ModelInfo, find_model
+from qwenrag.pipeline import AnswerResult, Conversation, Done, Event, Pipeline, Retrieved, Status, Token
+
+EXIT_OK, EXIT_FATAL = 0, 1
+_QUIT = {"exit", "quit", "/exit", "/quit", "/q", ":q"}
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
+def register(sub: Any, library_arg: Callable[[argparse.ArgumentParser], None]) -> None:
+    p = sub.add_parser("ask", help="answer a question from the library with the local model")
+    p.add_argument("question", metavar="QUESTION")
+    library_arg(p)
+    _model_args(p)
+    p.add_argument("-k", type=_positive, default=None, help="passages to give the model (default: settings, 5)")
+    p.add_argument("--json", action="store_true", help="print one JSON object when the answer is complete")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="an interactive conversation with follow-up questions (/new, exit)")
+    library_arg(p)
+    _model_args(p)
+    p.add_argument("-k", type=_positive, default=None, help="passages per answer")
+    p.set_defaults(func=cmd_chat)
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", metavar="PATH", help="a GGUF model file (default: settings, QWENRAG_MODEL, "
+                   "the models folder, then the demo model)")
+    p.add_argument("--threads", type=_positive, default=None, help="CPU threads (default: automatic)")
+    p.add_argument("--ctx", type=_positive, default=None, help="context size in tokens (default 4096)")
+    p.add_argument("--no-documents", action="store_true", help="plain assistant: do not search the library")
+
+
+def _pipeline(args: argparse.Namespace, library: Any) -> tuple[Pipeline, ModelInfo]:
+    s = settings_mod.load()
+    info = find_model(args.model, s)  # fails early (exit 1) when there is no model at all
+    n_ctx = args.ctx or s.context_size
+    threads = args.threads or s.threads or None
+
+    def load() -> Engine:
+        return Engine(info, n_ctx=n_ctx, n_threads=threads)
+
+    return Pipeline(library, settings=s, load_engine=load), info
+
+
+def _open_library(args: argparse.Namespace) -> Any:
+    from indexing.library import Library
+
+    return Library.open(args.library)
+
+
+def _where(p: Passage) -> str:
+    where = p.location.describe()
+    return f"{p.file} — {where}" if where else p.file
+
+
+def _print_sources(result: AnswerResult, out: TextIO) -> None:
+    if not result.sources:
+        return
+    cited = {c.n for c in result.citations}
+    title = "Sources:" if result.found or result.mode == "documents" else "Nearest passages:"
+    print(f"\n{title}", file=out)
+    for p in result.sources:
+        mark = "*" if p.n in cited else " "
+        print(f"{mark}[{p.n}] {_where(p)}", file=out)
+        if not result.found:
+            snippet = " ".join(p.text.split())[:160]
+            print(f"     {snippet}", file=out)
+
+
+def _demo_note(info: ModelInfo) -> str:
+    from qwenrag.models import QWEN_MODEL_FILE
+    from qwenrag.paths import models_dir
+
+    return (f"note: using the small demo model {info.path.name}; for real answers put {QWEN_MODEL_FILE} "
+            f"in {models_dir()}")
+
+
+def _stream(events: Iterator[Event], out: TextIO, err: TextIO, show: bool) -> AnswerResult | None:
+    result: AnswerResult | None = None
+    try:
+        for event in events:
+            if isinstance(event, Status) and show:
+                print(event.message, file=err, flush=True)
+            elif isinstance(event, Retrieved):
+                pass  # sources are listed after the answer, where the terminal reader expects them
+            elif isinstance(event, Token) and show:
+                out.write(event.text)
+                out.flush()
+            elif isinstance(event, Done):
+                result = event.result
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()  # Ctrl-C or a broken pipe: stop the model now
+    return result
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    with _open_library(args) as library:
+        pipeline, info = _pipeline(args, library)
+        try:
+            if info.demo and not args.json:
+                print(_demo_note(info), file=sys.stderr)
+            events = pipeline.ask(args.question, k=args.k,
+                                  use_documents=False if args.no_documents else None)
+            result = _stream(events, sys.stdout, sys.stderr, show=not args.json)
+        finally:
+            if pipeline.engine_loaded:
+                pipeline.engine.close()
+    if result is None:
+        return EXIT_FATAL
+    if args.json:
+        payload = result.to_json()
+        if payload["model"] is None:  # not found without loading: still name the model that would answer
+            payload["model"] = info.to_json()
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return EXIT_OK
+    print(file=sys.stdout)
+    _print_sources(result, sys.stdout)
+    return EXIT_OK
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    with _open_library(args) as library:
+        pipeline, info = _pipeline(args, library)
+        conv: Conversation = pipeline.conversation()
+        use_docs = False if args.no_documents else None
+        print(f"Model: {info.name}. Ask a question; /new starts a new conversation; exit or Ctrl-D quits.")
+        if info.demo:
+            print(_demo_note(info), file=sys.stderr)
+        if pipeline.library_empty() and not args.no_documents:
+            print("(The library is empty: answering as a plain assistant. Add documents with `qwenrag index`.)")
+        try:
+            while True:
+                try:
+                    line = input("\n> ")
+                except EOFError:
+                    print()
+                    break
+                except KeyboardInterrupt:
+                    print()
+                    break
+                question = line.strip()
+                if not question:
+                    continue
+                if question.lower() in _QUIT:
+                    break
+                if question.lower() in ("/new", "/reset", "/clear"):
+                    conv.reset()
+                    print("(new conversation)")
+                    continue
+                try:
+                    result = _stream(conv.ask(question, k=args.k, use_documents=use_docs), sys.stdout,
+                                     sys.stderr, show=True)
+                except KeyboardInterrupt:
+                    print("\n(stopped)")
+                    continue
+                print()
+                if result is not None:
+                    _print_sources(result, sys.stdout)
+        finally:
+            if pipeline.engine_loaded:
+                pipeline.engine.close()
+    return EXIT_OK

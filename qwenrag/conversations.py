@@ -1,0 +1,359 @@
+"""Saved conversations: one JSON file per conversation under <data dir>/conversations.
+
+    store = ConversationStore()                 # or ConversationStore(Path("…"))
+    conv = store.new()                          # not on disk until saved
+    conv.turns.append(Turn(question="…", answer="…", sources=[...]))
+    store.save(conv)
+    for summary in store.list():                # most recently updated first
+        ...
+    text = to_markdown(store.load(summary.id))
+
+One file per conversation keeps a write small and a damaged file costs one conversation, not all of
+them. Files are written atomically (temporary file, fsync, rename), so a crash mid-save leaves the old
+version. No Qt here: the chat panel turns pipeline results into Turns and calls save().
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import secrets
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexing.locations import Location
+from qwenrag import paths
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+TITLE_CHARS = 60
+_ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
+
+
+@dataclass(slots=True)
+class SourceRecord:
+    """A passage an answer drew on, as saved: enough to show it and to open it again."""
+
+    n: int  # the number the answer cites it by: [n]
+    file: str
+    location: Location
+    text: str
+    chunk_id: int | None = None
+    doc_id: int | None = None
+    title: str = ""
+    kind: str = ""
+
+    @property
+    def name(self) -> str:
+        return Path(self.file).name if self.file else self.title
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n, "file": self.file, "location": self.location.to_json(), "text": self.text,
+            "chunk_id": self.chunk_id, "doc_id": self.doc_id, "title": self.title, "kind": self.kind,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SourceRecord:
+        return cls(
+            n=int(data.get("n", 0)), file=str(data.get("file", "")),
+            location=Location.from_json(data.get("location") or {}), text=str(data.get("text", "")),
+            chunk_id=_int_or_none(data.get("chunk_id")), doc_id=_int_or_none(data.get("doc_id")),
+            title=str(data.get("title", "")), kind=str(data.get("kind", "")),
+        )
+
+    @classmethod
+    def from_hit(cls, n: int, hit: Any) -> SourceRecord:
+        """From an indexing SearchHit (or anything shaped like one)."""
+        return cls(
+            n=n, file=str(getattr(hit, "file", "")), location=getattr(hit, "location", None) or Location(),
+            text=str(getattr(hit, "text", "")), chunk_id=getattr(hit, "chunk_id", None),
+            doc_id=getattr(hit, "doc_id", None), title=str(getattr(hit, "title", "") or ""),
+            kind=str(getattr(hit, "kind", "") or ""),
+        )
+
+
+@dataclass(slots=True)
+class Turn:
+    """One question and its answer."""
+
+    question: str
+    answer: str = ""
+    found: bool = True  # False: "not found in your documents"; sources are then the nearest passages
+    citations: list[int] = field(default_factory=list)  # source numbers the answer actually cites
+    sources: list[SourceRecord] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    asked_at: float = field(default_factory=time.time)
+    use_documents: bool = True  # False: plain chat with the model
+    stopped: bool = False  # the person pressed Stop; the answer is partial
+    error: str | None = None  # a sentence for a person when the answer failed
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question, "answer": self.answer, "found": self.found,
+            "citations": list(self.citations), "sources": [s.to_json() for s in self.sources],
+            "timings": dict(self.timings), "asked_at": self.asked_at, "use_documents": self.use_documents,
+            "stopped": self.stopped, "error": self.error,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Turn:
+        return cls(
+            question=str(data.get("question", "")), answer=str(data.get("answer", "")),
+            found=bool(data.get("found", True)),
+            citations=[int(c) for c in data.get("citations") or [] if isinstance(c, int | str) and str(c).isdigit()],
+            sources=[SourceRecord.from_json(s) for s in data.get("sources") or [] if isinstance(s, dict)],
+            timings={str(k): float(v) for k, v in (data.get("timings") or {}).items()
+                     if isinstance(v, int | float)},
+            asked_at=float(data.get("asked_at") or 0.0), use_documents=bool(data.get("use_documents", True)),
+            stopped=bool(data.get("stopped", False)), error=data.get("error"),
+        )
+
+
+@dataclass(slots=True)
+class Conversation:
+    id: str
+    title: str = ""
+    created: float = field(default_factory=time.time)
+    updated: float = 0.0
+    turns: list[Turn] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.updated = self.updated or self.created
+
+    @property
+    def display_title(self) -> str:
+        """The title, or the first question when the person never named it."""
+        if self.title.strip():
+            return self.title.strip()
+        return default_title(self.turns[0].question) if self.turns else ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_VERSION, "id": self.id, "title": self.title, "created": self.created,
+            "updated": self.updated, "turns": [t.to_json() for t in self.turns],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Conversation:
+        return cls(
+            id=str(data["id"]), title=str(data.get("title", "")), created=float(data.get("created") or 0.0),
+            updated=float(data.get("updated") or 0.0),
+            turns=[Turn.from_json(t) for t in data.get("turns") or [] if isinstance(t, dict)],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    """What the conversation list shows, without the turns."""
+
+    id: str
+    title: str
+    created: float
+    updated: float
+    turns: int
+
+
+def default_title(question: str) -> str:
+    """The first line of the first question, shortened: what a person would call the chat."""
+    line = " ".join(question.split())
+    return line if len(line) <= TITLE_CHARS else line[: TITLE_CHARS - 1].rstrip() + "…"
+
+
+def new_id(now: float | None = None) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(time.time() if now is None else now))
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+class ConversationError(Exception):
+    """A conversation could not be read or written; the message is for a person."""
+
+
+class ConversationStore:
+    """The saved conversations. Thread-safe; every call is short file I/O."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder if folder is not None else paths.data_dir() / "conversations"
+        self._lock = threading.Lock()
+
+    def _path(self, conv_id: str) -> Path:
+        if not _ID_RE.match(conv_id):  # ids name files: never let one climb out of the folder
+            raise ConversationError(f"Not a conversation id: {conv_id!r}")
+        return self.folder / f"{conv_id}.json"
+
+    def new(self, title: str = "") -> Conversation:
+        """A fresh conversation; it reaches the disk with its first save()."""
+        return Conversation(id=new_id(), title=title)
+
+    def save(self, conv: Conversation, *, touch: bool = True) -> None:
+        if touch:
+            conv.updated = max(time.time(), conv.created)
+        data = json.dumps(conv.to_json(), ensure_ascii=False, indent=1)
+        with self._lock:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                _write_atomically(self._path(conv.id), data)
+            except OSError as exc:
+                raise ConversationError(f"The conversation could not be saved in {self.folder}: {exc}") from exc
+
+    def load(self, conv_id: str) -> Conversation:
+        path = self._path(conv_id)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return Conversation.from_json(data)
+        except FileNotFoundError as exc:
+            raise ConversationError("This conversation no longer exists.") from exc
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConversationError(f"The conversation file {path.name} cannot be read: {exc}") from exc
+
+    def exists(self, conv_id: str) -> bool:
+        return self._path(conv_id).is_file()
+
+    def list(self) -> list[ConversationSummary]:
+        """Saved conversations, most recently updated first. Unreadable files are skipped (and logged)."""
+        out: list[ConversationSummary] = []
+        if not self.folder.is_dir():
+            return out
+        for path in self.folder.glob("*.json"):
+            if not _ID_RE.match(path.stem):
+                continue
+            try:
+                conv = Conversation.from_json(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("skipping unreadable conversation %s: %s", path, exc)
+                continue
+            out.append(ConversationSummary(conv.id, conv.display_title, conv.created, conv.updated,
+                                           len(conv.turns)))
+        out.sort(key=lambda s: (s.updated, s.created, s.id), reverse=True)
+        return out
+
+    def rename(self, conv_id: str, title: str) -> Conversation:
+        conv = self.load(conv_id)
+        conv.title = " ".join(title.split())
+        self.save(conv, touch=False)  # renaming is not news: keep its place in the list
+        return conv
+
+    def delete(self, conv_id: str) -> None:
+        with self._lock:
+            try:
+                self._path(conv_id).unlink(missing_ok=True)
+            except OSError as exc:
+                raise ConversationError(f"The conversation could not be deleted: {exc}") from exc
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# -- Markdown export ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ExportLabels:
+    """The words of an export; the window passes translated ones."""
+
+    question: str = "Question"
+    sources: str = "Sources"
+    nearest: str = "Not found in your documents. The nearest passages:"
+    stopped: str = "(stopped)"
+    plain_chat: str = "(without document search)"
+    exported: str = "Exported from QwenRAG on {date}"
+    untitled: str = "Conversation"
+
+
+def to_markdown(conv: Conversation, labels: ExportLabels | None = None,
+                describe: Callable[[Location], str] | None = None, excerpt_chars: int = 300) -> str:
+    """The conversation as a Markdown document, each answer followed by the passages it cites."""
+    labels = labels or ExportLabels()
+    describe = describe or Location.describe
+    lines = [f"# {_md_line(conv.display_title or labels.untitled)}", ""]
+    lines += [f"*{labels.exported.format(date=time.strftime('%Y-%m-%d %H:%M', time.localtime()))}*", ""]
+    for i, turn in enumerate(conv.turns, 1):
+        lines += [f"## {labels.question} {i}", ""]
+        lines += [*_quoted(turn.question), ""]
+        if not turn.found:
+            lines += [f"*{labels.nearest}*", ""]
+        elif turn.answer.strip():
+            lines += [turn.answer.strip(), ""]
+        if turn.error:
+            lines += [f"*{_md_line(turn.error)}*", ""]
+        notes = [labels.stopped] if turn.stopped else []
+        if not turn.use_documents:
+            notes.append(labels.plain_chat)
+        if notes:
+            lines += [f"*{' '.join(notes)}*", ""]
+        shown = _sources_to_list(turn)
+        if shown:
+            if turn.found:
+                lines += [f"**{labels.sources}**", ""]
+            for src in shown:
+                where = describe(src.location)
+                head = f"{src.n}. {_md_line(src.name)}" + (f" — {_md_line(where)}" if where else "")
+                lines.append(head)
+                excerpt = _excerpt(src.text, excerpt_chars)
+                if excerpt:
+                    lines.append(f"   > {excerpt}")
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_markdown(conv: Conversation, path: Path, **kwargs: Any) -> None:
+    """Export atomically: a half-written export never replaces a good one."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, to_markdown(conv, **kwargs))
+    except OSError as exc:
+        raise ConversationError(f"The conversation could not be exported to {path}: {exc}") from exc
+
+
+def _sources_to_list(turn: Turn) -> list[SourceRecord]:
+    """Cited sources when the answer cites any, else all that were given (the nearest, when not found)."""
+    if turn.found and turn.citations:
+        cited = set(turn.citations)
+        picked = [s for s in turn.sources if s.n in cited]
+        if picked:
+            return picked
+    return list(turn.sources)
+
+
+def _quoted(text: str) -> list[str]:
+    return [f"> {line}" if line.strip() else ">" for line in text.strip().splitlines()] or [">"]
+
+
+def _md_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _excerpt(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return None if value is None else int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+
+
+def sources_from_hits(hits: Iterable[Any]) -> list[SourceRecord]:
+    """Number search hits 1..n the way the answer cites them."""
+    return [SourceRecord.from_hit(i, hit) for i, hit in enumerate(hits, 1)]

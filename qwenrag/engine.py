@@ -1,0 +1,782 @@
+"""The llama.cpp engine: one owner thread holds the `Llama` object; any thread may ask it for work.
+
+    engine = Engine(find_model(), n_ctx=4096)          # loads now; ModelError if the file is unusable
+    gen = engine.generate(messages, max_tokens=256)    # from any thread
+    for piece in gen:                                  # text pieces as they are decoded
+        ...
+    gen.timings                                        # load_s, prompt_tokens, ttft_s, decode_tok_s, ...
+    gen.close()                                        # or just stop iterating: generation stops
+    engine.close()
+
+Why one thread: a `Llama` object (its context, KV cache and batch) is not thread-safe, and the window
+calls from Qt worker threads. Requests travel to the owner thread through a queue; pieces come back
+through a per-request queue. Closing or dropping a `Generation` sets its cancel flag, which the owner
+thread checks after every token and between prompt batches, so it stops within a token.
+
+Follow-ups reuse the KV cache: `Llama.generate` keeps the longest common token prefix of the previous
+prompt+answer and the new prompt, so a follow-up whose prompt starts with the previous turn's prompt and
+answer (the prompt builder keeps them byte-identical) only evaluates the new tail. `prompt_tokens` counts
+tokens actually evaluated; `cached_tokens` those reused.
+
+Threads: see `ThreadGovernor`. llama.cpp's CPU worker threads spin-wait at the ~1000 barriers per
+token; when another busy process takes one of the cores, the spinning partner burns its time slice
+waiting and decode collapses (measured here: 125 -> 1-2 tokens/s with 2 threads on 2 cores). The
+governor uses fewer threads while other processes keep cores busy, and libgomp is told to sleep instead
+of spinning long at barriers (GOMP_SPINCOUNT), which must be set before llama.cpp is loaded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import itertools
+import os
+import queue
+import statistics
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from qwenrag.errors import EngineError, ModelError, PromptTooLong
+from qwenrag.models import GGUFHeader, ModelInfo, find_model, validate_model
+
+DEFAULT_N_CTX = 4096  # Qwen2.5-0.5B: ~50 MB of KV cache; room for 5 passages, history and an answer
+DEFAULT_N_BATCH = 512
+Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
+StopReason = Literal["stop", "length", "cancelled", "error"]
+
+# Spin briefly at OpenMP barriers, then sleep: a barrier partner that lost its core to another process
+# is then waited for without burning the time slice it needs. Idle barriers complete within the spin.
+# Must be in the environment before libgomp loads (with llama_cpp); a user's own setting wins.
+OMP_ENV = {"GOMP_SPINCOUNT": "20000", "KMP_BLOCKTIME": "0"}
+
+
+def _prepare_environment() -> None:
+    for key, value in OMP_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def llama_module() -> Any:
+    """Import llama_cpp with the environment it needs (the first import decides libgomp's settings)."""
+    if "llama_cpp" not in sys.modules:
+        _prepare_environment()
+    try:
+        import llama_cpp
+    except ImportError as exc:
+        raise ModelError("llama-cpp-python is not installed, so no model can run.", str(exc)) from exc
+    return llama_cpp
+
+
+def physical_cores() -> int:
+    try:
+        import psutil
+
+        n = psutil.cpu_count(logical=False)
+        if n:
+            return int(n)
+    except ImportError:
+        pass
+    return max(1, (os.cpu_count() or 2) // 2) if (os.cpu_count() or 1) > 2 else (os.cpu_count() or 1)
+
+
+def _has_amx(llama_cpp: Any) -> bool:
+    try:
+        info = llama_cpp.llama_print_system_info().decode("utf-8", "replace")
+    except Exception:  # an old binding without it: assume no AMX
+        return False
+    return "AMX_INT8 = 1" in info
+
+
+# -- timings ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Timings:
+    load_s: float = 0.0  # loading the model (once per engine)
+    prompt_tokens: int = 0  # prompt tokens evaluated for this answer (not reused from the KV cache)
+    cached_tokens: int = 0  # prompt tokens reused from the previous turn's KV cache
+    prompt_total: int = 0  # the whole prompt
+    ttft_s: float = 0.0  # from the request to the first answer token
+    prompt_s: float = 0.0  # evaluating the prompt (part of ttft_s)
+    decode_tokens: int = 0  # tokens generated
+    decode_s: float = 0.0  # from the first token to the last
+    decode_tok_s: float = 0.0  # (decode_tokens - 1) / decode_s
+    threads: int = 0  # decode threads at the end
+    thread_changes: int = 0  # times the governor changed the thread count mid-answer
+    stop_reason: StopReason = "stop"
+    tokens_after_cancel: int = 0  # tokens decoded after the cancel flag was seen set (0 or 1 expected)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "load_s": round(self.load_s, 4),
+            "prompt_tokens": self.prompt_tokens,
+            "ttft_s": round(self.ttft_s, 4),
+            "decode_tokens": self.decode_tokens,
+            "decode_tok_s": round(self.decode_tok_s, 2),
+        }
+
+
+# -- thread governor --------------------------------------------------------------------------------------
+class LoadMonitor:
+    """CPU time other processes use, in cores, sampled in the background twice a second.
+
+    other = (all CPU busy time - this process's CPU time) / wall time. Cheap: two small reads per sample.
+    """
+
+    INTERVAL = 0.5
+
+    def __init__(self) -> None:
+        self._other = 0.0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._sample = self._sampler()
+        self._thread: threading.Thread | None = None
+        if self._sample is not None:
+            self._thread = threading.Thread(target=self._run, name="qwenrag-load", daemon=True)
+            self._thread.start()
+
+    @staticmethod
+    def _sampler() -> Callable[[], tuple[float, float]] | None:
+        """A function returning (system busy CPU seconds, own CPU seconds), or None if unsupported."""
+        try:
+            import psutil
+        except ImportError:
+            psutil = None  # type: ignore[assignment]
+        if psutil is not None:
+            proc = psutil.Process()
+
+            def sample() -> tuple[float, float]:
+                t = psutil.cpu_times()
+                busy = sum(getattr(t, k, 0.0) for k in ("user", "nice", "system", "irq", "softirq", "steal"))
+                own = proc.cpu_times()
+                return busy, own.user + own.system
+
+            return sample
+        if os.path.exists("/proc/stat"):
+            tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+            def sample_proc() -> tuple[float, float]:
+                with open("/proc/stat", encoding="ascii") as f:
+                    parts = f.readline().split()
+                user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in parts[1:9])
+                t = os.times()
+                return (user + nice + system + irq + softirq + steal) / tick, t.user + t.system
+
+            return sample_proc
+        return None
+
+    def _run(self) -> None:
+        assert self._sample is not None
+        try:
+            prev, t_prev = self._sample(), time.monotonic()
+        except Exception:
+            return
+        while not self._stop.wait(self.INTERVAL):
+            try:
+                cur, t_cur = self._sample(), time.monotonic()
+            except Exception:
+                return
+            wall = t_cur - t_prev
+            if wall > 0:
+                other = max(0.0, ((cur[0] - prev[0]) - (cur[1] - prev[1])) / wall)
+                with self._lock:  # a short average: react within a second, ignore one odd sample
+                    self._other = 0.5 * self._other + 0.5 * other
+            prev, t_prev = cur, t_cur
+
+    @property
+    def available(self) -> bool:
+        return self._thread is not None
+
+    def other_cores(self) -> float:
+        with self._lock:
+            return self._other
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+class ThreadGovernor:
+    """Chooses llama.cpp's thread count so that decode survives competing processes.
+
+    - At the start of each answer: max_threads minus the cores other processes kept busy recently
+      (rounded), at least 1.
+    - While decoding: if tokens get much slower than this engine's best at the current count (a
+      competitor appeared), drop one thread; every `PROBE_EVERY` tokens below max, try one more thread
+      and keep it if it is not slower. A single thread never waits at a barrier, so it is immune.
+    """
+
+    WINDOW = 4  # tokens per measurement
+    SLOW = 2.5  # "much slower" than the best seen at this thread count
+    PROBE_EVERY = 48
+
+    def __init__(self, max_threads: int, adaptive: bool = True, monitor: LoadMonitor | None = None) -> None:
+        self.max_threads = max(1, max_threads)
+        self.adaptive = adaptive and self.max_threads > 1
+        self.monitor = monitor if monitor is not None else (LoadMonitor() if self.adaptive else None)
+        self.best: dict[int, float] = {}  # threads -> fastest median seconds/token seen
+
+    def start_threads(self) -> int:
+        if not self.adaptive or self.monitor is None or not self.monitor.available:
+            return self.max_threads
+        busy = self.monitor.other_cores()
+        return max(1, min(self.max_threads, self.max_threads - int(busy + 0.4)))
+
+    def session(self, threads: int) -> _GovernorSession:
+        return _GovernorSession(self, threads)
+
+    def close(self) -> None:
+        if self.monitor is not None:
+            self.monitor.close()
+
+
+class _GovernorSession:
+    """Per-answer state: token times at the current count, probing."""
+
+    def __init__(self, gov: ThreadGovernor, threads: int) -> None:
+        self.gov = gov
+        self.threads = threads
+        self.times: deque[float] = deque(maxlen=gov.WINDOW)
+        self.since_change = 0
+        self.probing_from: int | None = None  # thread count before a probe, if probing
+        self.probe_base: float = 0.0
+        self.changes = 0
+
+    def token(self, seconds: float) -> int | None:
+        """Record one token's time; return a new thread count when it should change."""
+        gov = self.gov
+        self.times.append(seconds)
+        self.since_change += 1
+        if not gov.adaptive or len(self.times) < gov.WINDOW:
+            return None
+        median = statistics.median(self.times)
+        best = gov.best.get(self.threads)
+        if best is None or median < best:
+            gov.best[self.threads] = median
+            best = median
+        if self.probing_from is not None:  # a probe with one more thread: keep it unless slower
+            base, self.probing_from = self.probing_from, None
+            if median > self.probe_base * 1.05:
+                return self._change(base)
+            return None
+        if self.threads > 1 and median > gov.SLOW * best:
+            return self._change(self.threads - 1)
+        if self.threads < gov.max_threads and self.since_change >= gov.PROBE_EVERY:
+            self.probing_from, self.probe_base = self.threads, median
+            return self._change(self.threads + 1)
+        return None
+
+    def _change(self, threads: int) -> int:
+        self.threads = threads
+        self.times.clear()
+        self.since_change = 0
+        self.changes += 1
+        return threads
+
+
+# -- requests ---------------------------------------------------------------------------------------------
+@dataclass
+class _Piece:
+    text: str
+
+
+@dataclass
+class _End:
+    timings: Timings
+    error: BaseException | None = None
+
+
+class _Cancelled(Exception):
+    pass
+
+
+@dataclass
+class _GenerateRequest:
+    prompt: str
+    max_tokens: int
+    sampling: dict[str, Any]
+    out: queue.Queue[_Piece | _End]
+    cancel: threading.Event
+    submitted: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class _CallRequest:
+    fn: Callable[[Any], Any]
+    future: Future[Any]
+
+
+class Generation:
+    """A streaming answer: iterate for text pieces. Usable from any thread (one consumer at a time).
+
+    `close()` (or leaving a `with` block, or dropping the object) cancels: the engine stops within a
+    token. `timings` is set once the stream ended (normally, by cancel, or by error).
+    """
+
+    def __init__(self, request: _GenerateRequest) -> None:
+        self._req = request
+        self.timings: Timings | None = None
+        self.text = ""
+        self._done = False
+
+    def __iter__(self) -> Generation:
+        return self
+
+    def __next__(self) -> str:
+        if self._done:
+            raise StopIteration
+        item = self._req.out.get()
+        if isinstance(item, _Piece):
+            self.text += item.text
+            return item.text
+        self._finish(item)
+        raise StopIteration
+
+    def _finish(self, end: _End) -> None:
+        self._done = True
+        self.timings = end.timings
+        if end.error is not None:
+            raise end.error
+
+    def cancel(self) -> None:
+        """Ask the engine to stop; returns at once (safe from any thread, e.g. a Stop button)."""
+        self._req.cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._req.cancel.is_set()
+
+    def close(self, wait: float = 10.0) -> None:
+        """Cancel and wait (up to `wait` seconds) until the engine has stopped, so timings are final."""
+        if self._done:
+            return
+        self._req.cancel.set()
+        deadline = time.monotonic() + wait
+        while not self._done:
+            try:
+                item = self._req.out.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return
+            if isinstance(item, _End):
+                with contextlib.suppress(Exception):
+                    self._finish(item)
+                self._done = True
+
+    def __enter__(self) -> Generation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # Abandoned without close(): stop the engine, but never block a garbage collector.
+        with contextlib.suppress(Exception):
+            self._req.cancel.set()
+
+
+# -- the engine -------------------------------------------------------------------------------------------
+class Engine:
+    """A loaded model with its owner thread. Create once; share between threads; `close()` at exit."""
+
+    def __init__(
+        self,
+        model: ModelInfo | str | os.PathLike[str] | None = None,
+        *,
+        n_ctx: int = DEFAULT_N_CTX,
+        n_threads: int | None = None,
+        adaptive_threads: bool = True,
+        n_batch: int = DEFAULT_N_BATCH,
+        seed: int = 0,
+        validate: bool = True,
+    ) -> None:
+        if model is None:
+            model = find_model()
+        elif not isinstance(model, ModelInfo):
+            model = find_model(model)
+        self.model: ModelInfo = model
+        self.header: GGUFHeader | None = validate_model(model.path, n_ctx) if validate else None
+        self.n_ctx = n_ctx
+        self.n_batch = min(n_batch, n_ctx)
+        self.max_threads = n_threads or physical_cores()
+        self.governor = ThreadGovernor(self.max_threads, adaptive=adaptive_threads and not n_threads)
+        self._seed = seed
+        self.load_s = 0.0
+        self._requests: queue.Queue[_GenerateRequest | _CallRequest | None] = queue.Queue()
+        self._calls: queue.Queue[_CallRequest] = queue.Queue()  # served between tokens, too
+        self._closed = False
+        self._loaded: Future[None] = Future()
+        self._llama: Any = None
+        self._threads_now = 0
+        self._thread = threading.Thread(target=self._run, name="qwenrag-llama", daemon=True)
+        self._thread.start()
+        try:
+            self._loaded.result()
+        except BaseException:
+            self._closed = True
+            self._requests.put(None)
+            raise
+
+    # -- public, any thread -----------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def chat_template(self) -> str:
+        return self._template
+
+    def format_chat(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
+        """The prompt text for `messages`, rendered with the model's own chat template (ChatML for Qwen)."""
+        try:
+            return self._formatter.render(messages=list(messages), add_generation_prompt=add_generation_prompt,
+                                          bos_token=self._bos_text, eos_token=self._eos_text,
+                                          raise_exception=_raise, strftime_now=_strftime_now)
+        except Exception as exc:  # a template error is a property of the model file
+            raise ModelError(f"The chat template of {self.model.name} cannot be used.", str(exc)) from exc
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text))
+
+    def count_many(self, texts: Sequence[str]) -> list[int]:
+        return self._call(lambda llama: [len(self._tok(llama, t)) for t in texts])
+
+    def tokenize(self, text: str) -> list[int]:
+        """Tokens of plain text (special-token syntax in it stays text), no BOS."""
+        return self._call(lambda llama: self._tok(llama, text))
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        return self._call(lambda llama: llama.detokenize(list(tokens)).decode("utf-8", errors="ignore"))
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        """`text` cut to at most `max_tokens` tokens (at a character boundary)."""
+        def run(llama: Any) -> str:
+            toks = self._tok(llama, text)
+            if len(toks) <= max_tokens:
+                return text
+            cut = llama.detokenize(toks[: max(0, max_tokens)]).decode("utf-8", errors="ignore")
+            while cut and len(self._tok(llama, cut)) > max_tokens:  # re-tokenizing may merge differently
+                cut = cut[:-1]
+            return cut
+
+        return self._call(run)
+
+    def prompt_token_count(self, messages: Sequence[Message]) -> int:
+        prompt = self.format_chat(messages)
+        return self._call(lambda llama: len(self._prompt_tokens(llama, prompt)))
+
+    def generate(
+        self,
+        messages: Sequence[Message] | str,
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.2,
+        top_k: int = 40,
+        top_p: float = 0.9,
+        min_p: float = 0.05,
+        repeat_penalty: float = 1.1,
+    ) -> Generation:
+        """Start generating (the request is queued now); iterate the result for text pieces.
+
+        `messages` is a chat (formatted with the model's template) or an already formatted prompt.
+        max_tokens is lowered to what fits the context; a prompt that alone does not fit raises
+        PromptTooLong from the iteration.
+        """
+        if self._closed:
+            raise EngineError("The model engine was closed.")
+        prompt = messages if isinstance(messages, str) else self.format_chat(messages)
+        sampling = {"temp": float(temperature), "top_k": int(top_k), "top_p": float(top_p),
+                    "min_p": float(min_p), "repeat_penalty": float(repeat_penalty)}
+        req = _GenerateRequest(prompt=prompt, max_tokens=int(max_tokens), sampling=sampling,
+                               out=queue.Queue(), cancel=threading.Event())
+        self._requests.put(req)
+        return Generation(req)
+
+    def complete(self, messages: Sequence[Message] | str, **kwargs: Any) -> tuple[str, Timings]:
+        """Generate to the end; (text, timings)."""
+        gen = self.generate(messages, **kwargs)
+        text = "".join(gen)
+        assert gen.timings is not None
+        return text, gen.timings
+
+    def reset_cache(self) -> None:
+        """Forget the KV cache (a new conversation does not need this: prefixes simply stop matching)."""
+        self._call(lambda llama: llama.reset())
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._requests.put(None)
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=30)
+        self.governor.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing --------------------------------------------------------------------------------------
+    def _call(self, fn: Callable[[Any], Any]) -> Any:
+        if threading.current_thread() is self._thread:
+            return fn(self._llama)
+        if self._closed:
+            raise EngineError("The model engine was closed.")
+        fut: Future[Any] = Future()
+        req = _CallRequest(fn, fut)
+        self._calls.put(req)
+        self._requests.put(req)  # wakes the owner when idle; a served call is skipped the second time
+        return fut.result()
+
+    def _tok(self, llama: Any, text: str) -> list[int]:
+        return list(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def _prompt_tokens(self, llama: Any, prompt: str) -> list[int]:
+        # Let the vocabulary add BOS where the model wants one, unless the template already wrote it.
+        add_bos = not (self._bos_text and prompt.startswith(self._bos_text))
+        return list(llama.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True))
+
+    # -- the owner thread ------------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._load()
+        except BaseException as exc:
+            self._loaded.set_exception(exc)
+            return
+        self._loaded.set_result(None)
+        try:
+            while True:
+                req = self._requests.get()
+                if req is None:
+                    break
+                if isinstance(req, _CallRequest):
+                    self._serve_calls()
+                else:
+                    self._serve_generate(req)
+        finally:
+            self._fail_pending()
+            with contextlib.suppress(Exception):
+                self._llama.close()
+            self._llama = None
+
+    def _fail_pending(self) -> None:
+        err = EngineError("The model engine was closed.")
+        while True:
+            try:
+                req = self._requests.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(req, _GenerateRequest):
+                req.out.put(_End(Timings(load_s=self.load_s, stop_reason="error"), err))
+        while True:
+            try:
+                call = self._calls.get_nowait()
+            except queue.Empty:
+                break
+            if not call.future.done():
+                call.future.set_exception(err)
+
+    def _serve_calls(self) -> None:
+        while True:
+            try:
+                call = self._calls.get_nowait()
+            except queue.Empty:
+                return
+            if call.future.done() or not call.future.set_running_or_notify_cancel():
+                continue
+            try:
+                call.future.set_result(call.fn(self._llama))
+            except BaseException as exc:
+                call.future.set_exception(exc)
+
+    def _load(self) -> None:
+        llama_cpp = llama_module()
+        from llama_cpp import llama as llama_high
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        threads = self.governor.start_threads()
+        kwargs: dict[str, Any] = {
+            "n_ctx": self.n_ctx, "n_batch": self.n_batch, "n_threads": threads, "n_threads_batch": threads,
+            "seed": self._seed, "verbose": False,
+        }
+        started = time.perf_counter()
+        try:
+            with _model_params_patch(llama_high, disable_extra_bufts=_has_amx(llama_cpp)):
+                llama = llama_high.Llama(str(self.model.path), **kwargs)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(f"llama.cpp could not load {self.model.path.name}: the file is damaged or of a "
+                             "model type this version does not support.", str(exc),
+                             path=str(self.model.path)) from exc
+        self.load_s = time.perf_counter() - started
+        self._llama = llama
+        self._threads_now = threads
+        meta = llama.metadata
+        template = meta.get("tokenizer.chat_template")
+        if not template:
+            raise ModelError(f"{self.model.path.name} has no chat template.", path=str(self.model.path))
+        self._template = template
+        vocab = llama._model.vocab
+        self._vocab = vocab
+        self._bos_text = self._token_text(llama, llama.token_bos())
+        self._eos_text = self._token_text(llama, llama.token_eos())
+        self._formatter = Jinja2ChatFormatter(template=template, eos_token=self._eos_text,
+                                              bos_token=self._bos_text)._environment
+        self._is_eog = lambda tok: bool(llama_cpp.llama_vocab_is_eog(vocab, tok))
+        self._is_control = lambda tok: bool(llama_cpp.llama_vocab_is_control(vocab, tok))
+        self._set_threads_fn = lambda n: llama_cpp.llama_set_n_threads(llama.ctx, n, n)
+        self._evaluated = 0
+        original_eval = llama.eval
+
+        def counting_eval(tokens: Sequence[int]) -> None:
+            # Count what is really evaluated (the prefix reuse happens before this) and let a cancel
+            # interrupt a long prompt between batches.
+            tokens = list(tokens)
+            for i in range(0, len(tokens), self.n_batch):
+                if self._cancel_now is not None and self._cancel_now.is_set():
+                    raise _Cancelled
+                chunk = tokens[i:i + self.n_batch]
+                original_eval(chunk)
+                self._evaluated += len(chunk)
+
+        llama.eval = counting_eval
+        self._cancel_now: threading.Event | None = None
+
+    @staticmethod
+    def _token_text(llama: Any, tok: int) -> str:
+        if tok < 0:
+            return ""
+        try:
+            return llama._model.token_get_text(tok)
+        except Exception:
+            return ""
+
+    def _set_threads(self, n: int) -> None:
+        if n != self._threads_now:
+            self._set_threads_fn(n)
+            self._threads_now = n
+
+    def _serve_generate(self, req: _GenerateRequest) -> None:
+        llama = self._llama
+        t0 = req.submitted
+        base = Timings(load_s=self.load_s)
+        if req.cancel.is_set():
+            req.out.put(_End(replace(base, stop_reason="cancelled")))
+            return
+        try:
+            tokens = self._prompt_tokens(llama, req.prompt)
+        except Exception as exc:
+            req.out.put(_End(replace(base, stop_reason="error"), EngineError(f"Tokenizing failed: {exc}")))
+            return
+        room = self.n_ctx - len(tokens)
+        if room < 1:
+            req.out.put(_End(replace(base, prompt_total=len(tokens), stop_reason="error"), PromptTooLong(
+                f"The prompt has {len(tokens)} tokens; the context holds {self.n_ctx}.")))
+            return
+        max_tokens = min(req.max_tokens, room)
+        threads = self.governor.start_threads()
+        self._set_threads(threads)
+        session = self.governor.session(threads)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._evaluated = 0
+        self._cancel_now = req.cancel
+        n_out = 0
+        first_at = last_at = prompt_done = 0.0
+        prompt_tokens = 0
+        stop: StopReason = "length"
+        after_cancel = 0
+        error: BaseException | None = None
+        try:
+            stream = llama.generate(tokens, reset=True, **req.sampling)
+            try:
+                for tok in itertools.islice(stream, max_tokens):
+                    now = time.perf_counter()
+                    if n_out == 0:
+                        prompt_tokens = self._evaluated
+                        prompt_done = first_at = now
+                    else:
+                        change = session.token(now - last_at)
+                        if change is not None:
+                            self._set_threads(change)
+                    last_at = now
+                    if req.cancel.is_set():
+                        after_cancel += 1  # decoded although cancel was already asked
+                        stop = "cancelled"
+                        break
+                    if self._is_eog(tok) or self._is_control(tok):
+                        stop = "stop"
+                        break
+                    n_out += 1
+                    text = decoder.decode(llama.detokenize([tok]))
+                    if text:
+                        req.out.put(_Piece(text))
+                    if not self._calls.empty():
+                        self._serve_calls()
+            finally:
+                stream.close()
+            tail = decoder.decode(b"", final=True)
+            if tail and stop != "cancelled":
+                req.out.put(_Piece(tail))
+        except _Cancelled:
+            stop = "cancelled"
+        except Exception as exc:  # llama.cpp failed mid-way: report, keep the engine alive
+            stop = "error"
+            error = EngineError(f"Generation failed: {exc}")
+            with contextlib.suppress(Exception):
+                llama.reset()
+        finally:
+            self._cancel_now = None
+        if req.cancel.is_set() and stop != "cancelled" and n_out < max_tokens:
+            stop = "cancelled"
+        if n_out == 0 and not prompt_done:
+            prompt_tokens = self._evaluated
+            prompt_done = time.perf_counter()
+        decode_s = last_at - first_at if n_out > 1 else 0.0
+        timings = Timings(
+            load_s=self.load_s, prompt_tokens=prompt_tokens, cached_tokens=max(0, len(tokens) - prompt_tokens),
+            prompt_total=len(tokens), ttft_s=(first_at or prompt_done) - t0,
+            prompt_s=prompt_done - t0, decode_tokens=n_out, decode_s=decode_s,
+            decode_tok_s=(n_out - 1) / decode_s if decode_s > 0 else 0.0, threads=self._threads_now,
+            thread_changes=session.changes, stop_reason=stop, tokens_after_cancel=after_cancel,
+        )
+        req.out.put(_End(timings, error))
+
+
+@contextlib.contextmanager
+def _model_params_patch(llama_high: Any, disable_extra_bufts: bool) -> Iterator[None]:
+    """Load without llama.cpp's extra CPU buffer types when the build has AMX: its AMX matmul crashes
+    (SIGSEGV in ggml_backend_amx_mul_mat, seen on this project's build machine). llama-cpp-python
+    exposes no parameter for it, so the default model params are adjusted during construction."""
+    if not disable_extra_bufts:
+        yield
+        return
+    module = llama_high.llama_cpp
+    original = module.llama_model_default_params
+
+    def patched() -> Any:
+        params = original()
+        if hasattr(params, "use_extra_bufts"):
+            params.use_extra_bufts = False
+        return params
+
+    module.llama_model_default_params = patched
+    try:
+        yield
+    finally:
+        module.llama_model_default_params = original
+
+
+def _raise(message: str) -> None:
+    raise ValueError(message)
+
+
+def _strftime_now(fmt: str) -> str:
+    return time.strftime(fmt)
+
+
+def load(model: ModelInfo | str | os.PathLike[str] | None = None, *, n_ctx: int = DEFAULT_N_CTX,
+         n_threads: int | None = None, **kwargs: Any) -> Engine:
+    """Find (when not given), validate and load a model: `Engine(model, n_ctx=..., n_threads=...)`."""
+    return Engine(model, n_ctx=n_ctx, n_threads=n_threads, **kwargs)

@@ -1,0 +1,448 @@
+"""The chat: ask, watch the answer stream in with its sources, stop, copy, start again.
+
+    chat = ChatPanel(services, runner, store)      # store: qwenrag.conversations.ConversationStore
+    chat.sourceRequested.connect(source_view.show_source)    # a [n] or a source row was clicked
+    chat.conversationSaved.connect(conversations_panel.refresh)
+
+Answers run through the one TaskRunner on the model lane (services.ask gives the generator factory). A
+question asked while the model loads queues behind the load on that lane; the card says it is waiting.
+Every finished turn (answered, not found, stopped or failed) is saved at once.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qwenrag.conversations import Conversation, ConversationError, ConversationStore, Turn
+from ui import errors
+from ui.chat_view import AnswerCard, MessageList, QuestionBubble, chat_style, theme
+from ui.services import MODEL_LANE, ModelState, Services
+from ui.source_label import as_record, cited_numbers
+from ui.tasks import TaskHandle, TaskRunner
+
+HISTORY_TURNS = 3  # earlier turns sent along with a question (a small model's context is short)
+
+
+class ChatInput(QPlainTextEdit):
+    """Enter sends, Shift+Enter starts a new line; grows with its text up to a few lines."""
+
+    submitted = Signal()
+
+    MAX_LINES = 6
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatInput")
+        self.setTabChangesFocus(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().documentLayout().documentSizeChanged.connect(lambda _s: self._fit())
+        self._fit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.submitted.emit()
+            return
+        if enter:  # Shift+Enter: a plain newline (QPlainTextEdit would insert a line separator)
+            self.insertPlainText("\n")
+            return
+        super().keyPressEvent(event)
+
+    def _fit(self) -> None:
+        line = self.fontMetrics().lineSpacing()
+        lines = max(1, min(self.MAX_LINES, int(self.document().size().height())))
+        margins = self.contentsMargins()
+        doc_margin = self.document().documentMargin()
+        self.setFixedHeight(int(lines * line + 2 * doc_margin + margins.top() + margins.bottom()) + 2)
+
+
+class ChatPanel(QWidget):
+    """Signals: sourceRequested(SourceRecord); conversationSaved(str id); busyChanged(bool);
+    titleChanged(str)."""
+
+    sourceRequested = Signal(object)
+    conversationSaved = Signal(str)
+    busyChanged = Signal(bool)
+    titleChanged = Signal(str)
+
+    def __init__(self, services: Services, runner: TaskRunner, store: ConversationStore | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatPanel")
+        self.services = services
+        self.runner = runner
+        self.store = store or ConversationStore()
+        self.conversation: Conversation = self.store.new()
+        self._handle: TaskHandle[Any] | None = None
+        self._card: AnswerCard | None = None
+        self._turn: Turn | None = None
+        self._started = 0.0
+        self._first_token = 0.0
+        self._ended = False  # the generator sent "done" or "not_found"
+        self._pending: tuple[str, list[tuple[str, str]], bool] | None = None  # waits for the model
+        self._theme: dict[str, str] = {}
+
+        self.title = QLabel()
+        self.title.setObjectName("chatTitle")
+        self.new_button = QPushButton()
+        self.new_button.setObjectName("newChatButton")
+        self.new_button.clicked.connect(self.new_chat)
+        top = QHBoxLayout()
+        top.setContentsMargins(14, 8, 10, 8)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.new_button)
+
+        self.messages = MessageList(self)
+
+        self.input = ChatInput(self)
+        self.input.submitted.connect(self.send)
+        self.input.textChanged.connect(self._update_buttons)
+        self.send_button = QPushButton()
+        self.send_button.setObjectName("sendButton")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self._send_or_stop)
+        box = QFrame()
+        box.setObjectName("inputBox")
+        box_row = QHBoxLayout(box)
+        box_row.setContentsMargins(10, 6, 6, 6)
+        box_row.addWidget(self.input, 1)
+        box_row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+
+        self.use_documents = QCheckBox()
+        self.use_documents.setObjectName("useDocuments")
+        self.use_documents.setChecked(True)
+        self.use_documents.toggled.connect(lambda _on: self.retranslateUi())
+        self.hint = QLabel()
+        self.hint.setObjectName("inputHint")
+        self.model_note = QLabel()  # "The model is loading…" under the input, before anyone asks
+        self.model_note.setObjectName("modelNote")
+        options = QHBoxLayout()
+        options.setContentsMargins(2, 0, 2, 0)
+        options.addWidget(self.use_documents)
+        options.addStretch(1)
+        options.addWidget(self.model_note)
+        options.addWidget(self.hint)
+
+        bottom = QVBoxLayout()
+        bottom.setContentsMargins(14, 8, 14, 10)
+        bottom.setSpacing(4)
+        bottom.addWidget(box)
+        bottom.addLayout(options)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(top)
+        layout.addWidget(self.messages, 1)
+        layout.addLayout(bottom)
+
+        services.model_changed.connect(self._on_model_changed)
+        self._apply_style()
+        self.retranslateUi()
+        self._update_buttons()
+
+    # -- public -------------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """An answer is running or a question waits for the model."""
+        return self._handle is not None or self._pending is not None
+
+    @property
+    def waiting_for_model(self) -> bool:
+        return self._pending is not None
+
+    def cards(self) -> list[AnswerCard]:
+        return [w for w in self.messages.messages() if isinstance(w, AnswerCard)]
+
+    def ask(self, question: str) -> bool:
+        """Ask as if typed and sent. False when there is nothing to ask or an answer is still running."""
+        question = question.strip()
+        if not question or self.busy:
+            return False
+        use_docs = self.use_documents.isChecked()
+        self._turn = Turn(question=question, use_documents=use_docs)
+        self._add_question(question)
+        self._card = self._add_card()
+        self._card.use_documents = use_docs
+        self._started = time.monotonic()
+        self._first_token = 0.0
+        self._ended = False
+        self._pending = (question, self._history(), use_docs)
+        self._set_busy(True)
+        if self.services.model.state is ModelState.NONE:
+            self.services.start_model_load(self.runner)  # nobody started it yet: the question waits for it
+        self._start_when_ready()
+        return True
+
+    def _start_when_ready(self) -> None:
+        """Start the pending question once the model is ready; until then the card says it waits.
+        (Waiting here rather than queueing behind the load keeps Stop instant and the card honest.)"""
+        if self._pending is None or self._card is None:
+            return
+        model = self.services.model
+        if model.state is ModelState.FAILED:
+            self._pending = None
+            if self._turn is not None:
+                self._turn.error = model.error or self.tr("The model is not available.")
+            self._finish_turn(stopped=False)
+            return
+        if model.state is not ModelState.READY:
+            self._card.set_waiting("model")
+            return
+        question, history, use_docs = self._pending
+        self._pending = None
+        self._card.set_waiting("search" if use_docs else "think")
+        factory = self.services.ask(question, history, use_documents=use_docs)
+        self._handle = self.runner.run_generator(
+            factory, on_item=self._on_event, on_done=self._on_done, on_error=self._on_error,
+            lane=MODEL_LANE, name="answer",
+        )
+
+    def send(self) -> None:
+        if self.busy:
+            return  # Enter while answering does nothing; the button says Stop
+        if self.ask(self.input.toPlainText()):
+            self.input.clear()
+
+    def stop(self) -> None:
+        """Stop the answer: generation ends within a token or two; the text so far stays."""
+        if self._pending is not None:
+            self._pending = None
+            self._finish_turn(stopped=True)
+            return
+        if self._handle is None:
+            return
+        self._handle.cancel()
+        if self._card is not None and not self._card.streaming:
+            self._card.set_waiting("stopping")
+        self.send_button.setEnabled(False)
+
+    def new_chat(self) -> None:
+        self.stop_and_save()
+        self.conversation = self.store.new()
+        self.messages.clear()
+        self._update_title()
+        self.input.setFocus()
+
+    def load_conversation(self, conv_id: str) -> bool:
+        if conv_id == self.conversation.id:
+            return True
+        try:
+            conv = self.store.load(conv_id)
+        except ConversationError as exc:
+            errors.show_exception(self, exc)
+            return False
+        self.stop_and_save()
+        self.conversation = conv
+        self.messages.clear()
+        for turn in conv.turns:
+            self._add_question(turn.question)
+            self._add_card().load_turn(turn)
+        self._update_title()
+        return True
+
+    def conversation_renamed(self, conv_id: str, title: str) -> None:
+        if conv_id == self.conversation.id:
+            self.conversation.title = title
+            self._update_title()
+
+    def conversation_deleted(self, conv_id: str) -> None:
+        if conv_id == self.conversation.id:
+            self.stop_and_save(save=False)
+            self.conversation = self.store.new()
+            self.messages.clear()
+            self._update_title()
+
+    def stop_and_save(self, save: bool = True) -> None:
+        """Cancel a running answer and keep what it said so far (also before the window closes)."""
+        if not self.busy:
+            return
+        handle, self._handle, self._pending = self._handle, None, None
+        if handle is not None:
+            handle.cancel()
+        self._finish_turn(stopped=True, save=save)
+
+    # -- the answer's events (GUI thread) -----------------------------------------------------------
+    def _on_event(self, event: Any) -> None:
+        card, turn = self._card, self._turn
+        if card is None or turn is None:
+            return
+        kind = getattr(event, "kind", "")
+        if kind == "status":
+            card.set_status(event.text)
+        elif kind == "sources":
+            turn.sources = [as_record(s) for s in event.sources]
+            card.set_sources(turn.sources)
+            if not card.streaming:
+                card.set_waiting("think")
+        elif kind == "token":
+            if not self._first_token:
+                self._first_token = time.monotonic()
+            turn.answer += event.text
+            card.append(event.text)
+        elif kind == "done":
+            self._ended = True
+            if event.text:
+                turn.answer = event.text
+        elif kind == "not_found":
+            self._ended = True
+            turn.found = False
+            turn.sources = [as_record(s) for s in event.sources]
+            card.show_not_found(turn.sources)
+
+    def _on_done(self) -> None:
+        if self._handle is None:
+            return  # already finished by stop_and_save
+        stopped = self._handle.cancelled or not self._ended
+        self._handle = None
+        self._finish_turn(stopped=stopped)
+
+    def _on_error(self, exc: BaseException) -> None:
+        self._handle = None
+        if self._turn is not None:
+            self._turn.error = errors.plain_message(exc)
+        self._finish_turn(stopped=False)
+        errors.show_exception(self, exc)
+
+    def _finish_turn(self, *, stopped: bool, save: bool = True) -> None:
+        card, turn = self._card, self._turn
+        self._card = self._turn = None
+        self._set_busy(False)
+        if card is None or turn is None:
+            return
+        elapsed = time.monotonic() - self._started
+        turn.stopped = stopped
+        turn.timings = {"total": round(elapsed, 3)}
+        if self._first_token:
+            turn.timings["first_token"] = round(self._first_token - self._started, 3)
+        turn.citations = cited_numbers(turn.answer, len(turn.sources)) if turn.found else []
+        if turn.found:
+            card.finish(turn.answer, stopped=stopped, elapsed=elapsed)
+        else:
+            card.elapsed = elapsed
+        if turn.error:
+            card.show_error(turn.error)
+        self.conversation.turns.append(turn)
+        if save:
+            self._save()
+
+    def _save(self) -> None:
+        try:
+            self.store.save(self.conversation)
+        except ConversationError as exc:
+            errors.show_exception(self, exc)
+            return
+        self._update_title()
+        self.conversationSaved.emit(self.conversation.id)
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def _history(self) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for turn in self.conversation.turns[-HISTORY_TURNS:]:
+            if turn.found and turn.answer.strip() and not turn.error:
+                out += [("user", turn.question), ("assistant", turn.answer)]
+        return out
+
+    def _add_question(self, text: str) -> None:
+        self.messages.add(QuestionBubble(text))
+
+    def _add_card(self) -> AnswerCard:
+        card = AnswerCard()
+        card.citationClicked.connect(lambda n, c=card: self._open_citation(c, n))
+        card.sourceClicked.connect(self.sourceRequested)
+        self.messages.add(card)
+        return card
+
+    def _open_citation(self, card: AnswerCard, n: int) -> None:
+        source = card.source(n)
+        if source is not None:
+            self.sourceRequested.emit(source)
+
+    def _send_or_stop(self) -> None:
+        if self.busy:
+            self.stop()
+        else:
+            self.send()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.send_button.setEnabled(True)
+        self._update_buttons()
+        self.busyChanged.emit(busy)
+
+    def _update_buttons(self) -> None:
+        if self.busy:
+            self.send_button.setText(self.tr("Stop"))
+            self.send_button.setToolTip(self.tr("Stop the answer (Esc)"))
+        else:
+            self.send_button.setText(self.tr("Send"))
+            self.send_button.setToolTip(self.tr("Send (Enter)"))
+            self.send_button.setEnabled(bool(self.input.toPlainText().strip()))
+
+    def _on_model_changed(self) -> None:
+        self._start_when_ready()
+        self._update_model_note()
+
+    def _update_model_note(self) -> None:
+        state = self.services.model.state
+        self.model_note.setText(self.tr("The model is loading…") if state is ModelState.LOADING else "")
+        self.model_note.setVisible(state is ModelState.LOADING)
+
+    def _update_title(self) -> None:
+        title = self.conversation.display_title or self.tr("New chat")
+        self.title.setText(title)
+        self.titleChanged.emit(title)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.busy:
+            self.stop()
+            return
+        super().keyPressEvent(event)
+
+    def _apply_style(self) -> None:
+        c = theme(self)
+        if c == self._theme:
+            return  # a style sheet change may itself raise PaletteChange: apply once per palette
+        self._theme = c
+        self.setStyleSheet(chat_style(self) + f"""
+QLabel#chatTitle {{ font-weight: 600; }}
+QFrame#inputBox {{ background: {c['base']}; border: 1px solid {c['border']}; border-radius: 10px; }}
+QPlainTextEdit#chatInput {{ background: transparent; }}
+QLabel#inputHint, QLabel#modelNote {{ color: {c['muted']}; font-size: 11px; }}
+""")
+
+    def retranslateUi(self) -> None:
+        self.new_button.setText(self.tr("New chat"))
+        self.new_button.setToolTip(self.tr("Start a new conversation"))
+        self.use_documents.setText(self.tr("Search my documents"))
+        self.use_documents.setToolTip(self.tr("Off: chat with the model alone, without your documents"))
+        self.input.setPlaceholderText(
+            self.tr("Ask about your documents…") if self.use_documents.isChecked()
+            else self.tr("Chat with the model…"))
+        self.hint.setText(self.tr("Enter to send, Shift+Enter for a new line"))
+        self._update_buttons()
+        self._update_model_note()
+        self._update_title()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslateUi()
+        elif event.type() == QEvent.Type.PaletteChange:
+            self._apply_style()
+        super().changeEvent(event)
+

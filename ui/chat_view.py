@@ -1,0 +1,640 @@
+"""The widgets a conversation is drawn with: question bubbles, answer cards, source rows, the list.
+
+Colours come from the palette (mixed, never hard-coded), so a dark system theme stays readable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QMouseEvent,
+    QPalette,
+    QResizeEvent,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qwenrag.conversations import SourceRecord, Turn
+from ui.source_label import CITE_SCHEME, cited_numbers, describe_location, link_citations
+
+RENDER_INTERVAL_MS = 80  # re-render the streaming Markdown at most ~12 times a second
+_CURSOR = " ▍"  # shown at the end of an answer while it streams
+# GitHub Markdown without raw HTML: a model's output is text, never markup to obey.
+_MARKDOWN = QTextDocument.MarkdownFeature.MarkdownDialectGitHub | QTextDocument.MarkdownFeature.MarkdownNoHTML
+
+
+def mix(a: QColor, b: QColor, t: float) -> QColor:
+    """a blended towards b by t (0..1)."""
+    return QColor(
+        round(a.red() + (b.red() - a.red()) * t),
+        round(a.green() + (b.green() - a.green()) * t),
+        round(a.blue() + (b.blue() - a.blue()) * t),
+    )
+
+
+def rgb(c: QColor) -> str:
+    return f"rgb({c.red()}, {c.green()}, {c.blue()})"
+
+
+def theme(widget: QWidget) -> dict[str, str]:
+    """The few colours of the chat, from the widget's palette."""
+    pal = widget.palette()
+    base, text = pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
+    accent = pal.color(QPalette.ColorRole.Highlight)
+    window = pal.color(QPalette.ColorRole.Window)
+    return {
+        "base": rgb(base),
+        "text": rgb(text),
+        "muted": rgb(mix(text, base, 0.45)),
+        "border": rgb(mix(text, base, 0.85)),
+        "bubble": rgb(mix(accent, base, 0.86)),
+        "accent": rgb(accent),
+        "hover": rgb(mix(accent, base, 0.92)),
+        "info": rgb(mix(window, base, 0.35)),
+        "info_border": rgb(mix(text, base, 0.78)),
+        "badge": rgb(mix(accent, base, 0.75)),
+        "error": rgb(mix(QColor(200, 40, 40), text, 0.15)),
+    }
+
+
+# -- Markdown ----------------------------------------------------------------------------------------
+
+class MarkdownView(QTextBrowser):
+    """Read-only Markdown that is exactly as tall as its text (the surrounding list scrolls, not it)."""
+
+    citationClicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.viewport().setAutoFillBackground(False)
+        self.setStyleSheet("QTextBrowser { background: transparent; }")
+        self.document().setDocumentMargin(2)
+        self.anchorClicked.connect(self._on_anchor)
+        self._markdown = ""
+
+    @property
+    def markdown(self) -> str:
+        return self._markdown
+
+    def set_markdown(self, text: str, citations: int = 0) -> None:
+        self._markdown = text
+        self.document().setMarkdown(link_citations(text, citations), _MARKDOWN)
+        self._fit()
+
+    def _on_anchor(self, url: QUrl) -> None:
+        if url.scheme() == CITE_SCHEME and url.path().isdigit():
+            self.citationClicked.emit(int(url.path()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit()
+
+    def _fit(self) -> None:
+        doc = self.document()
+        doc.setTextWidth(max(50, self.viewport().width()))
+        height = math.ceil(doc.size().height()) + 2 * self.frameWidth()
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, self.height())
+
+
+# -- sources ----------------------------------------------------------------------------------------
+
+_KIND_BADGES = {"pdf": "PDF", "docx": "DOCX", "xlsx": "XLSX", "csv": "CSV", "markdown": "MD", "text": "TXT"}
+
+
+def kind_badge(source: SourceRecord) -> str:
+    kind = source.kind or source.file.rsplit(".", 1)[-1].lower()
+    return _KIND_BADGES.get(kind, kind.upper()[:4] or "DOC")
+
+
+def excerpt(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+class SourceRow(QFrame):
+    """One passage: number, file type, file name and where in it. Click (or Enter) opens it."""
+
+    clicked = Signal(object)  # SourceRecord
+
+    def __init__(self, source: SourceRecord, *, show_excerpt: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source = source
+        self.setObjectName("sourceRow")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip(excerpt(source.text, 400))
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 4, 8, 4)
+        outer.setSpacing(1)
+        line = QHBoxLayout()
+        line.setSpacing(6)
+        self.number = QLabel(str(source.n))
+        self.number.setObjectName("sourceNumber")
+        self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.number.setMinimumWidth(20)
+        self.badge = QLabel(kind_badge(source))
+        self.badge.setObjectName("kindBadge")
+        self.name = QLabel(source.name)
+        self.name.setObjectName("sourceName")
+        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.where = QLabel(describe_location(source.location))
+        self.where.setObjectName("sourceWhere")
+        for w in (self.number, self.badge):
+            line.addWidget(w)
+        line.addWidget(self.name, 1)
+        line.addWidget(self.where)
+        outer.addLayout(line)
+        self.snippet: QLabel | None = None
+        if show_excerpt:
+            self.snippet = QLabel(excerpt(source.text, 220))
+            self.snippet.setObjectName("sourceSnippet")
+            self.snippet.setWordWrap(True)
+            outer.addWidget(self.snippet)
+
+    def retranslateUi(self) -> None:
+        self.where.setText(describe_location(self.source.location))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslateUi()
+        super().changeEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit(self.source)
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit(self.source)
+            return
+        super().keyPressEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self.setProperty("focused", True)
+        self.style().polish(self)
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self.setProperty("focused", False)
+        self.style().polish(self)
+        super().focusOutEvent(event)
+
+
+class SourceList(QWidget):
+    """The sources under an answer: the cited ones, and the rest behind "n more"."""
+
+    sourceClicked = Signal(object)  # SourceRecord
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 4, 0, 0)
+        self._layout.setSpacing(2)
+        self.caption = QLabel()
+        self.caption.setObjectName("caption")
+        self._layout.addWidget(self.caption)
+        self.more = QToolButton()
+        self.more.setObjectName("moreButton")
+        self.more.setAutoRaise(True)
+        self.more.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.more.clicked.connect(self._show_more)
+        self.rows: list[SourceRow] = []
+        self._hidden: list[SourceRow] = []
+        self._captioned_as_cited = True
+        self.hide()
+
+    def set_sources(self, sources: Sequence[SourceRecord], cited: Sequence[int] = (), *,
+                    excerpts: bool = False) -> None:
+        for row in self.rows:
+            row.deleteLater()
+        self.rows, self._hidden = [], []
+        self._layout.removeWidget(self.more)
+        self.more.hide()
+        cited_set = set(cited)
+        first = [s for s in sources if s.n in cited_set] if cited_set else list(sources)
+        first.sort(key=lambda s: s.n)
+        rest = [s for s in sources if s not in first]
+        self._captioned_as_cited = bool(cited_set) and bool(first)
+        for src in first + rest:
+            row = SourceRow(src, show_excerpt=excerpts, parent=self)
+            row.clicked.connect(self.sourceClicked)
+            self._layout.addWidget(row)
+            self.rows.append(row)
+            if src in rest and first:
+                row.hide()
+                self._hidden.append(row)
+        if self._hidden:
+            self._layout.addWidget(self.more)
+            self.more.show()
+        self.setVisible(bool(self.rows))
+        self.retranslateUi()
+
+    def _show_more(self) -> None:
+        for row in self._hidden:
+            row.show()
+        self._hidden = []
+        self.more.hide()
+
+    def retranslateUi(self) -> None:
+        self.caption.setText(self.tr("Sources") if self._captioned_as_cited else self.tr("Passages searched"))
+        self.more.setText(self.tr("Show %n more passage(s)", "", len(self._hidden)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslateUi()
+        super().changeEvent(event)
+
+
+# -- messages ---------------------------------------------------------------------------------------
+
+class QuestionBubble(QWidget):
+    """The person's question, on the right."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(60, 0, 0, 0)
+        row.addStretch(1)
+        self.label = QLabel(text)
+        self.label.setObjectName("questionBubble")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row.addWidget(self.label, 0, Qt.AlignmentFlag.AlignRight)
+
+    @property
+    def text(self) -> str:
+        return self.label.text()
+
+
+class AnswerCard(QFrame):
+    """One answer while it streams and after: Markdown with [n] links, sources, Copy, and its states.
+
+    States: waiting/working (a muted status line), streaming, answered, stopped, not found (a muted info card
+    with the nearest passages), failed.
+    """
+
+    citationClicked = Signal(int)  # [n] in the answer
+    sourceClicked = Signal(object)  # a SourceRecord from the list below
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("answerCard")
+        self.setProperty("state", "answer")
+        self.sources: list[SourceRecord] = []
+        self.answer = ""
+        self.found = True
+        self.streaming = False
+        self.stopped = False
+        self.use_documents = True
+        self.elapsed: float | None = None
+        self._status_key = ""  # which status line to show, kept as a key so it retranslates
+        self._status_text = ""  # or a line the core sent
+        self._error = ""
+        self._dirty = False
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 8)
+        layout.setSpacing(6)
+        self.headline = QLabel()  # "Not found in your documents"
+        self.headline.setObjectName("headline")
+        self.headline.setWordWrap(True)
+        self.headline.hide()
+        layout.addWidget(self.headline)
+        self.status = QLabel()
+        self.status.setObjectName("status")
+        self.status.setWordWrap(True)
+        self.status.hide()
+        layout.addWidget(self.status)
+        self.body = MarkdownView(self)
+        self.body.citationClicked.connect(self.citationClicked)
+        self.body.hide()
+        layout.addWidget(self.body)
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+        self.source_list = SourceList(self)
+        self.source_list.sourceClicked.connect(self.sourceClicked)
+        layout.addWidget(self.source_list)
+
+        footer = QHBoxLayout()
+        footer.setSpacing(8)
+        self.note = QLabel()
+        self.note.setObjectName("note")
+        footer.addWidget(self.note, 1)
+        self.copy_button = QToolButton()
+        self.copy_button.setObjectName("copyButton")
+        self.copy_button.setAutoRaise(True)
+        self.copy_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.copy_button.clicked.connect(self.copy)
+        self.copy_button.hide()
+        footer.addWidget(self.copy_button)
+        layout.addLayout(footer)
+
+        self._render_timer = QTimer(self)
+        self._render_timer.setInterval(RENDER_INTERVAL_MS)
+        self._render_timer.timeout.connect(self._render_if_dirty)
+        self.retranslateUi()
+
+    # -- feeding -------------------------------------------------------------------------------------
+    def set_waiting(self, key: str) -> None:
+        """key: "model" (waiting for the model to load), "search", "think"."""
+        self._status_key, self._status_text = key, ""
+        self._update_status()
+
+    def set_status(self, text: str) -> None:
+        self._status_key, self._status_text = "", text
+        self._update_status()
+
+    def set_sources(self, sources: Sequence[SourceRecord]) -> None:
+        self.sources = list(sources)
+
+    def append(self, text: str) -> None:
+        if not self.streaming:
+            self.streaming = True
+            self._status_key = self._status_text = ""
+            self._update_status()
+            self.body.show()
+            self._render_timer.start()
+        self.answer += text
+        self._dirty = True
+        if len(self.answer) == len(text):  # the first words show at once; the rest on the timer
+            self._render()
+
+    def finish(self, answer: str | None = None, *, stopped: bool = False, elapsed: float | None = None) -> None:
+        self._render_timer.stop()
+        self.streaming = False
+        if answer is not None and (answer.strip() or not self.answer):
+            self.answer = answer
+        self.stopped = stopped
+        self.elapsed = elapsed
+        self._status_key = self._status_text = ""
+        self._update_status()
+        if self.found:
+            self.body.setVisible(bool(self.answer.strip()))
+            self._render()
+            self.source_list.set_sources(self.sources, cited_numbers(self.answer, len(self.sources)))
+        self.copy_button.setVisible(bool(self.answer.strip()) and self.found)
+        self._update_note()
+
+    def show_not_found(self, nearest: Sequence[SourceRecord], elapsed: float | None = None) -> None:
+        self._render_timer.stop()
+        self.streaming = False
+        self.found = False
+        self.sources = list(nearest)
+        self.elapsed = elapsed
+        self.setProperty("state", "notfound")
+        self._restyle()
+        self._status_key = self._status_text = ""
+        self._update_status()
+        self.body.hide()
+        self.headline.show()
+        self.source_list.set_sources(self.sources, excerpts=True)
+        self.copy_button.hide()
+        self.retranslateUi()
+
+    def show_error(self, message: str) -> None:
+        self._render_timer.stop()
+        self.streaming = False
+        self._error = message
+        self.error.setText(message)
+        self.error.show()
+        self._status_key = self._status_text = ""
+        self._update_status()
+        if self.answer.strip():
+            self._render()
+
+    def load_turn(self, turn: Turn) -> None:
+        """Draw a saved turn."""
+        self.use_documents = turn.use_documents
+        if not turn.found:
+            self.show_not_found(turn.sources, turn.timings.get("total"))
+        else:
+            self.set_sources(turn.sources)
+            self.answer = turn.answer
+            self.finish(turn.answer, stopped=turn.stopped, elapsed=turn.timings.get("total"))
+        if turn.error:
+            self.show_error(turn.error)
+
+    # -- actions -------------------------------------------------------------------------------------
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.copy_text())
+
+    def copy_text(self) -> str:
+        """The answer and, below it, the sources it cites: ready to paste into an e-mail."""
+        cited = cited_numbers(self.answer, len(self.sources))
+        lines = [self.answer.strip()]
+        shown = [s for s in self.sources if s.n in cited]
+        if shown:
+            lines += ["", self.tr("Sources:")]
+            lines += [f"[{s.n}] {s.name}, {describe_location(s.location)}".rstrip(", ") for s in shown]
+        return "\n".join(lines)
+
+    def source(self, n: int) -> SourceRecord | None:
+        return next((s for s in self.sources if s.n == n), None)
+
+    # -- drawing -------------------------------------------------------------------------------------
+    def _render_if_dirty(self) -> None:
+        if self._dirty:
+            self._render()
+
+    def _render(self) -> None:
+        self._dirty = False
+        text = self.answer + (_CURSOR if self.streaming else "")
+        self.body.set_markdown(text, len(self.sources))
+
+    def _update_status(self) -> None:
+        text = self._status_text or self._waiting_text(self._status_key)
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+
+    def _waiting_text(self, key: str) -> str:
+        return {
+            "model": self.tr("Waiting for the model to finish loading…"),
+            "search": self.tr("Searching your documents…"),
+            "think": self.tr("Thinking…"),
+            "stopping": self.tr("Stopping…"),
+        }.get(key, "")
+
+    def _update_note(self) -> None:
+        bits: list[str] = []
+        if self.stopped:
+            bits.append(self.tr("Stopped"))
+        if not self.use_documents:
+            bits.append(self.tr("Without document search"))
+        if self.elapsed is not None and not self.streaming:
+            bits.append(self.tr("%1 s").replace("%1", f"{self.elapsed:.1f}"))
+        self.note.setText(" · ".join(bits))
+
+    def _restyle(self) -> None:
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def retranslateUi(self) -> None:
+        self.headline.setText(self.tr("Not found in your documents"))
+        if not self.found:
+            if self.sources:
+                self.status.setText(self.tr("None of your documents seems to answer this. "
+                                            "These passages came closest:"))
+            else:
+                self.status.setText(self.tr("None of your documents seems to answer this. Try other words, "
+                                            "or add the document that holds the answer."))
+            self.status.show()
+        else:
+            self._update_status()
+        self.copy_button.setText(self.tr("Copy"))
+        self.copy_button.setToolTip(self.tr("Copy the answer and its sources"))
+        self._update_note()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslateUi()
+        super().changeEvent(event)
+
+
+class Welcome(QWidget):
+    """What an empty conversation shows."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 48, 24, 24)
+        layout.setSpacing(8)
+        self.title = QLabel()
+        self.title.setObjectName("welcomeTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint = QLabel()
+        self.hint.setObjectName("welcomeHint")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.title)
+        layout.addWidget(self.hint)
+        self.retranslateUi()
+
+    def retranslateUi(self) -> None:
+        self.title.setText(self.tr("Ask a question about your documents"))
+        self.hint.setText(self.tr("Answers cite the passages they come from: click a [1] to see it in "
+                                  "the document. Turn off document search to chat with the model alone."))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslateUi()
+        super().changeEvent(event)
+
+
+class MessageList(QScrollArea):
+    """The conversation, top to bottom. Follows the newest text unless the person scrolled up."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageList")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        inner.setObjectName("messageListInner")
+        self._layout = QVBoxLayout(inner)
+        self._layout.setContentsMargins(18, 16, 18, 16)
+        self._layout.setSpacing(12)
+        self.welcome = Welcome(inner)
+        self._layout.addWidget(self.welcome)
+        self._layout.addStretch(1)
+        self.setWidget(inner)
+        self._follow = True
+        bar = self.verticalScrollBar()
+        bar.rangeChanged.connect(self._on_range)
+        bar.valueChanged.connect(self._on_scroll)
+
+    def add(self, widget: QWidget) -> None:
+        self.welcome.hide()
+        self._layout.insertWidget(self._layout.count() - 1, widget)
+        self._follow = True
+        self.scroll_to_end()
+
+    def clear(self) -> None:
+        while self._layout.count() > 2:  # the welcome and the stretch stay
+            item = self._layout.takeAt(1)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()
+        self.welcome.show()
+        self._follow = True
+
+    def messages(self) -> list[QWidget]:
+        out = []
+        for i in range(1, self._layout.count() - 1):
+            item = self._layout.itemAt(i)
+            if item is not None and item.widget() is not None:
+                out.append(item.widget())
+        return out
+
+    def scroll_to_end(self) -> None:
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def _on_range(self, _lo: int, hi: int) -> None:
+        if self._follow:
+            self.verticalScrollBar().setValue(hi)
+
+    def _on_scroll(self, value: int) -> None:
+        self._follow = value >= self.verticalScrollBar().maximum() - 24
+
+
+def chat_style(widget: QWidget) -> str:
+    """The chat's style sheet, from the palette of `widget`."""
+    c = theme(widget)
+    return f"""
+#messageListInner {{ background: {c['base']}; }}
+#messageList {{ background: {c['base']}; }}
+QLabel#questionBubble {{
+    background: {c['bubble']}; color: {c['text']}; border-radius: 12px; padding: 8px 12px;
+}}
+QFrame#answerCard {{ background: {c['base']}; border: 1px solid {c['border']}; border-radius: 10px; }}
+QFrame#answerCard[state="notfound"] {{ background: {c['info']}; border: 1px dashed {c['info_border']}; }}
+QFrame#answerCard QLabel#headline {{ font-weight: 600; color: {c['text']}; }}
+QFrame#answerCard QLabel#status {{ color: {c['muted']}; font-style: italic; }}
+QFrame#answerCard[state="notfound"] QLabel#status {{ font-style: normal; }}
+QFrame#answerCard QLabel#error {{ color: {c['error']}; }}
+QFrame#answerCard QLabel#note {{ color: {c['muted']}; font-size: 11px; }}
+QLabel#caption {{ color: {c['muted']}; font-size: 11px; font-weight: 600; text-transform: uppercase; }}
+QFrame#sourceRow {{ border-radius: 6px; }}
+QFrame#sourceRow:hover, QFrame#sourceRow[focused="true"] {{ background: {c['hover']}; }}
+QLabel#sourceNumber {{ background: {c['badge']}; border-radius: 8px; padding: 0 5px; font-size: 11px; }}
+QLabel#kindBadge {{ color: {c['muted']}; border: 1px solid {c['border']}; border-radius: 3px;
+    padding: 0 3px; font-size: 10px; }}
+QLabel#sourceWhere, QLabel#sourceSnippet {{ color: {c['muted']}; }}
+QToolButton#copyButton, QToolButton#moreButton {{ color: {c['muted']}; }}
+QLabel#welcomeTitle {{ font-size: 18px; font-weight: 600; color: {c['text']}; }}
+QLabel#welcomeHint {{ color: {c['muted']}; }}
+"""

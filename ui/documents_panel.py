@@ -1,0 +1,540 @@
+"""The document list: what is in the library, what is being indexed, and what could not be read and why."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QProcess,
+    QSortFilterProxyModel,
+    Qt,
+    QUrl,
+)
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from indexing.filetypes import SUPPORTED_SUFFIXES
+from indexing.records import DocumentRecord, IndexEvent
+from ui.errors import show_file_failures
+from ui.i18n import tr
+from ui.indexing_controller import IndexingController, RunSummary
+from ui.services import Services
+from ui.tasks import TaskRunner
+
+_ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+
+@dataclass(frozen=True)
+class DocRow:
+    path: str
+    kind: str = ""
+    pages: int | None = None
+    sheets: int = 0
+    passages: int = 0
+    status: str = "indexed"  # indexed, indexing, waiting, failed, skipped
+    reason: str = ""
+    detail: str = ""
+    units_done: int = 0
+    units_total: int = 0
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    @classmethod
+    def from_record(cls, d: DocumentRecord) -> DocRow:
+        return cls(path=d.path, kind=d.kind, pages=d.pages, sheets=len(d.sheets), passages=d.chunks,
+                   status=d.status if d.status in ("indexed", "failed") else "indexing",
+                   reason=d.error or "", detail=d.detail or "")
+
+
+def kind_label(kind: str, path: str) -> str:
+    labels = {"pdf": "PDF", "docx": tr("Word"), "xlsx": tr("Excel"), "text": tr("Text"),
+              "markdown": "Markdown", "csv": "CSV"}
+    if kind in labels:
+        return labels[kind]
+    suffix = Path(path).suffix.lower()
+    return labels.get(SUPPORTED_SUFFIXES.get(suffix, ""), suffix.lstrip(".").upper() or "—")
+
+
+def status_label(row: DocRow) -> str:
+    if row.status == "indexing" and row.units_total:
+        return tr("Indexing %1/%2").replace("%1", str(row.units_done)).replace("%2", str(row.units_total))
+    return {"indexed": tr("Indexed"), "indexing": tr("Indexing…"), "failed": tr("Could not be read"),
+            "skipped": tr("Not supported"), "waiting": tr("Waiting")}.get(row.status, row.status)
+
+
+def units_label(row: DocRow) -> str:
+    if row.sheets:
+        return tr("%n sheet(s)", None, row.sheets)
+    if row.pages:
+        return tr("%n page(s)", None, row.pages)
+    return ""
+
+
+class DocumentsModel(QAbstractTableModel):
+    """Rows keyed by path. Library records plus this session's files that never became records
+    (unsupported types): nothing the person dropped disappears without a word."""
+
+    COLUMNS = ("name", "type", "passages", "status")  # type holds the size too: "PDF, 7 pages"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[DocRow] = []
+        self._where: dict[str, int] = {}
+
+    # -- Qt model API -------------------------------------------------------------------------------
+    def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008 — Qt's default argument
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return [tr("Name"), tr("Type"), tr("Passages"), tr("Status")][section]
+        return None
+
+    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        col = self.COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == "name":
+                return row.name
+            if col == "type":
+                units = units_label(row)
+                return f"{kind_label(row.kind, row.path)}, {units}" if units else kind_label(row.kind, row.path)
+            if col == "passages":
+                return str(row.passages) if row.status == "indexed" else ""
+            return status_label(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if row.reason:
+                return f"{row.path}\n{row.reason}"
+            return row.path
+        if role == Qt.ItemDataRole.UserRole:  # sort key
+            if col == "type":
+                return (kind_label(row.kind, row.path), row.sheets or row.pages or 0)
+            return row.passages if col == "passages" else self.data(index)
+        if role == Qt.ItemDataRole.ForegroundRole and row.status in ("failed", "skipped") and col == "status":
+            from PySide6.QtGui import QColor
+
+            return QColor("#b3261e")
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == "passages":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    # -- updates ------------------------------------------------------------------------------------
+    def row(self, path: str) -> DocRow | None:
+        i = self._where.get(path)
+        return None if i is None else self.rows[i]
+
+    def upsert(self, row: DocRow) -> None:
+        i = self._where.get(row.path)
+        if i is None:
+            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows))
+            self._where[row.path] = len(self.rows)
+            self.rows.append(row)
+            self.endInsertRows()
+        elif self.rows[i] != row:
+            self.rows[i] = row
+            self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.COLUMNS) - 1))
+
+    def remove_paths(self, paths: set[str]) -> None:
+        for i in sorted((self._where[p] for p in paths if p in self._where), reverse=True):
+            self.beginRemoveRows(QModelIndex(), i, i)
+            del self.rows[i]
+            self.endRemoveRows()
+        self._where = {r.path: i for i, r in enumerate(self.rows)}
+
+    def set_documents(self, records: list[DocumentRecord]) -> None:
+        """Merge a fresh list from the library; rows for files in flight or never recorded are kept."""
+        fresh = {d.path: DocRow.from_record(d) for d in records if d.status != "removing"}
+        # Only rows the library once had go when it no longer has them; files that never became records
+        # (unsupported, old Office formats, unreadable) stay listed with their reason until removed.
+        stale = {r.path for r in self.rows if r.path not in fresh and r.status == "indexed"}
+        self.remove_paths(stale)
+        for path, row in fresh.items():
+            old = self.row(path)
+            if old is not None and old.status == "indexing" and row.status != "indexed":
+                continue  # the run in flight knows better
+            self.upsert(row)
+
+    def apply(self, event: IndexEvent) -> None:
+        if event.kind == "progress" and event.path:
+            old = self.row(event.path) or DocRow(event.path)
+            self.upsert(replace(old, status="indexing", units_done=event.units_done,
+                                units_total=event.units_total))
+        elif event.kind == "file_done" and event.path:
+            old = self.row(event.path) or DocRow(event.path)
+            status = event.status or ""
+            if status == "unchanged":
+                status = "indexed" if old.status in ("indexed", "indexing") else old.status
+            elif status == "cancelled":
+                status = "indexed" if old.passages else "waiting"
+            self.upsert(replace(old, status=status, passages=event.chunks or old.passages,
+                                reason=event.reason or "", detail=event.detail or "", units_done=0,
+                                units_total=0))
+
+    def finish_run(self) -> None:
+        """A run ended (or was cancelled): nothing is 'indexing' any more."""
+        for r in list(self.rows):
+            if r.status == "indexing":
+                self.upsert(replace(r, status="waiting" if not r.passages else "indexed", units_total=0))
+
+
+class DocumentsFilter(QSortFilterProxyModel):
+    """Hides unsupported files unless asked: a folder of mixed files would bury the documents under them.
+    They are counted beside the switch, and listed in the summary after the run: never silently dropped."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.show_skipped = False
+
+    def set_show_skipped(self, show: bool) -> None:
+        self.show_skipped = show
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _ModelIndex) -> bool:
+        model = self.sourceModel()
+        if self.show_skipped or not isinstance(model, DocumentsModel) or source_row >= len(model.rows):
+            return True
+        return model.rows[source_row].status != "skipped"
+
+
+class DocumentsPanel(QWidget):
+    """The list with its actions and the indexing progress (per file and overall, with Cancel)."""
+
+    def __init__(self, services: Services, runner: TaskRunner, controller: IndexingController,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("documentsPanel")
+        self.services = services
+        self.runner = runner
+        self.controller = controller
+        self.model = DocumentsModel(self)
+        self.proxy = DocumentsFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self._loaded = False
+        self._build()
+        self.retranslateUi()
+        controller.event.connect(self._on_event)
+        controller.run_started.connect(self._on_run_started)
+        controller.run_finished.connect(self._on_run_finished)
+        controller.documents_changed.connect(self.reload)
+        self._update_actions()
+
+    # -- building -----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.title = QLabel(self)
+        self.title.setObjectName("panelTitle")
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self.add_files_action = QAction(self)
+        self.add_files_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.add_files_action.triggered.connect(self.choose_files)
+        self.add_folder_action = QAction(self)
+        self.add_folder_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        self.add_folder_action.triggered.connect(self.choose_folder)
+        self.remove_action = QAction(self)
+        self.remove_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.remove_action.triggered.connect(self.remove_selected)
+        self.reindex_action = QAction(self)
+        self.reindex_action.triggered.connect(self.reindex_selected)
+        self.open_action = QAction(self)
+        self.open_action.triggered.connect(self.open_selected)
+        self.reveal_action = QAction(self)
+        self.reveal_action.triggered.connect(self.reveal_selected)
+        self.addAction(self.remove_action)
+
+        self.add_files_button = QPushButton(self)
+        self.add_files_button.clicked.connect(self.choose_files)
+        self.add_folder_button = QToolButton(self)
+        self.add_folder_button.clicked.connect(self.choose_folder)
+        self.more_button = QToolButton(self)
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu = QMenu(self)
+        for a in (self.open_action, self.reveal_action, self.reindex_action, self.remove_action):
+            self.menu.addAction(a)
+        self.more_button.setMenu(self.menu)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("documentsTable")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the name gets what is left
+        header.setMinimumSectionSize(40)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(lambda pos: self.menu.exec(self.table.viewport().mapToGlobal(pos)))
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+
+        self.empty_hint = QLabel(self)
+        self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.empty_hint)
+        self.stack.addWidget(self.table)
+
+        self.skipped_switch = QCheckBox(self)
+        self.skipped_switch.setObjectName("showSkipped")
+        self.skipped_switch.toggled.connect(self.proxy.set_show_skipped)
+        self.skipped_switch.setVisible(False)
+
+        self.details = QLabel(self)  # the details view of the selected document: full path, reason, cause
+        self.details.setObjectName("documentDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setVisible(False)
+
+        self.progress_label = QLabel(self)
+        self.progress_label.setObjectName("indexingLabel")
+        self.file_progress = QProgressBar(self)
+        self.file_progress.setObjectName("fileProgress")
+        self.file_progress.setMaximumHeight(8)
+        self.file_progress.setTextVisible(False)
+        self.overall_progress = QProgressBar(self)
+        self.overall_progress.setObjectName("overallProgress")
+        self.cancel_button = QPushButton(self)
+        self.cancel_button.clicked.connect(self.controller.cancel)
+        self.progress_box = QWidget(self)
+        pl = QVBoxLayout(self.progress_box)
+        pl.setContentsMargins(0, 4, 0, 0)
+        pl.addWidget(self.progress_label)
+        row = QHBoxLayout()
+        row.addWidget(self.overall_progress, 1)
+        row.addWidget(self.cancel_button)
+        pl.addLayout(row)
+        pl.addWidget(self.file_progress)
+        self.progress_box.setVisible(False)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.title, 1)
+        buttons.addWidget(self.add_files_button)
+        buttons.addWidget(self.add_folder_button)
+        buttons.addWidget(self.more_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(buttons)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.skipped_switch)
+        layout.addWidget(self.details)
+        layout.addWidget(self.progress_box)
+
+    def retranslateUi(self) -> None:
+        self.title.setText(tr("Documents"))
+        self.add_files_action.setText(tr("Add &files…"))
+        self.add_folder_action.setText(tr("Add f&older…"))
+        self.remove_action.setText(tr("&Remove from library"))
+        self.reindex_action.setText(tr("Re-&index"))
+        self.open_action.setText(tr("&Open in default app"))
+        self.reveal_action.setText(tr("Show in &folder"))
+        self.add_files_button.setText(tr("Add files…"))
+        self.add_files_button.setToolTip(tr("Add files to the library (Ctrl+O)"))
+        self.add_folder_button.setText(tr("Add folder…"))
+        self.more_button.setText(tr("More"))
+        self.cancel_button.setText(tr("Cancel"))
+        self.empty_hint.setText(tr("No documents yet.\n\nDrop files or folders anywhere on this window,\n"
+                                   "or use Add files… (PDF, Word, Excel, text)."))
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(DocumentsModel.COLUMNS) - 1)
+        self._size_columns()
+        if self.model.rows:
+            self.model.dataChanged.emit(self.model.index(0, 0),
+                                        self.model.index(len(self.model.rows) - 1, len(DocumentsModel.COLUMNS) - 1))
+        self._update_details()
+        self._update_progress_label()
+
+    def _size_columns(self) -> None:
+        """Fixed widths from the words that appear (per language), so the name keeps the rest."""
+        fm = self.table.fontMetrics()
+        pad = 18
+
+        def wide(*texts: str) -> int:
+            return max(fm.horizontalAdvance(t) for t in texts) + pad
+
+        header = self.table.horizontalHeader()
+        header.resizeSection(1, wide(tr("Type"), f"PDF, {tr('%n page(s)', None, 888)}"))
+        header.resizeSection(2, wide(tr("Passages"), "88888"))
+        header.resizeSection(3, wide(tr("Status"), tr("Indexed"), tr("Not supported"), tr("Indexing…")))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslateUi()
+        super().changeEvent(event)
+
+    # -- loading ------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Read the library's documents on the pool (the writer may hold the database for a moment)."""
+        if not self.runner.closed:  # closed: the window is going away
+            self.runner.run(lambda: self.services.library.documents(), on_done=self._set_documents,
+                            name="list documents")
+
+    def _set_documents(self, records: list[DocumentRecord]) -> None:
+        self._loaded = True
+        self.model.set_documents(records)
+        self._update_actions()
+
+    # -- indexing progress --------------------------------------------------------------------------
+    def _on_run_started(self, summary: RunSummary) -> None:
+        self._summary = summary
+        self.overall_progress.setRange(0, 0)
+        self.file_progress.setRange(0, 0)
+        self.progress_box.setVisible(True)
+        self._current_file = ""
+        self._update_progress_label()
+
+    def _on_event(self, event: IndexEvent) -> None:
+        self.model.apply(event)
+        summary = self.controller.current
+        if summary is not None and summary.total:
+            self.overall_progress.setRange(0, summary.total)
+            self.overall_progress.setValue(summary.done)
+        if event.kind == "progress":
+            self._current_file = event.path
+            if event.units_total:
+                self.file_progress.setRange(0, event.units_total)
+                self.file_progress.setValue(event.units_done)
+        elif event.kind == "file_done" and event.path == getattr(self, "_current_file", ""):
+            self.file_progress.setRange(0, 1)
+            self.file_progress.setValue(1)
+        self._update_actions()
+        self._update_progress_label()
+
+    def _update_progress_label(self) -> None:
+        summary = self.controller.current
+        if summary is None or not hasattr(self, "progress_label"):
+            return
+        if not summary.total:
+            text = tr("Looking for files…")
+        else:
+            text = tr("Indexing: %1 of %2 files").replace("%1", str(summary.done)).replace("%2", str(summary.total))
+        current = getattr(self, "_current_file", "")
+        if current:
+            text += " — " + os.path.basename(current)
+        self.progress_label.setText(text)
+
+    def _on_run_finished(self, summary: RunSummary) -> None:
+        self.model.finish_run()
+        if not self.controller.busy:
+            self.progress_box.setVisible(False)
+        self.reload()
+        if summary.user_started and summary.failures:
+            show_file_failures(self.window(), summary.failures, max(summary.total, len(summary.failures)))
+
+    # -- actions ------------------------------------------------------------------------------------
+    def selected_rows(self) -> list[DocRow]:
+        rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
+        return [self.model.rows[r] for r in sorted(rows) if r < len(self.model.rows)]
+
+    def _update_actions(self) -> None:
+        rows = self.selected_rows()
+        for a in (self.remove_action, self.reindex_action):
+            a.setEnabled(bool(rows))
+        for a in (self.open_action, self.reveal_action):
+            a.setEnabled(len(rows) == 1)
+        self.stack.setCurrentWidget(self.table if self.model.rows else self.empty_hint)
+        skipped = sum(r.status == "skipped" for r in self.model.rows)
+        self.skipped_switch.setVisible(skipped > 0)
+        self.skipped_switch.setText(tr("Show files that were not added (%1)").replace("%1", str(skipped)))
+        self._update_details()
+
+    def _update_details(self) -> None:
+        rows = self.selected_rows() if hasattr(self, "table") else []
+        if len(rows) != 1:
+            self.details.setVisible(False)
+            return
+        r = rows[0]
+        lines = [r.path, status_label(r)]
+        if r.reason:
+            lines.append(r.reason)
+        if r.detail:
+            lines.append(tr("Technical detail: %1").replace("%1", r.detail))
+        self.details.setText("\n".join(lines))
+        self.details.setToolTip(r.detail)
+        self.details.setVisible(True)
+
+    def file_filter(self) -> str:
+        patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
+        return f"{tr('Documents')} ({patterns});;{tr('All files')} (*)"
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, tr("Add files to the library"), "", self.file_filter())
+        if files:
+            self.controller.add(files)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, tr("Add a folder to the library"))
+        if folder:
+            self.controller.add([folder])
+
+    def remove_selected(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        paths = {r.path for r in rows}
+        self.model.remove_paths({r.path for r in rows if r.status == "skipped"})  # never in the library
+        self.controller.remove(sorted(paths), on_done=lambda _recs: self.model.remove_paths(paths))
+
+    def reindex_selected(self) -> None:
+        rows = [r for r in self.selected_rows() if r.status != "skipped"]
+        if rows:
+            self.controller.reindex([r.path for r in rows])
+
+    def open_selected(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) == 1:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(rows[0].path))
+
+    def reveal_selected(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) == 1:
+            reveal_in_folder(rows[0].path)
+
+
+def reveal_in_folder(path: str) -> None:
+    """Show the file selected in the system's file manager where it can, else open its folder."""
+    if sys.platform == "win32":
+        QProcess.startDetached("explorer.exe", ["/select,", os.path.normpath(path)])
+    elif sys.platform == "darwin":
+        QProcess.startDetached("open", ["-R", path])
+    else:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path)))

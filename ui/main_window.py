@@ -1,0 +1,449 @@
+"""The main window: hosts the panels in splitters, menus, the status bar, and drops anywhere on it.
+
+Thin on purpose: the panels are their own widgets in their own files. What it owns is the frame — window
+geometry and splitter state in QSettings, the model's name and size in the status bar with the demo badge,
+and file drops (documents go to the indexing controller; a .gguf file is offered as the model).
+
+Embedded panels (the chat helper's): `ChatPanel(services, runner, store, parent)`,
+`ConversationsPanel(store, parent).attach(chat)`, and `SourceView(services, parent).show_source(src)`
+on `chat.sourceRequested`; until they exist, placeholders.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QWidget,
+)
+
+from ui.documents_panel import DocumentsPanel
+from ui.errors import show_error
+from ui.i18n import tr
+from ui.indexing_controller import IndexingController, RunSummary
+from ui.services import QWEN_MODEL_FILE, ModelState, Services
+from ui.tasks import TaskRunner
+
+
+def human_size(n: int) -> str:
+    if n >= 1 << 30:
+        return f"{n / (1 << 30):.1f} GB"
+    if n >= 1 << 20:
+        return f"{n / (1 << 20):.0f} MB"
+    return f"{max(1, n // 1024)} KB"
+
+
+def window_settings() -> QSettings:
+    """Geometry and splitter state beside the user settings (so tests and portable use stay isolated)."""
+    from qwenrag import paths
+
+    folder = paths.config_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return QSettings(str(folder / "window.ini"), QSettings.Format.IniFormat)
+
+
+def local_paths(event: QDropEvent | QDragEnterEvent) -> list[str]:
+    mime = event.mimeData()
+    if mime is None or not mime.hasUrls():
+        return []
+    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
+
+
+class _DropCatcher(QObject):
+    """Drops anywhere on the window, including on child widgets that would take text drops themselves."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.main = window
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        etype = event.type()
+        if etype not in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
+            return False
+        if not isinstance(obj, QWidget) or obj.window() is not self.main:
+            return False
+        assert isinstance(event, QDropEvent)
+        paths = local_paths(event)
+        if not paths:
+            return False
+        if etype == QEvent.Type.Drop:
+            event.acceptProposedAction()
+            self.main.handle_dropped_paths(paths)
+        else:
+            event.acceptProposedAction()
+        return True
+
+
+class ModelStatusWidget(QWidget):
+    """The status bar's right end: model name and size, a busy bar while loading, and the demo badge."""
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from PySide6.QtWidgets import QHBoxLayout
+
+        self.services = services
+        self.label = QLabel(self)
+        self.label.setObjectName("modelLabel")
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setFixedWidth(80)
+        self.busy.setMaximumHeight(12)
+        self.badge = QLabel(self)
+        self.badge.setObjectName("demoBadge")
+        self.badge.setStyleSheet("QLabel#demoBadge { background: #fff4ce; color: #6b4e00; border: 1px solid #e0c36a;"
+                                 " border-radius: 3px; padding: 1px 6px; font-weight: 600; }")
+        self.badge.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.badge.installEventFilter(self)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 4, 0)
+        layout.addWidget(self.badge)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.label)
+        services.model_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        m = self.services.model
+        self.busy.setVisible(m.state is ModelState.LOADING)
+        self.badge.setVisible(m.is_demo and m.state is not ModelState.FAILED)
+        self.badge.setText(tr("Demo model"))
+        self.badge.setToolTip(demo_hint())
+        size = f" ({human_size(m.size_bytes)})" if m.size_bytes else ""
+        if m.state is ModelState.LOADING:
+            text = tr("Loading model %1…").replace("%1", m.name + size)
+        elif m.state is ModelState.READY:
+            text = tr("Model: %1").replace("%1", m.name + size)
+        elif m.state is ModelState.FAILED:
+            text = tr("No model: %1").replace("%1", m.error)
+        else:
+            text = tr("Model not loaded")
+        self.label.setText(text)
+        self.label.setToolTip(m.path or m.detail)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.badge and event.type() == QEvent.Type.MouseButtonRelease:
+            show_demo_hint(self.window())
+            return True
+        return False
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.refresh()
+        super().changeEvent(event)
+
+
+def demo_hint() -> str:
+    from qwenrag import paths
+
+    return tr("This is a tiny demo model: its answers are poor. For real answers, get the Qwen model file "
+              "%1 and put it into the models folder:\n%2").replace("%1", QWEN_MODEL_FILE).replace(
+                  "%2", str(paths.models_dir()))
+
+
+def show_demo_hint(parent: QWidget) -> None:
+    from qwenrag import paths
+
+    box = QMessageBox(QMessageBox.Icon.Information, tr("Get the Qwen model"), demo_hint(),
+                      QMessageBox.StandardButton.Close, parent)
+    open_button = box.addButton(tr("Open models folder"), QMessageBox.ButtonRole.ActionRole)
+
+    def clicked(button: object) -> None:
+        if button is open_button:
+            paths.models_dir().mkdir(parents=True, exist_ok=True)
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.models_dir())))
+
+    box.buttonClicked.connect(clicked)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.services = services
+        self.runner = runner
+        self._closed = False
+        self.source_view: Any = None
+        self.controller = IndexingController(services, runner, self)
+        self.documents = DocumentsPanel(services, runner, self.controller, self)
+        self.chat = self._make_chat_panel()
+        self.conversations = self._make_conversations_panel()
+
+        self.side = QSplitter(Qt.Orientation.Vertical, self)
+        self.side.setObjectName("sideSplitter")
+        self.side.addWidget(self.conversations)
+        self.side.addWidget(self.documents)
+        self.side.setStretchFactor(1, 1)
+        self.side.setSizes([220, 480])
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.side)
+        self.splitter.addWidget(self.chat)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([470, 810])
+        self.setCentralWidget(self.splitter)
+
+        self._build_actions()
+        self.model_status = ModelStatusWidget(services, self)
+        self.statusBar().addPermanentWidget(self.model_status)
+        self.setAcceptDrops(True)
+        self._drops = _DropCatcher(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._drops)
+        self.controller.run_finished.connect(self._on_run_finished)
+        services.model_changed.connect(self._on_model_changed)
+        self.retranslateUi()
+        self.resize(1280, 800)
+        self._restore_state()
+
+    # -- panels -------------------------------------------------------------------------------------
+    def _make_chat_panel(self) -> QWidget:
+        try:
+            from qwenrag.conversations import ConversationStore
+            from ui.chat_panel import ChatPanel
+        except ImportError:
+            return self._placeholder("chatPlaceholder")
+        self.store = ConversationStore()
+        chat = ChatPanel(self.services, self.runner, self.store, self)
+        chat.sourceRequested.connect(self.show_source)
+        return chat
+
+    def _make_conversations_panel(self) -> QWidget:
+        try:
+            from ui.chat_panel import ChatPanel
+            from ui.conversations_panel import ConversationsPanel
+        except ImportError:
+            return self._placeholder("conversationsPlaceholder")
+        if not isinstance(self.chat, ChatPanel):
+            return self._placeholder("conversationsPlaceholder")
+        panel = ConversationsPanel(self.store, self)
+        panel.attach(self.chat)
+        return panel
+
+    def show_source(self, source: object) -> None:
+        """A citation was clicked: the source view opens beside the chat (created on first use)."""
+        opening = self.source_view is None or not self.source_view.isVisible()
+        if self.source_view is None:
+            try:
+                from ui.source_view import SourceView
+            except ImportError:
+                return
+            self.source_view = SourceView(self.services, self)
+            self.splitter.addWidget(self.source_view)
+        self.source_view.show()
+        if opening:
+            # Make room: the list narrows to its minimum, chat and source share the rest.
+            sizes = self.splitter.sizes()
+            total = sum(sizes)
+            side = max(self.side.minimumSizeHint().width(), min(sizes[0], int(total * 0.26)))
+            rest = total - side
+            self.splitter.setSizes([side, rest * 9 // 20, rest - rest * 9 // 20])
+        self.source_view.show_source(source)
+
+    def _placeholder(self, name: str) -> QWidget:
+        label = QLabel(self)
+        label.setObjectName(name)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        return label
+
+    def _build_actions(self) -> None:
+        d = self.documents
+        self.settings_action = QAction(self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        self.model_hint_action = QAction(self)
+        self.model_hint_action.triggered.connect(lambda: show_demo_hint(self))
+        self.models_folder_action = QAction(self)
+        self.models_folder_action.triggered.connect(self._open_models_folder)
+        self.about_action = QAction(self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self._about)
+
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        for a in (d.add_files_action, d.add_folder_action):
+            self.file_menu.addAction(a)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.settings_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.documents_menu = bar.addMenu("")
+        for a in (d.open_action, d.reveal_action, d.reindex_action, d.remove_action):
+            self.documents_menu.addAction(a)
+        self.help_menu = bar.addMenu("")
+        for a in (self.model_hint_action, self.models_folder_action, self.about_action):
+            self.help_menu.addAction(a)
+
+    def retranslateUi(self) -> None:
+        self.setWindowTitle(tr("QwenRAG — ask your documents"))
+        self.file_menu.setTitle(tr("&File"))
+        self.documents_menu.setTitle(tr("&Documents"))
+        self.help_menu.setTitle(tr("&Help"))
+        self.settings_action.setText(tr("&Settings…"))
+        self.quit_action.setText(tr("&Quit"))
+        self.model_hint_action.setText(tr("How to get the &Qwen model"))
+        self.models_folder_action.setText(tr("Open the &models folder"))
+        self.about_action.setText(tr("&About QwenRAG"))
+        for w, text in ((self.chat, tr("The chat is loading…")),
+                        (self.conversations, tr("Conversations"))):
+            if isinstance(w, QLabel) and w.objectName().endswith("Placeholder"):
+                w.setText(text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslateUi()
+        super().changeEvent(event)
+
+    # -- start-up -----------------------------------------------------------------------------------
+    def start_background_work(self, *, load_model: bool = True) -> None:
+        """After the window is shown: list the library, re-index what changed, load the model."""
+        self.documents.reload()
+        self.controller.start()
+        if load_model:
+            self.services.start_model_load(self.runner)
+
+    # -- drops --------------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_paths(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.handle_dropped_paths(paths)
+
+    def handle_dropped_paths(self, paths: list[str]) -> None:
+        models = [p for p in paths if p.lower().endswith(".gguf") and os.path.isfile(p)]
+        documents = [p for p in paths if p not in models]
+        if documents:
+            self.controller.add(documents)
+            self.statusBar().showMessage(tr("Adding %1 item(s) to the library…").replace("%1", str(len(documents))),
+                                         4000)
+        if models:
+            self.offer_model(models[0])
+
+    def offer_model(self, path: str) -> QMessageBox:
+        """Ask whether to use a dropped .gguf file as the model (non-blocking)."""
+        box = QMessageBox(QMessageBox.Icon.Question, tr("Use this model?"),
+                          tr("Use %1 as the model for answers?").replace("%1", Path(path).name),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("useModelBox")
+        box.setInformativeText(path)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(result: int) -> None:
+            if result == QMessageBox.StandardButton.Yes:
+                self.use_model(path)
+
+        box.finished.connect(answered)
+        box.open()
+        return box
+
+    def use_model(self, path: str) -> None:
+        from dataclasses import replace
+
+        self.services.save_settings(replace(self.services.settings, model_path=path))
+        self.services.start_model_load(self.runner)
+
+    # -- settings -----------------------------------------------------------------------------------
+    def open_settings(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.services, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.applied.connect(self._settings_applied)
+        dialog.open()
+
+    def _settings_applied(self, model_changed: bool) -> None:
+        if model_changed:
+            self.services.start_model_load(self.runner)
+
+    # -- status -------------------------------------------------------------------------------------
+    def _on_run_finished(self, summary: RunSummary) -> None:
+        indexed = summary.counts.get("indexed", 0)
+        bad = len(summary.failures)
+        if summary.cancelled:
+            msg = tr("Indexing cancelled: %1 file(s) indexed.").replace("%1", str(indexed))
+        elif bad:
+            msg = tr("%1 file(s) indexed; %2 could not be read.").replace("%1", str(indexed)).replace("%2", str(bad))
+        elif indexed:
+            msg = tr("%1 file(s) indexed.").replace("%1", str(indexed))
+        else:
+            return
+        self.statusBar().showMessage(msg, 8000)
+
+    def _on_model_changed(self) -> None:
+        m = self.services.model
+        if m.state is ModelState.FAILED and m.error:
+            show_error(self, m.error, m.detail)
+
+    def _open_models_folder(self) -> None:
+        from qwenrag import paths
+
+        paths.models_dir().mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.models_dir())))
+
+    def _about(self) -> None:
+        QMessageBox.about(self, tr("About QwenRAG"),
+                          tr("QwenRAG answers questions from your own documents, offline, and shows the "
+                             "passages each answer comes from."))
+
+    # -- state --------------------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        s = window_settings()
+        geometry = s.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        for key, splitter in (("splitter", self.splitter), ("side", self.side)):
+            value = s.value(key)
+            if isinstance(value, QByteArray) and not value.isEmpty():
+                splitter.restoreState(value)
+        state = s.value("windowState")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+
+    def save_state(self) -> None:
+        s = window_settings()
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("windowState", self.saveState())
+        s.setValue("splitter", self.splitter.saveState())
+        s.setValue("side", self.side.saveState())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closed:
+            self._closed = True
+            self.save_state()
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self._drops)
+            stop_chat = getattr(self.chat, "stop_and_save", None)
+            if stop_chat is not None:
+                stop_chat()  # the answer so far is kept in the conversation
+            self.controller.cancel()
+            self.services.resume_indexing_if_open()  # a paused run would never see its cancel
+            self.runner.shutdown(10.0)
+            self.services.close()
+        super().closeEvent(event)

@@ -1,0 +1,221 @@
+"""A QPdfView that shows the cited passage: the page, the passage's lines highlighted, scrolled into view.
+
+QPdfView draws search results only for a QPdfSearchModel, which matches one exact phrase; a cited passage
+spans lines and its text differs from the indexed chunk in whitespace and folding. So the passage is found
+in the page's text layer (ui.passage_match), its line rectangles come from QPdfDocument.getSelectionAtIndex,
+and this view paints them over the page itself. Zoom stays in Custom mode (fit-to-width is computed here):
+QPdfView's own FitToWidth mode maps overlay coordinates with the wrong scale (Qt 6.6-6.12).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QGuiApplication,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPolygonF,
+    QResizeEvent,
+    QShowEvent,
+    QWheelEvent,
+)
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtWidgets import QWidget
+
+from ui.passage_match import find_passage
+
+HIGHLIGHT = QColor(255, 204, 0, 95)  # a marker pen: readable through, visible on white and on scans
+ZOOM_MIN, ZOOM_MAX = 0.25, 6.0
+
+
+class PassagePdfView(QPdfView):
+    """Multi-page PDF view that highlights one passage on one page and scrolls to it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPageMode(QPdfView.PageMode.MultiPage)
+        self.setZoomMode(QPdfView.ZoomMode.Custom)
+        screen = QGuiApplication.primaryScreen()
+        # the same resolution QPdfView captured when it was constructed
+        self._resolution = (screen.logicalDotsPerInch() if screen else 96.0) / 72.0
+        self.fit_width = True
+        self._page = -1  # the page of the highlight (0-based)
+        self._polygons: list[QPolygonF] = []
+        self._reveal_pending = False
+        self._sizes: tuple[float, list[QSize]] | None = None  # (zoom, page sizes in pixels)
+        self.verticalScrollBar().sliderPressed.connect(self._stop_revealing)
+
+    # -- showing a passage ---------------------------------------------------------------------------
+    def show_passage(self, page: int, passage: str) -> bool:
+        """Go to `page` (0-based) and highlight `passage` on it. False when the text was not found there
+        (the page is still shown)."""
+        doc = self.document()
+        self._sizes = None
+        self._polygons = []
+        self._page = page
+        if doc is None or doc.status() != QPdfDocument.Status.Ready or not 0 <= page < doc.pageCount():
+            return False
+        found = self.passage_polygons(doc, page, passage) if passage.strip() else []
+        self._polygons = found
+        self._apply_fit()
+        self.pageNavigator().jump(page, QPointF(), self.zoomFactor())
+        self._reveal_pending = True
+        self.reveal()
+        self.viewport().update()
+        return bool(found)
+
+    @staticmethod
+    def passage_polygons(doc: QPdfDocument, page: int, passage: str) -> list[QPolygonF]:
+        text = doc.getAllText(page).text()
+        span = find_passage(text, passage)
+        if span is None:
+            return []
+        selection = doc.getSelectionAtIndex(page, span[0], span[1] - span[0])
+        return [QPolygonF(p) for p in selection.bounds()] if selection.isValid() else []
+
+    def clear_passage(self) -> None:
+        self._polygons = []
+        self._page = -1
+        self.viewport().update()
+
+    @property
+    def highlight_page(self) -> int:
+        return self._page
+
+    def highlight_rects(self) -> list[QRectF]:
+        """The highlighted lines in page points (PDF page coordinates, origin top left)."""
+        return [p.boundingRect() for p in self._polygons]
+
+    def highlight_viewport_rects(self) -> list[QRectF]:
+        """Where the highlighted lines are drawn, in viewport pixels."""
+        if not self._polygons or self._page < 0:
+            return []
+        page = self.page_geometry(self._page)
+        scale = self._resolution * self.zoomFactor()
+        dx = page.x() - self.horizontalScrollBar().value()
+        dy = page.y() - self.verticalScrollBar().value()
+        return [QRectF(r.x() * scale + dx, r.y() * scale + dy, r.width() * scale, r.height() * scale)
+                for r in self.highlight_rects()]
+
+    def highlight_viewport_rect(self) -> QRectF:
+        """The whole highlight in viewport pixels (empty when there is none)."""
+        box = QRectF()
+        for rect in self.highlight_viewport_rects():
+            box = box.united(rect)
+        return box
+
+    def reveal(self) -> None:
+        """Scroll so the passage sits in the upper part of the view (QPdfView takes the page at 40% of the
+        height as the current one, so the passage's middle goes there)."""
+        if self._page < 0:
+            return
+        page = self.page_geometry(self._page)
+        if self._polygons:
+            scale = self._resolution * self.zoomFactor()
+            box = QRectF()
+            for rect in self.highlight_rects():
+                box = box.united(rect)
+            centre = page.y() + box.center().y() * scale
+            if box.height() * scale > self.viewport().height() * 0.6:  # long passage: show its start
+                centre = page.y() + box.top() * scale + self.viewport().height() * 0.35
+            target = int(centre - self.viewport().height() * 0.4)
+        else:
+            target = page.y()
+        self.verticalScrollBar().setValue(max(0, target))
+
+    # -- zoom ----------------------------------------------------------------------------------------
+    def zoom_by(self, factor: float) -> None:
+        self.fit_width = False
+        self.setZoomFactor(min(ZOOM_MAX, max(ZOOM_MIN, self.zoomFactor() * factor)))
+        self._sizes = None
+        self._reveal_pending = True
+        self.reveal()
+
+    def set_fit_width(self) -> None:
+        self.fit_width = True
+        self._apply_fit()
+        self.reveal()
+
+    def _apply_fit(self) -> None:
+        doc = self.document()
+        if not self.fit_width or doc is None or doc.pageCount() == 0:
+            return
+        page = max(0, self._page)
+        points = doc.pagePointSize(page).width() or 612.0
+        margins = self.documentMargins()
+        room = self.viewport().width() - margins.left() - margins.right()
+        if room > 50:
+            self.setZoomFactor(min(ZOOM_MAX, max(ZOOM_MIN, room / (points * self._resolution))))
+            self._sizes = None
+
+    # -- the layout QPdfView uses (qpdfview.cpp, calculateDocumentLayout) ------------------------------
+    def _page_sizes(self) -> list[QSize]:
+        zoom = self.zoomFactor()
+        if self._sizes is None or self._sizes[0] != zoom:
+            doc = self.document()
+            count = doc.pageCount() if doc is not None else 0
+            scale = self._resolution * zoom
+            self._sizes = (zoom, [(doc.pagePointSize(p) * scale).toSize() for p in range(count)])
+        return self._sizes[1]
+
+    def page_geometry(self, page: int) -> QRect:
+        """Where `page` lies in the scrollable document, in pixels (as QPdfView lays it out)."""
+        sizes = self._page_sizes()
+        if not 0 <= page < len(sizes):
+            return QRect()
+        margins = self.documentMargins()
+        shown = [page] if self.pageMode() == QPdfView.PageMode.SinglePage else list(range(len(sizes)))
+        total_width = max((sizes[p].width() for p in shown), default=0) + margins.left() + margins.right()
+        y = margins.top() + sum(sizes[p].height() + self.pageSpacing() for p in shown if p < page)
+        size = sizes[page]
+        x = (max(total_width, self.viewport().width()) - size.width()) // 2
+        return QRect(x, y, size.width(), size.height())
+
+    # -- drawing -------------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._polygons or self._page < 0:
+            return
+        page = self.page_geometry(self._page)
+        scale = self._resolution * self.zoomFactor()
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.translate(page.x() - self.horizontalScrollBar().value(),
+                          page.y() - self.verticalScrollBar().value())
+        painter.scale(scale, scale)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(HIGHLIGHT)
+        box = QRectF()
+        for polygon in self._polygons:
+            painter.drawPolygon(polygon)
+            box = box.united(polygon.boundingRect())
+        # a bar in the margin, so the eye finds the passage at any zoom
+        accent = self.palette().color(QPalette.ColorRole.Highlight)
+        painter.setBrush(accent)
+        bar_x = max(2.0, box.left() - 10.0)
+        painter.drawRoundedRect(QRectF(bar_x, box.top(), 3.0, box.height()), 1.5, 1.5)
+        painter.end()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.fit_width:
+            self._apply_fit()
+        if self._reveal_pending:
+            self.reveal()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.fit_width:
+            self._apply_fit()
+        if self._reveal_pending:
+            self.reveal()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        self._reveal_pending = False  # the person scrolls: a later resize must not pull the view back
+        super().wheelEvent(event)
+
+    def _stop_revealing(self) -> None:
+        self._reveal_pending = False

@@ -1,0 +1,420 @@
+"""The adapter between the window and the core: the library, the settings, the model and answers.
+
+Widgets use only this module to reach qwenrag (engine, pipeline, settings) — their API may change, and then
+only this file changes. Everything here is plain data or plain generators; the widgets run the slow parts
+through ui.tasks.TaskRunner:
+
+    services = Services()                              # GUI thread; opens nothing slow
+    services.library                                   # indexing.library.Library (opened on first use)
+    services.start_model_load(runner)                  # loads on lane "model"; model_changed fires
+    factory = services.ask("病假需要什么证明？", history, use_documents=True)
+    runner.run_generator(factory, on_item=..., lane=MODEL_LANE)   # AnswerEvents, in order
+
+For the chat panel:
+- `ask()` returns a generator FACTORY; run it on lane MODEL_LANE. The model loads on that same lane, so a
+  question asked while loading waits behind the load: show "waiting for the model" while
+  `services.model.state is ModelState.LOADING` and clear it on the first event.
+- Events, in order: zero or more "status" (a short line for a person), then "sources" (the numbered
+  passages the answer may cite; omitted for plain chat), then "token"* (append `text`), then exactly one of
+  "done" (text = the whole answer) or "not_found" (no passage answers it; `sources` = the nearest passages).
+  Cancelling (Stop) closes the generator: no "done" arrives; the text so far stands.
+- Errors raise from the generator (on_error gets them): pass them to ui.errors.show_error.
+- `history` is the conversation so far, oldest first, as (role, text) pairs with role "user"/"assistant".
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields, replace
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from PySide6.QtCore import QObject, Signal
+
+from qwenrag import paths
+
+if TYPE_CHECKING:
+    from indexing.library import Library
+    from indexing.locations import Location
+    from indexing.records import SearchHit
+    from ui.tasks import TaskHandle, TaskRunner
+
+MODEL_LANE = "model"  # the one thread that owns the llama.cpp object
+INDEX_LANE = "index"  # the one writer thread of the library
+QWEN_MODEL_FILE = "qwen2.5-0.5b-instruct-q4_k_m.gguf"
+
+ChatTurn = tuple[str, str]  # (role "user" | "assistant", text)
+
+
+# -- plain data the widgets see ---------------------------------------------------------------------------
+class ModelState(str, Enum):
+    NONE = "none"  # not asked to load yet
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    state: ModelState = ModelState.NONE
+    name: str = ""  # file name, for the status bar
+    path: str = ""
+    size_bytes: int = 0
+    is_demo: bool = False  # the tiny bundled model: the window shows a badge and a hint
+    error: str = ""  # a sentence for a person (FAILED)
+    detail: str = ""  # the technical cause, for "Copy details"
+
+    @property
+    def ready(self) -> bool:
+        return self.state is ModelState.READY
+
+
+@dataclass(frozen=True)
+class Source:
+    """One numbered passage an answer may cite as [number]."""
+
+    number: int
+    file: str  # absolute path
+    title: str
+    kind: str  # pdf, docx, xlsx, text, markdown, csv
+    location: Location
+    text: str
+    chunk_id: int
+    heading: str | None = None
+
+    @property
+    def where(self) -> str:
+        """'p. 3', 'Sheet1, rows 4-9', 'Leave > Sick leave, ¶7', 'lines 1-20'."""
+        return self.location.describe()
+
+    @classmethod
+    def from_hit(cls, hit: SearchHit, number: int | None = None) -> Source:
+        return cls(number=number or hit.rank, file=hit.file, title=hit.title, kind=hit.kind,
+                   location=hit.location, text=hit.text, chunk_id=hit.chunk_id, heading=hit.heading)
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    kind: Literal["status", "sources", "token", "done", "not_found"]
+    text: str = ""
+    sources: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    """What the Settings dialog edits. Saved through qwenrag.settings when present (atomic write)."""
+
+    model_path: str = ""  # empty: the Qwen model in the models folder, else the bundled demo model
+    threads: int = 0  # 0: automatic
+    context_size: int = 4096
+    temperature: float = 0.2
+    passages: int = 5  # passages per answer
+    answer_language: Literal["auto", "zh", "en"] = "auto"
+    interface_language: Literal["auto", "zh_CN", "en"] = "auto"  # auto: the system's language
+
+
+# -- the service object -----------------------------------------------------------------------------------
+class Services(QObject):
+    """Holds the library, the settings and the model. Create once on the GUI thread; share with panels.
+
+    Signals (GUI thread): `model_changed()` when `model` changes; `settings_changed()` after
+    `save_settings`; `library_changed()` when documents were added, removed or re-indexed (emitted by
+    whoever changed them through `notify_library_changed`).
+    """
+
+    model_changed = Signal()
+    settings_changed = Signal()
+    library_changed = Signal()
+
+    def __init__(self, library_dir: str | os.PathLike[str] | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._library_dir = paths.library_dir(library_dir)
+        self._library: Library | None = None
+        self._library_lock = threading.Lock()
+        self._settings = load_settings()
+        self._model = ModelStatus()
+        self._engine: Any = None  # touched only on MODEL_LANE
+        self._load_handle: TaskHandle[Any] | None = None
+
+    # library ---------------------------------------------------------------------------------------
+    @property
+    def library(self) -> Library:
+        """The library, opened on first use (fast: a SQLite file and a search index folder)."""
+        with self._library_lock:
+            if self._library is None:
+                from indexing.library import Library
+
+                self._library = Library.open(self._library_dir)
+            return self._library
+
+    @property
+    def library_dir(self) -> Path:
+        return self._library_dir
+
+    def notify_library_changed(self) -> None:
+        self.library_changed.emit()
+
+    def search(self, query: str, k: int | None = None) -> list[Source]:
+        """Passages for `query` (thread-safe; use from a worker for big libraries)."""
+        return [Source.from_hit(h) for h in self.library.search(query, k or self._settings.passages)]
+
+    def resume_indexing_if_open(self) -> None:
+        with self._library_lock:
+            if self._library is not None:
+                self._library.resume_indexing()
+
+    def close(self) -> None:
+        """After the runner has shut down: release the library and the model."""
+        with self._library_lock:
+            if self._library is not None:
+                self._library.close()
+                self._library = None
+        self._close_engine()
+
+    # settings --------------------------------------------------------------------------------------
+    @property
+    def settings(self) -> UiSettings:
+        return self._settings
+
+    def save_settings(self, new: UiSettings) -> None:
+        """Write atomically; emits settings_changed. A changed model path or engine option needs
+        `start_model_load` again (the main window does that)."""
+        save_settings(new)
+        self._settings = new
+        self.settings_changed.emit()
+
+    def model_settings_differ(self, other: UiSettings) -> bool:
+        a, b = self._settings, other
+        return (a.model_path, a.threads, a.context_size) != (b.model_path, b.threads, b.context_size)
+
+    # model -----------------------------------------------------------------------------------------
+    @property
+    def model(self) -> ModelStatus:
+        return self._model
+
+    def models_dir(self) -> Path:
+        return paths.models_dir()
+
+    def resolve_model(self) -> tuple[Path | None, bool]:
+        """(the model file to load, is it the demo model)."""
+        return resolve_model_path(self._settings.model_path)
+
+    def start_model_load(self, runner: TaskRunner) -> None:
+        """Load (or reload) the model on MODEL_LANE; `model_changed` fires at start and end.
+
+        Finding the file is quick (no reading); validating and loading run on the lane. The previous
+        engine is closed first there, so two models are never in memory at once."""
+        from qwenrag.errors import ModelError
+        from qwenrag.models import find_model
+
+        chosen = self._settings.model_path
+        try:
+            info = find_model(chosen or None)
+        except ModelError as exc:
+            self._set_model(ModelStatus(ModelState.FAILED, name=Path(chosen).name if chosen else "",
+                                        path=chosen, error=_tr_no_model() if not chosen else
+                                        _tr_load_failed(Path(chosen).name), detail=_detail(exc)))
+            return
+        status = ModelStatus(ModelState.LOADING, name=info.path.name, path=str(info.path),
+                             size_bytes=info.size_bytes, is_demo=info.demo)
+        self._set_model(status)
+        opts = self._settings
+
+        def load() -> None:
+            self._close_engine()
+            # Kept here, on the lane, not in the callback: a load that ends while the window closes must
+            # still be closed by close() (callbacks no longer run then).
+            self._engine = _load_engine(str(info.path), opts)
+
+        def loaded(_none: None) -> None:
+            if self._model.path == status.path:  # else another model was chosen meanwhile
+                self._set_model(replace(status, state=ModelState.READY))
+
+        def failed(exc: BaseException) -> None:
+            self._set_model(replace(status, state=ModelState.FAILED, error=_tr_load_failed(info.path.name),
+                                    detail=_detail(exc)))
+
+        self._load_handle = runner.run(load, on_done=loaded, on_error=failed, lane=MODEL_LANE, name="load model")
+
+    def _close_engine(self) -> None:
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            close = getattr(engine, "close", None)
+            if close is not None:
+                close()
+
+    def _set_model(self, status: ModelStatus) -> None:
+        self._model = status
+        self.model_changed.emit()
+
+    # answers ---------------------------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[ChatTurn] = (), use_documents: bool = True
+            ) -> Callable[[], Iterator[AnswerEvent]]:
+        """A generator factory for TaskRunner.run_generator(..., lane=MODEL_LANE). See the module doc."""
+        settings = self._settings
+        turns = tuple(history)
+
+        def generate() -> Iterator[AnswerEvent]:
+            engine = self._engine
+            if engine is None:
+                raise RuntimeError(self._model.error or "The model is not loaded.")
+            lib = self.library if use_documents else None
+            if lib is not None:
+                lib.pause_indexing()  # answers take the CPU; indexing continues afterwards
+            try:
+                yield from _answer(engine, lib, question, turns, settings)
+            finally:
+                if lib is not None:
+                    lib.resume_indexing()
+
+        return generate
+
+
+# -- settings storage (qwenrag.settings: one JSON file, written atomically) ------------------------------
+_CORE_NAMES = {"passages": "top_k", "interface_language": "ui_language"}  # UiSettings -> core Settings
+
+
+def load_settings() -> UiSettings:
+    """The saved settings; defaults for anything missing or unreadable (never fails)."""
+    from qwenrag import settings as core
+
+    saved = core.load()
+    values: dict[str, Any] = {}
+    for f in fields(UiSettings):
+        name = _CORE_NAMES.get(f.name, f.name)
+        if hasattr(saved, name):
+            values[f.name] = getattr(saved, name)
+    values["model_path"] = str(values.get("model_path") or "")
+    return UiSettings(**values)
+
+
+def save_settings(s: UiSettings) -> None:
+    """Through qwenrag.settings (atomic write; keys this window does not know are kept)."""
+    from qwenrag import settings as core
+
+    current = core.load()
+    changes: dict[str, Any] = {}
+    for f in fields(UiSettings):
+        name = _CORE_NAMES.get(f.name, f.name)
+        if hasattr(current, name):
+            changes[name] = getattr(s, f.name)
+    changes["model_path"] = s.model_path or None
+    core.save(replace(current, **changes))
+
+
+def core_settings() -> Any:
+    from qwenrag import settings as core
+
+    return core.load()
+
+
+# -- model files (qwenrag.models) ------------------------------------------------------------------------
+def resolve_model_path(chosen: str) -> tuple[Path | None, bool]:
+    """(the model file that would be loaded for this choice, is it the demo model); (None, False) if none."""
+    from qwenrag.errors import ModelError
+    from qwenrag.models import find_model
+
+    try:
+        info = find_model(chosen or None)
+    except ModelError:
+        return None, False
+    return info.path, info.demo
+
+
+def demo_model_path() -> Path | None:
+    from qwenrag.models import demo_model_path as core_demo
+
+    return core_demo()
+
+
+def _detail(exc: BaseException) -> str:
+    message = getattr(exc, "message", "") or str(exc)
+    detail = getattr(exc, "detail", "")
+    return f"{message}\n{detail}".strip() if detail else f"{type(exc).__name__}: {message}"
+
+
+def _tr_no_model() -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate(
+        "Services", "No model file was found. Put %1 into the models folder.").replace("%1", QWEN_MODEL_FILE)
+
+
+def _tr_load_failed(name: str) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("Services", "The model %1 could not be loaded.").replace("%1", name)
+
+
+def _load_engine(chosen: str, s: UiSettings) -> Any:
+    """On MODEL_LANE: find, validate and load (qwenrag.engine owns its llama.cpp thread)."""
+    from qwenrag import engine as core_engine
+
+    return core_engine.load(chosen or None, n_ctx=s.context_size, n_threads=s.threads or None)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _answer(engine: Any, lib: Library | None, question: str, history: tuple[ChatTurn, ...],
+            s: UiSettings) -> Iterator[AnswerEvent]:
+    try:
+        from qwenrag import pipeline as core_pipeline  # type: ignore[attr-defined]
+    except ImportError:
+        core_pipeline = None
+    if core_pipeline is not None and hasattr(core_pipeline, "answer"):
+        yield from _adapt_pipeline(core_pipeline, engine, lib, question, history, s)
+        return
+    sources: tuple[Source, ...] = ()
+    if lib is not None:
+        sources = tuple(Source.from_hit(h) for h in lib.search(question, s.passages))
+        if not sources:
+            yield AnswerEvent("not_found")
+            return
+        yield AnswerEvent("sources", sources=sources)
+    zh = s.answer_language == "zh" or (s.answer_language == "auto" and bool(_CJK.search(question)))
+    messages = _messages(question, history, sources, zh)
+    gen = engine.generate(messages, max_tokens=512, temperature=s.temperature)
+    try:
+        for piece in gen:
+            if piece:
+                yield AnswerEvent("token", text=piece)
+    finally:
+        gen.close()  # Stop: the engine stops within a token
+    yield AnswerEvent("done", text=gen.text)
+
+
+def _messages(question: str, history: tuple[ChatTurn, ...], sources: tuple[Source, ...], zh: bool
+              ) -> list[dict[str, str]]:
+    if sources:
+        passages = "\n\n".join(f"[{s.number}] ({s.title}, {s.where})\n{s.text}" for s in sources)
+        system = ("只根据下面的资料回答，用中文，并用 [编号] 注明出处。\n\n" if zh else
+                  "Answer only from the passages below, in English, citing them as [n].\n\n") + passages
+    else:
+        system = "你是一个有帮助的助手。" if zh else "You are a helpful assistant."
+    msgs = [{"role": "system", "content": system}]
+    msgs += [{"role": r, "content": t} for r, t in history[-6:]]
+    msgs.append({"role": "user", "content": question})
+    return msgs
+
+
+def _adapt_pipeline(core: Any, engine: Any, lib: Library | None, question: str,
+                    history: tuple[ChatTurn, ...], s: UiSettings) -> Iterator[AnswerEvent]:
+    """Translate helper-4's pipeline events into AnswerEvents (kept tolerant of its exact shape)."""
+    for ev in core.answer(engine, lib, question, history=history, settings=s):
+        kind = getattr(ev, "kind", "")
+        if kind in ("status", "token", "done", "not_found", "sources"):
+            raw = getattr(ev, "sources", ()) or ()
+            srcs = tuple(x if isinstance(x, Source) else Source.from_hit(x) for x in raw)
+            yield AnswerEvent(kind, text=getattr(ev, "text", "") or "", sources=srcs)
+
+
+__all__ = [
+    "INDEX_LANE", "MODEL_LANE", "QWEN_MODEL_FILE", "AnswerEvent", "ChatTurn", "ModelState", "ModelStatus",
+    "Services", "Source", "UiSettings", "demo_model_path", "load_settings", "resolve_model_path",
+    "save_settings",
+]

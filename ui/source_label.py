@@ -1,0 +1,107 @@
+"""Words and links shared by the chat and the source view: where a passage is, and [n] as a link.
+
+Location.describe() in the core is English ("p. 3"); here the same description goes through Qt's
+translation system (context "SourceLabels") so a Chinese interface says "第 3 页".
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+
+from indexing.locations import Location
+from qwenrag import citations
+from qwenrag.conversations import SourceRecord
+
+CITE_SCHEME = "cite"
+SOURCE_SCHEME = "source"
+
+_FENCE_RE = re.compile(r"(```.*?(?:```|\Z)|`[^`\n]*`)", re.S)
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("SourceLabels", text)
+
+
+def describe_location(loc: Location) -> str:
+    """'p. 3', 'Sheet1, rows 4-6', 'Leave > Sick leave, ¶7', 'lines 10-24' in the interface language."""
+    parts: list[str] = []
+    if loc.page is not None:
+        if loc.page_label and loc.page_label != str(loc.page):
+            parts.append(_t("p. %1 (%2)").replace("%1", str(loc.page)).replace("%2", loc.page_label))
+        else:
+            parts.append(_t("p. %1").replace("%1", str(loc.page)))
+    if loc.sheet is not None:
+        parts.append(loc.sheet)
+    if loc.heading:
+        parts.append(loc.heading)
+    if loc.table is not None:
+        parts.append(_t("table %1").replace("%1", str(loc.table)))
+    if loc.paragraph is not None:
+        parts.append(_t("¶%1").replace("%1", str(loc.paragraph)))
+    if loc.rows is not None:
+        parts.append(_span(_t("row %1"), _t("rows %1–%2"), loc.rows))
+    if loc.lines is not None:
+        parts.append(_span(_t("line %1"), _t("lines %1–%2"), loc.lines))
+    return _t(", ").join(parts) if parts else ""
+
+
+def _span(one: str, many: str, span: tuple[int, int]) -> str:
+    if span[0] == span[1]:
+        return one.replace("%1", str(span[0]))
+    return many.replace("%1", str(span[0])).replace("%2", str(span[1]))
+
+
+def file_name(path: str) -> str:
+    return Path(path).name if path else ""
+
+
+def cited_numbers(answer: str, limit: int | None = None) -> list[int]:
+    """The source numbers an answer cites, in order of first appearance (code spans and links ignored)."""
+    seen: dict[int, None] = {}
+    for prose in _FENCE_RE.split(answer)[::2]:
+        for _s, end, nums in citations.find_markers(prose):
+            if prose[end : end + 1] == "(":
+                continue  # "[1](…)" is a Markdown link the model wrote, not a citation
+            for n in nums:
+                if n >= 1 and (limit is None or n <= limit):
+                    seen.setdefault(n, None)
+    return list(seen)
+
+
+def link_citations(markdown: str, count: int) -> str:
+    """Rewrite [n] (and 【n】, [1, 2], [1-3]) to Markdown links to cite:n, for numbers 1..count only;
+    code is left alone."""
+    if count <= 0:
+        return markdown
+
+    def rewrite(prose: str) -> str:
+        out: list[str] = []
+        last = 0
+        for start, end, nums in citations.find_markers(prose):
+            if prose[end : end + 1] == "(" or not nums or any(not 1 <= n <= count for n in nums):
+                continue
+            out.append(prose[last:start])
+            out.append("".join(f"[\\[{n}\\]]({CITE_SCHEME}:{n})" for n in dict.fromkeys(nums)))
+            last = end
+        out.append(prose[last:])
+        return "".join(out)
+
+    pieces = _FENCE_RE.split(markdown)
+    # split() with one group: even indexes are prose, odd ones the code spans kept verbatim
+    return "".join(p if i % 2 else rewrite(p) for i, p in enumerate(pieces))
+
+
+def as_record(source: object) -> SourceRecord:
+    """A services.Source, a SearchHit or a SourceRecord as the SourceRecord the chat saves and shows."""
+    if isinstance(source, SourceRecord):
+        return source
+    n = getattr(source, "number", None) or getattr(source, "n", None) or getattr(source, "rank", 0)
+    return SourceRecord(
+        n=int(n), file=str(getattr(source, "file", "")), location=getattr(source, "location", None) or Location(),
+        text=str(getattr(source, "text", "")), chunk_id=getattr(source, "chunk_id", None),
+        doc_id=getattr(source, "doc_id", None), title=str(getattr(source, "title", "") or ""),
+        kind=str(getattr(source, "kind", "") or ""),
+    )
