@@ -580,6 +580,7 @@ class MessageList(QScrollArea):
     def add(self, widget: QWidget) -> None:
         self.welcome.hide()
         self._layout.insertWidget(self._layout.count() - 1, widget)
+        widget.show()  # now, not on the next event loop turn as a layout would
         self._follow = True
         self.scroll_to_end()
 

@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self.services = services
         self.runner = runner
         self._closed = False
+        self._model_chosen = False  # the next model change was asked for by the person
         self.source_view: Any = None
         self.controller = IndexingController(services, runner, self)
         self.documents = DocumentsPanel(services, runner, self.controller, self)
@@ -242,16 +243,27 @@ class MainWindow(QMainWindow):
             except ImportError:
                 return
             self.source_view = SourceView(self.services, self)
+            self.source_view.installEventFilter(self)  # hidden in any way: the list comes back
             self.splitter.addWidget(self.source_view)
         self.source_view.show()
         if opening:
-            # Make room: the list narrows to its minimum, chat and source share the rest.
+            # Make room: the list narrows to its minimum, chat and source share the rest; on a narrow
+            # window the list steps aside until the source is closed (else the window would grow).
             sizes = self.splitter.sizes()
             total = sum(sizes)
             side = max(self.side.minimumSizeHint().width(), min(sizes[0], int(total * 0.26)))
+            needed = side + self.chat.minimumSizeHint().width() + 520
+            if needed > total:
+                self.side.hide()
+                side = 0
             rest = total - side
             self.splitter.setSizes([side, rest * 9 // 20, rest - rest * 9 // 20])
         self.source_view.show_source(source)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.source_view and event.type() == QEvent.Type.Hide:
+            self.side.show()
+        return False
 
     def _placeholder(self, name: str) -> QWidget:
         label = QLabel(self)
@@ -365,6 +377,7 @@ class MainWindow(QMainWindow):
         from dataclasses import replace
 
         self.services.save_settings(replace(self.services.settings, model_path=path))
+        self._model_chosen = True
         self.services.start_model_load(self.runner)
 
     # -- settings -----------------------------------------------------------------------------------
@@ -378,6 +391,7 @@ class MainWindow(QMainWindow):
 
     def _settings_applied(self, model_changed: bool) -> None:
         if model_changed:
+            self._model_chosen = True
             self.services.start_model_load(self.runner)
 
     # -- status -------------------------------------------------------------------------------------
@@ -395,9 +409,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(msg, 8000)
 
     def _on_model_changed(self) -> None:
+        """A model the person just chose that fails gets a dialog; at start the status bar says it."""
         m = self.services.model
-        if m.state is ModelState.FAILED and m.error:
+        if m.state is ModelState.LOADING:
+            return
+        if m.state is ModelState.FAILED and m.error and self._model_chosen:
             show_error(self, m.error, m.detail)
+        self._model_chosen = False
 
     def _open_models_folder(self) -> None:
         from qwenrag import paths

@@ -25,7 +25,6 @@ For the chat panel:
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
@@ -137,7 +136,9 @@ class Services(QObject):
         self._library_lock = threading.Lock()
         self._settings = load_settings()
         self._model = ModelStatus()
-        self._engine: Any = None  # touched only on MODEL_LANE
+        self._engine: Any = None  # qwenrag.engine.Engine; replaced only on MODEL_LANE
+        self._pipeline: Any = None  # qwenrag.pipeline.Pipeline and its Conversation: MODEL_LANE only
+        self._conversation: Any = None
         self._load_handle: TaskHandle[Any] | None = None
 
     # library ---------------------------------------------------------------------------------------
@@ -242,6 +243,7 @@ class Services(QObject):
 
     def _close_engine(self) -> None:
         engine, self._engine = self._engine, None
+        self._pipeline = self._conversation = None
         if engine is not None:
             close = getattr(engine, "close", None)
             if close is not None:
@@ -255,24 +257,37 @@ class Services(QObject):
     def ask(self, question: str, history: Sequence[ChatTurn] = (), use_documents: bool = True
             ) -> Callable[[], Iterator[AnswerEvent]]:
         """A generator factory for TaskRunner.run_generator(..., lane=MODEL_LANE). See the module doc."""
-        settings = self._settings
         turns = tuple(history)
 
         def generate() -> Iterator[AnswerEvent]:
             engine = self._engine
             if engine is None:
                 raise RuntimeError(self._model.error or "The model is not loaded.")
-            lib = self.library if use_documents else None
-            if lib is not None:
-                lib.pause_indexing()  # answers take the CPU; indexing continues afterwards
-            try:
-                yield from _answer(engine, lib, question, turns, settings)
-            finally:
-                if lib is not None:
-                    lib.resume_indexing()
+            conversation = self._pipeline_conversation(engine, turns)
+            yield from _answer_events(conversation.ask(question, use_documents=use_documents))
 
         return generate
 
+    def _pipeline_conversation(self, engine: Any, history: tuple[ChatTurn, ...]) -> Any:
+        """On MODEL_LANE: qwenrag.pipeline's Conversation for this history. Continuing the same chat keeps
+        the pipeline's own turns (follow-up search, stable [n], the model's prompt cache); another chat
+        starts a fresh one seeded with that chat's questions and answers."""
+        from qwenrag.pipeline import Pipeline
+        from qwenrag.prompt import HistoryTurn
+
+        pipeline = self._pipeline
+        if pipeline is None or pipeline._engine is not engine:
+            pipeline = self._pipeline = Pipeline(self.library, engine, settings=core_settings())
+            self._conversation = pipeline.conversation()
+        else:
+            pipeline.settings = core_settings()  # the dialog may have changed them since
+        conv = self._conversation
+        wanted = [(q, a.strip()) for (_r1, q), (_r2, a) in zip(history[::2], history[1::2], strict=False)]
+        have = [(t.question, t.answer.strip()) for t in conv.turns]
+        if have[-len(wanted):] != wanted or (not wanted and have):
+            conv = self._conversation = pipeline.conversation()
+            conv.turns.extend(HistoryTurn(q, q, a) for q, a in wanted)
+        return conv
 
 # -- settings storage (qwenrag.settings: one JSON file, written atomically) ------------------------------
 _CORE_NAMES = {"passages": "top_k", "interface_language": "ui_language"}  # UiSettings -> core Settings
@@ -357,60 +372,41 @@ def _load_engine(chosen: str, s: UiSettings) -> Any:
     return core_engine.load(chosen or None, n_ctx=s.context_size, n_threads=s.threads or None)
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
+def _source(p: Any) -> Source:
+    """A pipeline Passage (or a SearchHit) as the window's Source."""
+    return Source(number=getattr(p, "n", None) or getattr(p, "rank", 0), file=p.file, title=p.title or "",
+                  kind=getattr(p, "kind", "") or "", location=p.location, text=p.text, chunk_id=p.chunk_id,
+                  heading=getattr(p, "heading", None))
 
 
-def _answer(engine: Any, lib: Library | None, question: str, history: tuple[ChatTurn, ...],
-            s: UiSettings) -> Iterator[AnswerEvent]:
+def _answer_events(events: Iterator[Any]) -> Iterator[AnswerEvent]:
+    """qwenrag.pipeline's events as AnswerEvents. Not found: the pipeline streams a fixed sentence as
+    tokens; here it becomes one "not_found" event carrying the nearest passages."""
+    nearest: tuple[Source, ...] | None = None
     try:
-        from qwenrag import pipeline as core_pipeline  # type: ignore[attr-defined]
-    except ImportError:
-        core_pipeline = None
-    if core_pipeline is not None and hasattr(core_pipeline, "answer"):
-        yield from _adapt_pipeline(core_pipeline, engine, lib, question, history, s)
-        return
-    sources: tuple[Source, ...] = ()
-    if lib is not None:
-        sources = tuple(Source.from_hit(h) for h in lib.search(question, s.passages))
-        if not sources:
-            yield AnswerEvent("not_found")
-            return
-        yield AnswerEvent("sources", sources=sources)
-    zh = s.answer_language == "zh" or (s.answer_language == "auto" and bool(_CJK.search(question)))
-    messages = _messages(question, history, sources, zh)
-    gen = engine.generate(messages, max_tokens=512, temperature=s.temperature)
-    try:
-        for piece in gen:
-            if piece:
-                yield AnswerEvent("token", text=piece)
+        for ev in events:
+            kind = getattr(ev, "kind", "")
+            if kind == "status":
+                yield AnswerEvent("status", text=ev.message)
+            elif kind == "sources":
+                srcs = tuple(_source(p) for p in ev.sources)
+                if ev.found:
+                    yield AnswerEvent("sources", sources=srcs)
+                else:
+                    nearest = srcs
+            elif kind == "token" and nearest is None:
+                yield AnswerEvent("token", text=ev.text)
+            elif kind == "done":
+                result = ev.result
+                if result.mode == "not_found":
+                    yield AnswerEvent("not_found", text=result.answer, sources=nearest or ())
+                else:
+                    yield AnswerEvent("done", text=result.answer,
+                                      sources=tuple(_source(p) for p in result.sources))
     finally:
-        gen.close()  # Stop: the engine stops within a token
-    yield AnswerEvent("done", text=gen.text)
-
-
-def _messages(question: str, history: tuple[ChatTurn, ...], sources: tuple[Source, ...], zh: bool
-              ) -> list[dict[str, str]]:
-    if sources:
-        passages = "\n\n".join(f"[{s.number}] ({s.title}, {s.where})\n{s.text}" for s in sources)
-        system = ("只根据下面的资料回答，用中文，并用 [编号] 注明出处。\n\n" if zh else
-                  "Answer only from the passages below, in English, citing them as [n].\n\n") + passages
-    else:
-        system = "你是一个有帮助的助手。" if zh else "You are a helpful assistant."
-    msgs = [{"role": "system", "content": system}]
-    msgs += [{"role": r, "content": t} for r, t in history[-6:]]
-    msgs.append({"role": "user", "content": question})
-    return msgs
-
-
-def _adapt_pipeline(core: Any, engine: Any, lib: Library | None, question: str,
-                    history: tuple[ChatTurn, ...], s: UiSettings) -> Iterator[AnswerEvent]:
-    """Translate helper-4's pipeline events into AnswerEvents (kept tolerant of its exact shape)."""
-    for ev in core.answer(engine, lib, question, history=history, settings=s):
-        kind = getattr(ev, "kind", "")
-        if kind in ("status", "token", "done", "not_found", "sources"):
-            raw = getattr(ev, "sources", ()) or ()
-            srcs = tuple(x if isinstance(x, Source) else Source.from_hit(x) for x in raw)
-            yield AnswerEvent(kind, text=getattr(ev, "text", "") or "", sources=srcs)
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()  # Stop: the pipeline closes its generation; the model stops within a token
 
 
 __all__ = [

@@ -68,7 +68,7 @@ _HEADING_NAME = re.compile(
     r"\s*([1-9])$",
     re.IGNORECASE,
 )
-_TITLE_NAMES = frozenset({"title", "标题", "標題", "titre", "titel", "título", "titolo", "заголовок"})
+_TITLE_NAMES = frozenset({"title", "标题", "標題", "titre", "titel", "título", "titolo"})
 _NUMERIC = re.compile(r"^[\s\d.,:/%+\-()¥$€£年月日]*$")
 
 
@@ -157,11 +157,15 @@ def _related_element(part: Any, kind: str) -> Any:
 
 
 def _core_title(part: Any) -> str:
+    """docProps/core.xml's title. Read through the package relationship: python-docx's
+    `core_properties` invents a part titled "Word Document" when the file has none."""
     try:
-        title = part.package.core_properties.title or ""
+        for rel in part.package.rels.values():
+            if not rel.is_external and rel.reltype.endswith("/core-properties"):
+                return normalize_text(rel.target_part.core_properties.title or "")
     except Exception:  # a damaged docProps/core.xml must not cost the whole document
         return ""
-    return normalize_text(title)
+    return ""
 
 
 # ---------------------------------------------------------------------------------------------- text

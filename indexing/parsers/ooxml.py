@@ -69,17 +69,16 @@ class Package:
                 return value
         return self.defaults.get(PurePosixPath(name).suffix.lstrip(".").lower(), "")
 
-    def has_type(self, fragment: str) -> bool:
-        return any(fragment in value for value in self.content_types.values())
-
 
 def check_package(path: Path, limits: Limits, required: tuple[str, ...] = (CONTENT_TYPES,)) -> Package:
     """Raise FileProblem unless `path` is an Office Open XML package that is safe to hand to a reader.
 
     required: members that must exist (missing: CORRUPT).
     """
-    head = _read_head(path)
+    head, size = _read_head(path)
     _check_magic(path, head)
+    if size > limits.max_file_bytes:
+        raise FileProblem(ProblemKind.TOO_LARGE, f"{size} bytes (limit {limits.max_file_bytes})")
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -104,10 +103,10 @@ def check_package(path: Path, limits: Limits, required: tuple[str, ...] = (CONTE
         raise FileProblem(ProblemKind.UNREADABLE, str(exc)) from exc
 
 
-def _read_head(path: Path) -> bytes:
+def _read_head(path: Path) -> tuple[bytes, int]:
     try:
         with path.open("rb") as fh:
-            return fh.read(16)
+            return fh.read(16), path.stat().st_size
     except OSError as exc:
         raise FileProblem(ProblemKind.UNREADABLE, str(exc)) from exc
 

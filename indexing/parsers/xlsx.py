@@ -66,11 +66,14 @@ def parse(path: Path, info: DocumentInfo, limits: Limits) -> Iterator[Block]:
     info.kind = "xlsx"
     book = _Book(path, package)
     count = 0
-    for sheet in book.worksheets():
-        info.sheets.append(sheet.name)
-        for block in _SheetRenderer(sheet.name, limits, info).render(book.rows(sheet)):
-            count += 1
-            yield block
+    try:
+        for sheet in book.worksheets():
+            info.sheets.append(sheet.name)
+            for block in _SheetRenderer(sheet.name, limits, info).render(book.rows(sheet)):
+                count += 1
+                yield block
+    finally:
+        book.close()
     if count == 0:
         raise FileProblem(ProblemKind.EMPTY, "no values in any worksheet")
 
@@ -160,6 +163,8 @@ def display(value: Any, fmt: NumberFormat | None = None) -> str:
     if kind is int:
         return _number(float(value), fmt) if fmt and fmt.percent else str(value)
     if isinstance(value, dt.datetime):
+        if value.microsecond:  # Excel shows whole seconds, rounded
+            value = (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
         if value.time() == dt.time():
             return value.date().isoformat()
         return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
@@ -301,6 +306,11 @@ class _Book:
     def worksheets(self) -> list[_Sheet]:
         return self._sheets
 
+    def close(self) -> None:
+        self._zip.close()
+        if self._calamine is not None:
+            self._calamine.close()
+
     def _read_workbook(self) -> tuple[list[_Sheet], str | None]:
         root = _xml(self._zip, self._main)
         targets, styles_part = self._relationships()
@@ -378,6 +388,7 @@ class _Book:
                     values = {c["column"] - 1: c["value"] for c in cells if c["value"] not in (None, "")}
                     if values:
                         yield number, values
+            book.close()
         except FileProblem:
             raise
         except Exception as exc:  # openpyxl raises many types on a damaged sheet: all mean the same
@@ -564,16 +575,11 @@ def _find_header(head: list[Row], scan: SheetScan) -> _Header | None:
         names = _names(number, cells, spans)
         rows = [number]
         following = head[index + 1]
-        if (
-            spans.get(number)
-            and _header_like(following[1], width)
-            and _grouped(cells, following, spans[number])
-        ):
+        two_level = index + 2 < len(head) and spans.get(number)  # data must follow both header rows
+        if two_level and _header_like(following[1], width) and _grouped(cells, following, spans[number]):
             for col, name in _names(following[0], following[1], spans).items():
                 names[col] = f"{names[col]} {name}" if names.get(col) and names[col] != name else name
             rows.append(following[0])
-            if index + 2 >= len(head):
-                return None  # nothing under the two header rows: they are data after all
         return _Header(rows=rows, names=names)
     return None
 
@@ -582,6 +588,8 @@ def _header_like(cells: dict[int, Any], width: int) -> bool:
     values = list(cells.values())
     labels = [v for v in values if _is_label(v)]
     distinct = {normalize_text(str(v)) for v in labels}
+    if sum(v.rstrip().endswith((":", "：")) for v in labels) * 2 >= len(labels):
+        return False  # a form row: "Package no.: | 1315 | Rev.: | A" pairs labels with values
     return len(distinct) >= 2 and len(labels) >= 0.8 * len(values) and len(values) >= max(2, width / 2)
 
 
@@ -595,7 +603,10 @@ def _horizontal_merges(merges: list[tuple[int, int, int, int]]) -> dict[int, lis
 
 
 def _names(number: int, cells: dict[int, Any], spans: dict[int, list[tuple[int, int]]]) -> dict[int, str]:
-    names = {col: normalize_text(display(value)) for col, value in cells.items()}
+    # One line per name, without the colon a label often ends with ("Package no.:" -> "Package no.").
+    names = {
+        col: " ".join(normalize_text(display(v)).split()).rstrip(":：").strip() for col, v in cells.items()
+    }
     for c0, c1 in spans.get(number, ()):
         if c0 in names:  # a merged header cell names every column it spans
             for col in range(c0 + 1, c1 + 1):

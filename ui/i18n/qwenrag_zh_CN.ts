@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../documents_panel.py" line="+75"/>
+        <location filename="../documents_panel.py" line="+76"/>
         <source>Word</source>
         <translation>Word</translation>
     </message>
@@ -25,26 +25,29 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+310"/>
         <source>Indexed</source>
         <translation>已索引</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-310"/>
+        <location line="+310"/>
         <source>Indexing…</source>
         <translation>索引中…</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-310"/>
         <source>Could not be read</source>
         <translation>无法读取</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+309"/>
         <source>Not supported</source>
         <translation>不支持</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-309"/>
         <source>Waiting</source>
         <translation>等待中</translation>
     </message>
@@ -69,26 +72,24 @@
     </message>
     <message>
         <location line="+0"/>
+        <location line="+276"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location line="+0"/>
-        <source>Pages / sheets</source>
-        <translation>页数 / 工作表</translation>
-    </message>
-    <message>
-        <location line="+0"/>
+        <location line="-276"/>
+        <location line="+277"/>
         <source>Passages</source>
         <translation>段落数</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-277"/>
+        <location line="+278"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location line="+219"/>
+        <location line="-33"/>
         <source>Documents</source>
         <translation>文档</translation>
     </message>
@@ -159,7 +160,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 或点击“添加文件…”（PDF、Word、Excel、文本）。</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+71"/>
         <source>Looking for files…</source>
         <translation>正在查找文件…</translation>
     </message>
@@ -169,7 +170,12 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>正在索引：第 %1 个，共 %2 个文件</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+28"/>
+        <source>Show files that were not added (%1)</source>
+        <translation>显示未添加的文件（%1）</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>Technical detail: %1</source>
         <translation>技术细节：%1</translation>
     </message>
@@ -276,7 +282,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location line="+137"/>
+        <location line="+152"/>
         <source>QwenRAG — ask your documents</source>
         <translation>QwenRAG — 向你的文档提问</translation>
     </message>
@@ -552,12 +558,12 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../chat_panel.py" line="+177"/>
+        <location filename="../chat_panel.py" line="+202"/>
         <source>The model is not available.</source>
         <translation>模型不可用。</translation>
     </message>
     <message>
-        <location line="+192"/>
+        <location line="+188"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -577,7 +583,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>发送（Enter）</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+9"/>
         <source>The model is loading…</source>
         <translation>模型加载中…</translation>
     </message>
@@ -748,7 +754,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>Services</name>
     <message>
-        <location filename="../services.py" line="+372"/>
+        <location filename="../services.py" line="+343"/>
         <source>No model file was found. Put %1 into the models folder.</source>
         <translation>没有找到模型文件。请把 %1 放入模型文件夹。</translation>
     </message>
@@ -781,12 +787,12 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>SourceView</name>
     <message>
-        <location filename="../source_view.py" line="+228"/>
+        <location filename="../source_view.py" line="+230"/>
         <source>Unknown document</source>
         <translation>未知文档</translation>
     </message>
     <message>
-        <location line="+195"/>
+        <location line="+202"/>
         <source>Page %1 of %2</source>
         <translation>第 %1 页，共 %2 页</translation>
     </message>

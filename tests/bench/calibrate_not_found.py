@@ -1,0 +1,162 @@
+"""Calibrate the "not found in your documents" threshold (qwenrag.pipeline.is_relevant). Not a test.
+
+Two experiments, each a set of questions that the library CAN answer (positives) and questions it
+cannot (negatives):
+
+1. samples: the sample documents; positives are the answerable questions of samples/questions.json,
+   negatives its unanswerable ones plus questions of the QA sets (all off-topic for an office library).
+2. qa: half of the articles of CMRC 2018 (zh), DRCD (zh-Hant) and XQuAD-en indexed as text files;
+   positives are questions about indexed articles, negatives questions about the other half.
+
+For each question it records the best weighted coverage (pipeline.coverage) over the top-k hits and,
+for positives, whether the right passage/file is among them; then prints, per threshold, the share of
+positives kept (answered) and of negatives rejected (not found without the model).
+
+    .venv/bin/python tests/bench/calibrate_not_found.py [--per-set 400] [--k 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from indexing.library import Library  # noqa: E402
+from qwenrag import pipeline as pl  # noqa: E402
+from qwenrag.citations import Passage  # noqa: E402
+
+QA = ROOT.parent / "shared" / "corpora" / "qa"
+SETS = ("cmrc2018_trial", "drcd_test", "xquad_en_a")
+THRESHOLDS = (0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _article(set_name: str, passage: dict) -> str:
+    pid = passage["id"].split(":", 1)[1]
+    if set_name.startswith("xquad"):
+        return pid.split("-")[0]
+    if set_name.startswith("drcd"):
+        return pid.split("-")[0]
+    return passage.get("title") or pid
+
+
+def _best(lib: Library, question: str, k: int) -> tuple[float, list]:
+    queries = pl.retrieval_queries(question, [])
+    hits = lib.search(queries[0], k=k)
+    probe = [Passage.from_hit(h, i + 1) for i, h in enumerate(hits)]
+    return pl.best_coverage(queries[0], probe), hits
+
+
+def _report(name: str, pos: list[float], neg: list[float]) -> None:
+    print(f"\n{name}: {len(pos)} positives, {len(neg)} negatives")
+    print(f"{'threshold':>9} {'answered (pos)':>15} {'not found (neg)':>16}")
+    for t in THRESHOLDS:
+        kept = sum(1 for c in pos if c >= t) / max(1, len(pos))
+        rejected = sum(1 for c in neg if c < t) / max(1, len(neg))
+        mark = "  <- current" if abs(t - pl.MIN_COVERAGE) < 1e-9 else ""
+        print(f"{t:>9.2f} {kept:>15.1%} {rejected:>16.1%}{mark}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--per-set", type=int, default=400, help="questions per QA set and class")
+    ap.add_argument("--k", type=int, default=5)
+    ap.add_argument("--dump", type=Path, help="write per-question features as JSON")
+    args = ap.parse_args()
+    rng = random.Random(7)
+    if not QA.is_dir():
+        print(f"QA sets not found at {QA}", file=sys.stderr)
+        return 1
+    dump: dict[str, list] = {"samples": [], "qa": []}
+
+    # 1. samples
+    qs = json.loads((ROOT / "samples" / "questions.json").read_text(encoding="utf-8"))
+    off_topic = []
+    for name in SETS:
+        items = _jsonl(QA / f"{name}.questions.jsonl")
+        off_topic += [q["question"] for q in rng.sample(items, min(args.per_set, len(items)))]
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = Library.open(Path(tmp) / "lib")
+        for _ in lib.add([ROOT / "samples"], workers=0):
+            pass
+        pos, neg, gold_found = [], [], 0
+        for q in qs:
+            cov, hits = _best(lib, q["question"], args.k)
+            if q["answerable"]:
+                pos.append(cov)
+                gold_found += any(Path(h.file).name == q["file"] for h in hits)
+            else:
+                neg.append(cov)
+            dump["samples"].append({"q": q["question"], "answerable": q["answerable"], "coverage": cov})
+        for text in off_topic:
+            cov, _hits = _best(lib, text, args.k)
+            neg.append(cov)
+            dump["samples"].append({"q": text, "answerable": False, "coverage": cov})
+        lib.close()
+    print(f"samples: right file in the top {args.k} for {gold_found}/{len(pos)} answerable questions")
+    _report("samples (negatives: 3 unanswerable + off-topic QA questions)", pos, neg)
+
+    # 2. QA sets, half the articles indexed
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = Path(tmp) / "docs"
+        docs.mkdir()
+        indexed: set[str] = set()
+        questions: list[tuple[str, dict, bool]] = []
+        for name in SETS:
+            passages = _jsonl(QA / f"{name}.passages.jsonl")
+            inside: set[str] = set()
+            for p in passages:
+                art = _article(name, p)
+                if zlib.crc32(f"{name}/{art}".encode()) % 2 == 0:
+                    inside.add(p["id"])
+                    safe = p["id"].replace(":", "_").replace("/", "_")
+                    (docs / f"{safe}.txt").write_text(f"{p.get('title', '')}\n\n{p['text']}\n", encoding="utf-8")
+            indexed |= inside
+            items = _jsonl(QA / f"{name}.questions.jsonl")
+            rng.shuffle(items)
+            yes = [q for q in items if q["passage_id"] in inside][: args.per_set]
+            no = [q for q in items if q["passage_id"] not in inside][: args.per_set]
+            questions += [(name, q, True) for q in yes] + [(name, q, False) for q in no]
+        lib = Library.open(Path(tmp) / "lib")
+        t = time.perf_counter()
+        for _ in lib.add([docs]):
+            pass
+        print(f"\nqa: indexed {len(indexed)} passages in {time.perf_counter() - t:.1f} s")
+        by_set: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in SETS}
+        gold = dict.fromkeys(SETS, 0)
+        for name, q, answerable in questions:
+            cov, hits = _best(lib, q["question"], args.k)
+            target = q["passage_id"].replace(":", "_").replace("/", "_") + ".txt"
+            if answerable:
+                by_set[name][0].append(cov)
+                gold[name] += any(Path(h.file).name == target for h in hits)
+            else:
+                by_set[name][1].append(cov)
+            dump["qa"].append({"set": name, "q": q["question"], "answerable": answerable, "coverage": cov})
+        lib.close()
+    all_pos: list[float] = []
+    all_neg: list[float] = []
+    for name, (pos, neg) in by_set.items():
+        print(f"{name}: right passage in the top {args.k} for {gold[name]}/{len(pos)}")
+        _report(f"qa {name}", pos, neg)
+        all_pos += pos
+        all_neg += neg
+    _report("qa all", all_pos, all_neg)
+    if args.dump:
+        args.dump.write_text(json.dumps(dump, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
