@@ -145,6 +145,7 @@ def _drop_question_word(match: re.Match[str]) -> str:
     return word if word in _ZH_KEEP else " "
 
 
+@lru_cache(maxsize=1 << 17)  # words repeat a lot (sheet columns, names): caching halves tokenize time
 def _word_terms(word: str, stem: bool) -> tuple[str, ...]:
     if word.isascii() and word.isalpha() and len(word) <= _MAX_TERM:  # the common case: a plain word
         return (_stem(word),) if stem else (word,)

@@ -122,7 +122,7 @@ def in_process(index_seconds: float) -> dict[str, tuple[float, float, int, str]]
     meter = StallMeter()
 
     corpora = ROOT.parent / "shared" / "corpora"
-    sources = [str(corpora / k) for k in ("pdf", "docx", "xlsx") if (corpora / k).is_dir()] or [str(ROOT / "samples")]
+    sources = [str(ROOT / "samples")] + [str(corpora / k) for k in ("pdf", "docx", "xlsx") if (corpora / k).is_dir()]
     meter.start()
     started = time.monotonic()
     window.controller.add(sources)
@@ -138,7 +138,7 @@ def in_process(index_seconds: float) -> dict[str, tuple[float, float, int, str]]
     if services.model.ready and hasattr(chat, "ask"):
         meter.start()
         started = time.monotonic()
-        chat.ask("What does the document say about passwords?")
+        chat.ask("How many days of annual leave do employees get after three years?")
         pump(lambda: not chat.busy, 300)
         meter.stop()
         results["generating"] = (*meter.summary(), f"answer in {time.monotonic() - started:.1f} s, "
@@ -146,11 +146,12 @@ def in_process(index_seconds: float) -> dict[str, tuple[float, float, int, str]]
         # Both at once: a question while the library is re-indexed.
         meter.start()
         window.controller.reindex([str(ROOT / "samples")])
-        chat.ask("病假需要什么证明？")
+        chat.ask("员工请病假需要提供什么证明？")
         pump(lambda: not chat.busy and not window.controller.busy, 300)
         meter.stop()
         results["generating + indexing"] = (*meter.summary(), "samples re-indexed during an answer")
     window.close()
+    window.deleteLater()
     app.processEvents()
     return results
 
@@ -172,7 +173,9 @@ def main() -> int:
         ok = "yes" if longest < STALL_BAR_MS else "NO"
         print(f"{'stall: ' + name:<28}{longest:>9.1f} ms{STALL_BAR_MS:>7.0f} ms  {ok:<4}p99 {p99:.1f} ms, "
               f"{ticks} ticks; {note}")
-    return 0
+    sys.stdout.flush()
+    # Skip interpreter teardown: PySide6 objects collected after QApplication can crash at exit.
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def build(size: int, folder: Path) -> dict:
         paras = []
         for _ in range(min(PER_FILE, size - f)):
             para = ""
-            while len(para) < 180:
+            while len(para) < 330:
                 para += rng.choice(sents)
             paras.append(para)
         (docs / f"doc{f // PER_FILE:05d}.txt").write_text("\n\n".join(paras), encoding="utf-8")

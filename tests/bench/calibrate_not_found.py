@@ -8,9 +8,10 @@ cannot (negatives):
 2. qa: half of the articles of CMRC 2018 (zh), DRCD (zh-Hant) and XQuAD-en indexed as text files;
    positives are questions about indexed articles, negatives questions about the other half.
 
-For each question it records the best weighted coverage (pipeline.coverage) over the top-k hits and,
-for positives, whether the right passage/file is among them; then prints, per threshold, the share of
-positives kept (answered) and of negatives rejected (not found without the model).
+For each question it records, for each of the top-k hits, the weighted coverage and the strong terms
+matched (pipeline.relevance) and, for positives, whether the right passage/file is among them; then
+prints, for the current rule and for variations of its thresholds, the share of positives kept
+(answered) and of negatives rejected ("not found" without the model).
 
     .venv/bin/python tests/bench/calibrate_not_found.py [--per-set 400] [--k 5]
 """
@@ -35,7 +36,10 @@ from qwenrag.citations import Passage  # noqa: E402
 
 QA = ROOT.parent / "shared" / "corpora" / "qa"
 SETS = ("cmrc2018_trial", "drcd_test", "xquad_en_a")
-THRESHOLDS = (0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
+# (high coverage, low coverage, strong matches needed with low coverage)
+RULES = ((0.3, 1.0, 99), (0.4, 1.0, 99), (0.5, 1.0, 99), (0.45, 0.2, 2), (0.45, 0.22, 2), (0.45, 0.25, 2),
+         (0.45, 0.3, 2), (0.5, 0.3, 2), (0.45, 0.3, 3), (0.55, 0.3, 2))
+Scores = list[tuple[float, int]]
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -51,21 +55,31 @@ def _article(set_name: str, passage: dict) -> str:
     return passage.get("title") or pid
 
 
-def _best(lib: Library, question: str, k: int) -> tuple[float, list]:
-    queries = pl.retrieval_queries(question, [])
-    hits = lib.search(queries[0], k=k)
-    probe = [Passage.from_hit(h, i + 1) for i, h in enumerate(hits)]
-    return pl.best_coverage(queries[0], probe), hits
+def _best(lib: Library, question: str, k: int) -> tuple[Scores, list]:
+    hits = lib.search(question, k=k)
+    terms = pl.query_terms(question)
+    scores = []
+    for i, h in enumerate(hits):
+        r = pl.relevance(terms, pl.passage_terms(Passage.from_hit(h, i + 1)))
+        scores.append((r.coverage, r.strong))
+    return scores, hits
 
 
-def _report(name: str, pos: list[float], neg: list[float]) -> None:
+def _passes(scores: Scores, rule: tuple[float, float, int]) -> bool:
+    high, low, strong = rule
+    return any(c >= high or (c >= low and s >= strong) for c, s in scores)
+
+
+def _report(name: str, pos: list[Scores], neg: list[Scores]) -> None:
     print(f"\n{name}: {len(pos)} positives, {len(neg)} negatives")
-    print(f"{'threshold':>9} {'answered (pos)':>15} {'not found (neg)':>16}")
-    for t in THRESHOLDS:
-        kept = sum(1 for c in pos if c >= t) / max(1, len(pos))
-        rejected = sum(1 for c in neg if c < t) / max(1, len(neg))
-        mark = "  <- current" if abs(t - pl.MIN_COVERAGE) < 1e-9 else ""
-        print(f"{t:>9.2f} {kept:>15.1%} {rejected:>16.1%}{mark}")
+    print(f"{'high':>5} {'low':>5} {'strong':>6} {'answered (pos)':>15} {'not found (neg)':>16}")
+    current = (pl.HIGH_COVERAGE, pl.LOW_COVERAGE, pl.MIN_STRONG_MATCHES)
+    for rule in (current, *[r for r in RULES if r != current]):
+        kept = sum(_passes(x, rule) for x in pos) / max(1, len(pos))
+        rejected = sum(not _passes(x, rule) for x in neg) / max(1, len(neg))
+        mark = "  <- current" if rule == current else ""
+        low = "-" if rule[1] >= 1 else f"{rule[1]:.2f}"
+        print(f"{rule[0]:>5.2f} {low:>5} {rule[2] if rule[1] < 1 else '-':>6} {kept:>15.1%} {rejected:>16.1%}{mark}")
 
 
 def main() -> int:
@@ -90,7 +104,9 @@ def main() -> int:
         lib = Library.open(Path(tmp) / "lib")
         for _ in lib.add([ROOT / "samples"], workers=0):
             pass
-        pos, neg, gold_found = [], [], 0
+        pos: list[Scores] = []
+        neg: list[Scores] = []
+        gold_found = 0
         for q in qs:
             cov, hits = _best(lib, q["question"], args.k)
             if q["answerable"]:
@@ -130,10 +146,10 @@ def main() -> int:
             questions += [(name, q, True) for q in yes] + [(name, q, False) for q in no]
         lib = Library.open(Path(tmp) / "lib")
         t = time.perf_counter()
-        for _ in lib.add([docs]):
+        for _ in lib.add([docs], workers=0):
             pass
         print(f"\nqa: indexed {len(indexed)} passages in {time.perf_counter() - t:.1f} s")
-        by_set: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in SETS}
+        by_set: dict[str, tuple[list[Scores], list[Scores]]] = {n: ([], []) for n in SETS}
         gold = dict.fromkeys(SETS, 0)
         for name, q, answerable in questions:
             cov, hits = _best(lib, q["question"], args.k)
@@ -145,8 +161,8 @@ def main() -> int:
                 by_set[name][1].append(cov)
             dump["qa"].append({"set": name, "q": q["question"], "answerable": answerable, "coverage": cov})
         lib.close()
-    all_pos: list[float] = []
-    all_neg: list[float] = []
+    all_pos: list[Scores] = []
+    all_neg: list[Scores] = []
     for name, (pos, neg) in by_set.items():
         print(f"{name}: right passage in the top {args.k} for {gold[name]}/{len(pos)}")
         _report(f"qa {name}", pos, neg)
