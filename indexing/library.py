@@ -214,13 +214,13 @@ class Library:
             kind = ProblemKind.LEGACY if path.suffix.lower() in _LEGACY_SUFFIXES else ProblemKind.UNSUPPORTED
             status = "failed" if kind is ProblemKind.LEGACY else "skipped"
             return IndexEvent("file_done", path=str(path), status=status, reason=problem_message(kind),
-                              detail=f"suffix {path.suffix or '(none)'}")
+                              detail=f"{kind.value}: suffix {path.suffix or '(none)'}")
         try:
             st = path.stat()
         except OSError as exc:
             problem = FileProblem(ProblemKind.UNREADABLE, f"{type(exc).__name__}: {exc}")
             return IndexEvent("file_done", path=str(path), status="failed", reason=problem.message,
-                              detail=problem.detail)
+                              detail=f"{problem.kind.value}: {problem.detail}")
         old = self.store.document(str(path))
         if force or old is None or old.status != "indexed":
             return None
