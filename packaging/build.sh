@@ -59,10 +59,15 @@ du -sh "$APP/_internal"/* 2>/dev/null | sort -rh | head -8 | sed 's/^/  /'
 # The built app checks itself: index the bundled samples, answer a sample question with the bundled
 # model, check the citation. Its user folders point into a throw-away directory so a build never touches
 # the builder's own settings or library, and none is created inside the bundle.
+# As root, it runs in a network namespace with no interfaces, so it also proves the app works offline.
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-echo "self-test: $APP/qwenrag --self-test"
-if ! env HOME="$scratch/home" XDG_DATA_HOME="$scratch/data" XDG_CONFIG_HOME="$scratch/config" \
+offline=()
+if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+  offline=(unshare -n)
+fi
+echo "self-test: ${offline[*]} $APP/qwenrag --self-test"
+if ! "${offline[@]}" env HOME="$scratch/home" XDG_DATA_HOME="$scratch/data" XDG_CONFIG_HOME="$scratch/config" \
     XDG_CACHE_HOME="$scratch/cache" QT_QPA_PLATFORM=offscreen "$APP/qwenrag" --self-test; then
   echo "build.sh: the self-test of the built app FAILED" >&2
   exit 1

@@ -5,6 +5,12 @@ which in a frozen build re-enter the executable), asks one sample question from 
 the shipped model through the answer pipeline, and checks that the answer cites the expected file. Prints a
 short report (files indexed, question, cited files, timings) and returns 0 (pass) or 1 (fail).
 
+The citation check is strict for a real model (Qwen): the answer must carry an [n] marker that points at a
+passage of the expected file. The 135M-parameter demo model almost never writes [n] markers (measured on
+the 21 answerable sample questions at temperature 0: 1 of 21), so for the demo model alone an answer with no
+marker at all passes when the best passage it was given - source [1] - comes from the expected file; the
+report says which check was applied. `--strict` applies the citation check to the demo model too.
+
 The user's own folders are never touched: data, config and library point into a temporary folder for
 the run, and the model is the shipped one (`--model PATH` to check another), not the user's choice.
 packaging/build.sh runs this against every build and fails the build when it fails.
@@ -24,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Chosen because the small demo model (SmolLM2-135M) answers it with a citation of the right file
-# reliably at temperature 0; any answerable question of questions.json can be given with --question.
+# English, one file, a short factual answer: the demo model answers it correctly (3 months, 90%) and the
+# Qwen model cites it. Any question of questions.json can be given with --question.
 DEFAULT_QUESTION_ID = "q2"
-MAX_ANSWER_TOKENS = 160  # enough for a cited sentence or two; keeps the run short on a slow CPU
+MAX_ANSWER_TOKENS = 128  # enough for a cited sentence or two; keeps the run short on a slow CPU
 _ISOLATED_ENV = ("QWENRAG_DATA_DIR", "QWENRAG_CONFIG_DIR", "QWENRAG_LIBRARY")
 
 
@@ -43,7 +49,9 @@ class Report:
     question_id: str = ""
     question: str = ""
     expected_file: str = ""
+    expected_answer: str = ""
     answer: str = ""
+    check: str = ""  # which citation check was applied
     cited_files: list[str] = field(default_factory=list)
     source_files: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -56,7 +64,8 @@ class Report:
             "ok": self.ok, "failures": self.failures, "frozen": self.frozen, "model": self.model,
             "samples": self.samples, "files": dict(self.files), "indexed": self.indexed,
             "question_id": self.question_id, "question": self.question, "expected_file": self.expected_file,
-            "answer": self.answer, "cited_files": self.cited_files, "source_files": self.source_files,
+            "expected_answer": self.expected_answer, "answer": self.answer, "check": self.check,
+            "cited_files": self.cited_files, "source_files": self.source_files,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -73,9 +82,11 @@ class Report:
             f"  expected  {self.expected_file}",
             f"  answer    {answer[:300]}{'…' if len(answer) > 300 else ''}",
             f"  cited     {', '.join(self.cited_files) or '(none)'}",
+            f"  check     {self.check}",
             f"  sources   {', '.join(dict.fromkeys(self.source_files)) or '(none)'}",
             f"  timings   index {t.get('index_s', 0):.2f} s, model load {t.get('load_s', 0):.2f} s, "
-            f"retrieval {t.get('retrieval_ms', 0):.1f} ms, first token {t.get('ttft_s', 0):.2f} s, "
+            f"retrieval {t.get('retrieval_ms', 0):.1f} ms, prompt {int(t.get('prompt_tokens', 0))} tokens, "
+            f"first token {t.get('ttft_s', 0):.2f} s, "
             f"decode {t.get('decode_tok_s', 0):.1f} tok/s ({int(t.get('decode_tokens', 0))} tokens), "
             f"answer {t.get('answer_s', 0):.2f} s, total {t.get('total_s', 0):.2f} s",
         ]
@@ -91,6 +102,8 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"a question id from samples/questions.json (default {DEFAULT_QUESTION_ID})")
     p.add_argument("--samples", metavar="DIR", help="the sample folder (default: the shipped samples)")
     p.add_argument("--workers", type=int, default=None, help="parsing processes (0: in this process)")
+    p.add_argument("--strict", action="store_true",
+                   help="require an [n] citation of the expected file even from the demo model")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     return p
 
@@ -138,6 +151,7 @@ def run(report: Report, args: argparse.Namespace, scratch: Path) -> None:
     q = _pick_question(questions, args.question, samples)
     report.question_id, report.question = str(q["id"]), str(q["question"])
     report.expected_file = str(q["file"])
+    report.expected_answer = str(q.get("answer", ""))
 
     from qwenrag.models import find_model
 
@@ -161,11 +175,11 @@ def run(report: Report, args: argparse.Namespace, scratch: Path) -> None:
         if report.expected_file not in report.indexed:
             report.fail(f"the expected file {report.expected_file} was not indexed")
             return
-        _answer(report, lib, info)
+        _answer(report, lib, info, strict=args.strict)
     report.timings["total_s"] = time.perf_counter() - started
 
 
-def _answer(report: Report, lib: Any, info: Any) -> None:
+def _answer(report: Report, lib: Any, info: Any, *, strict: bool) -> None:
     from qwenrag.engine import Engine
     from qwenrag.pipeline import Pipeline
     from qwenrag.settings import Settings
@@ -195,7 +209,15 @@ def _answer(report: Report, lib: Any, info: Any) -> None:
         report.fail(f"the answer was not found in the documents (mode {result.mode})")
     if not result.answer.strip():
         report.fail("the model gave an empty answer")
-    if report.expected_file not in report.cited_files:
+    if report.expected_file in report.cited_files:
+        report.check = "the answer cites the expected file"
+    elif info.demo and not strict and not result.citations:
+        top = report.source_files[0] if report.source_files else "(none)"
+        report.check = f"demo model wrote no [n] marker: source [1] is {top}"
+        if top != report.expected_file:
+            report.fail(f"the best passage given to the model is from {top}, not {report.expected_file}")
+    else:
+        report.check = "the answer must cite the expected file"
         report.fail(f"the answer does not cite {report.expected_file}")
 
 

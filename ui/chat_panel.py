@@ -2,11 +2,13 @@
 
     chat = ChatPanel(services, runner, store)      # store: qwenrag.conversations.ConversationStore
     chat.sourceRequested.connect(source_view.show_source)    # a [n] or a source row was clicked
-    chat.conversationSaved.connect(conversations_panel.refresh)
+    ConversationsPanel(store).attach(chat)         # the saved conversations, both ways
+    chat.stop_and_save()                           # before the runner shuts down (window closing)
 
 Answers run through the one TaskRunner on the model lane (services.ask gives the generator factory). A
-question asked while the model loads queues behind the load on that lane; the card says it is waiting.
-Every finished turn (answered, not found, stopped or failed) is saved at once.
+question asked before the model is ready waits in this panel (the card says so) and starts when
+services.model_changed reports READY. Every finished turn (answered, not found, stopped or failed) is saved
+at once.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from PySide6.QtWidgets import (
 
 from qwenrag.conversations import Conversation, ConversationError, ConversationStore, Turn
 from ui import errors
-from ui.chat_view import AnswerCard, MessageList, QuestionBubble, chat_style, theme
+from ui.chat_theme import chat_style, theme
+from ui.chat_view import AnswerCard, MessageList, QuestionBubble
 from ui.services import MODEL_LANE, ModelState, Services
 from ui.source_label import as_record, cited_numbers
 from ui.tasks import TaskHandle, TaskRunner
@@ -209,8 +212,13 @@ class ChatPanel(QWidget):
         self._pending = None
         self._card.set_waiting("search" if use_docs else "think")
         factory = self.services.ask(question, history, use_documents=use_docs)
+        turn = self._turn
+        # Callbacks name their turn: after Stop, a late callback of the old task must not touch a new one.
         self._handle = self.runner.run_generator(
-            factory, on_item=self._on_event, on_done=self._on_done, on_error=self._on_error,
+            factory,
+            on_item=lambda event: self._on_event(event) if turn is self._turn else None,
+            on_done=lambda: self._on_done() if turn is self._turn else None,
+            on_error=lambda exc: self._on_error(exc) if turn is self._turn else None,
             lane=MODEL_LANE, name="answer",
         )
 
@@ -221,17 +229,9 @@ class ChatPanel(QWidget):
             self.input.clear()
 
     def stop(self) -> None:
-        """Stop the answer: generation ends within a token or two; the text so far stays."""
-        if self._pending is not None:
-            self._pending = None
-            self._finish_turn(stopped=True)
-            return
-        if self._handle is None:
-            return
-        self._handle.cancel()
-        if self._card is not None and not self._card.streaming:
-            self._card.set_waiting("stopping")
-        self.send_button.setEnabled(False)
+        """Stop the answer; the text so far stays. The card is final at once: the model stops within a token
+        on its lane (or, while it still reads the prompt, right after), and a next question queues behind."""
+        self.stop_and_save()
 
     def new_chat(self) -> None:
         self.stop_and_save()
@@ -299,10 +299,17 @@ class ChatPanel(QWidget):
         elif kind == "done":
             self._ended = True
             if event.text:
-                turn.answer = event.text
+                turn.answer = event.text  # cleaned by the pipeline (markers normalised)
+            if event.sources:  # also passages of earlier turns that this answer cites
+                turn.sources = [as_record(s) for s in event.sources]
+                card.set_sources(turn.sources)
+            timings = getattr(event, "timings", None)  # kept when the core sends them (seconds)
+            if isinstance(timings, dict):
+                turn.timings.update({k: float(v) for k, v in timings.items() if isinstance(v, int | float)})
         elif kind == "not_found":
             self._ended = True
             turn.found = False
+            turn.answer = event.text  # the pipeline's sentence, in the question's language
             turn.sources = [as_record(s) for s in event.sources]
             card.show_not_found(turn.sources)
 
@@ -328,10 +335,10 @@ class ChatPanel(QWidget):
             return
         elapsed = time.monotonic() - self._started
         turn.stopped = stopped
-        turn.timings = {"total": round(elapsed, 3)}
+        turn.timings["total"] = round(elapsed, 3)
         if self._first_token:
             turn.timings["first_token"] = round(self._first_token - self._started, 3)
-        turn.citations = cited_numbers(turn.answer, len(turn.sources)) if turn.found else []
+        turn.citations = cited_numbers(turn.answer, {x.n for x in turn.sources}) if turn.found else []
         if turn.found:
             card.finish(turn.answer, stopped=stopped, elapsed=elapsed)
         else:

@@ -1,22 +1,18 @@
-"""The widgets a conversation is drawn with: question bubbles, answer cards, source rows, the list.
-
-Colours come from the palette (mixed, never hard-coded), so a dark system theme stays readable.
-"""
+"""The widgets a conversation is drawn with: question bubbles, answer cards (Markdown with [n] links), the
+scrolling list. Source rows are in ui.source_list, colours in ui.chat_theme."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Collection, Sequence
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QRegularExpression, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
-    QColor,
-    QFocusEvent,
     QGuiApplication,
-    QKeyEvent,
-    QMouseEvent,
     QPalette,
     QResizeEvent,
+    QTextCharFormat,
     QTextDocument,
 )
 from PySide6.QtWidgets import (
@@ -32,46 +28,15 @@ from PySide6.QtWidgets import (
 )
 
 from qwenrag.conversations import SourceRecord, Turn
+from ui.chat_theme import mix
 from ui.source_label import CITE_SCHEME, cited_numbers, describe_location, link_citations
+from ui.source_list import SourceList
 
 RENDER_INTERVAL_MS = 80  # re-render the streaming Markdown at most ~12 times a second
 _CURSOR = " ▍"  # shown at the end of an answer while it streams
 # GitHub Markdown without raw HTML: a model's output is text, never markup to obey.
 _MARKDOWN = QTextDocument.MarkdownFeature.MarkdownDialectGitHub | QTextDocument.MarkdownFeature.MarkdownNoHTML
-
-
-def mix(a: QColor, b: QColor, t: float) -> QColor:
-    """a blended towards b by t (0..1)."""
-    return QColor(
-        round(a.red() + (b.red() - a.red()) * t),
-        round(a.green() + (b.green() - a.green()) * t),
-        round(a.blue() + (b.blue() - a.blue()) * t),
-    )
-
-
-def rgb(c: QColor) -> str:
-    return f"rgb({c.red()}, {c.green()}, {c.blue()})"
-
-
-def theme(widget: QWidget) -> dict[str, str]:
-    """The few colours of the chat, from the widget's palette."""
-    pal = widget.palette()
-    base, text = pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
-    accent = pal.color(QPalette.ColorRole.Highlight)
-    window = pal.color(QPalette.ColorRole.Window)
-    return {
-        "base": rgb(base),
-        "text": rgb(text),
-        "muted": rgb(mix(text, base, 0.45)),
-        "border": rgb(mix(text, base, 0.85)),
-        "bubble": rgb(mix(accent, base, 0.86)),
-        "accent": rgb(accent),
-        "hover": rgb(mix(accent, base, 0.92)),
-        "info": rgb(mix(window, base, 0.35)),
-        "info_border": rgb(mix(text, base, 0.78)),
-        "badge": rgb(mix(accent, base, 0.75)),
-        "error": rgb(mix(QColor(200, 40, 40), text, 0.15)),
-    }
+_MARKER_TEXT = QRegularExpression(r"\[\d{1,3}\]")  # a citation link's text, as rendered
 
 
 # -- Markdown ----------------------------------------------------------------------------------------
@@ -99,10 +64,29 @@ class MarkdownView(QTextBrowser):
     def markdown(self) -> str:
         return self._markdown
 
-    def set_markdown(self, text: str, citations: int = 0) -> None:
+    def set_markdown(self, text: str, citations: Collection[int] = ()) -> None:
+        """Render `text`; [n] for n in `citations` become links."""
         self._markdown = text
         self.document().setMarkdown(link_citations(text, citations), _MARKDOWN)
+        if citations:
+            self._colour_citations()
         self._fit()
+
+    def _colour_citations(self) -> None:
+        """The Markdown importer colours links with the application's Link colour (dark blue, even on a
+        dark theme); citations take the accent, mixed towards the text colour so it reads on either."""
+        pal = self.palette()
+        colour = mix(pal.color(QPalette.ColorRole.Highlight), pal.color(QPalette.ColorRole.Text), 0.2)
+        fmt = QTextCharFormat()
+        fmt.setForeground(colour)
+        fmt.setFontWeight(600)
+        doc = self.document()
+        # Found by text, not by walking QTextBlock.iterator: its `+=` corrupts a refcount in PySide6 6.12.
+        cursor = doc.find(_MARKER_TEXT)
+        while not cursor.isNull():
+            if cursor.charFormat().anchorHref().startswith(f"{CITE_SCHEME}:"):
+                cursor.mergeCharFormat(fmt)
+            cursor = doc.find(_MARKER_TEXT, cursor)
 
     def _on_anchor(self, url: QUrl) -> None:
         if url.scheme() == CITE_SCHEME and url.path().isdigit():
@@ -122,157 +106,6 @@ class MarkdownView(QTextBrowser):
 
     def sizeHint(self) -> QSize:
         return QSize(400, self.height())
-
-
-# -- sources ----------------------------------------------------------------------------------------
-
-_KIND_BADGES = {"pdf": "PDF", "docx": "DOCX", "xlsx": "XLSX", "csv": "CSV", "markdown": "MD", "text": "TXT"}
-
-
-def kind_badge(source: SourceRecord) -> str:
-    kind = source.kind or source.file.rsplit(".", 1)[-1].lower()
-    return _KIND_BADGES.get(kind, kind.upper()[:4] or "DOC")
-
-
-def excerpt(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-
-
-class SourceRow(QFrame):
-    """One passage: number, file type, file name and where in it. Click (or Enter) opens it."""
-
-    clicked = Signal(object)  # SourceRecord
-
-    def __init__(self, source: SourceRecord, *, show_excerpt: bool = False, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.source = source
-        self.setObjectName("sourceRow")
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setToolTip(excerpt(source.text, 400))
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(8, 4, 8, 4)
-        outer.setSpacing(1)
-        line = QHBoxLayout()
-        line.setSpacing(6)
-        self.number = QLabel(str(source.n))
-        self.number.setObjectName("sourceNumber")
-        self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.number.setMinimumWidth(20)
-        self.badge = QLabel(kind_badge(source))
-        self.badge.setObjectName("kindBadge")
-        self.name = QLabel(source.name)
-        self.name.setObjectName("sourceName")
-        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.where = QLabel(describe_location(source.location))
-        self.where.setObjectName("sourceWhere")
-        for w in (self.number, self.badge):
-            line.addWidget(w)
-        line.addWidget(self.name, 1)
-        line.addWidget(self.where)
-        outer.addLayout(line)
-        self.snippet: QLabel | None = None
-        if show_excerpt:
-            self.snippet = QLabel(excerpt(source.text, 220))
-            self.snippet.setObjectName("sourceSnippet")
-            self.snippet.setWordWrap(True)
-            outer.addWidget(self.snippet)
-
-    def retranslateUi(self) -> None:
-        self.where.setText(describe_location(self.source.location))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslateUi()
-        super().changeEvent(event)
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
-            self.clicked.emit(self.source)
-        super().mouseReleaseEvent(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
-            self.clicked.emit(self.source)
-            return
-        super().keyPressEvent(event)
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        self.setProperty("focused", True)
-        self.style().polish(self)
-        super().focusInEvent(event)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        self.setProperty("focused", False)
-        self.style().polish(self)
-        super().focusOutEvent(event)
-
-
-class SourceList(QWidget):
-    """The sources under an answer: the cited ones, and the rest behind "n more"."""
-
-    sourceClicked = Signal(object)  # SourceRecord
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 4, 0, 0)
-        self._layout.setSpacing(2)
-        self.caption = QLabel()
-        self.caption.setObjectName("caption")
-        self._layout.addWidget(self.caption)
-        self.more = QToolButton()
-        self.more.setObjectName("moreButton")
-        self.more.setAutoRaise(True)
-        self.more.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.more.clicked.connect(self._show_more)
-        self.rows: list[SourceRow] = []
-        self._hidden: list[SourceRow] = []
-        self._captioned_as_cited = True
-        self.hide()
-
-    def set_sources(self, sources: Sequence[SourceRecord], cited: Sequence[int] = (), *,
-                    excerpts: bool = False) -> None:
-        for row in self.rows:
-            row.deleteLater()
-        self.rows, self._hidden = [], []
-        self._layout.removeWidget(self.more)
-        self.more.hide()
-        cited_set = set(cited)
-        first = [s for s in sources if s.n in cited_set] if cited_set else list(sources)
-        first.sort(key=lambda s: s.n)
-        rest = [s for s in sources if s not in first]
-        self._captioned_as_cited = bool(cited_set) and bool(first)
-        for src in first + rest:
-            row = SourceRow(src, show_excerpt=excerpts, parent=self)
-            row.clicked.connect(self.sourceClicked)
-            self._layout.addWidget(row)
-            self.rows.append(row)
-            if src in rest and first:
-                row.hide()
-                self._hidden.append(row)
-        if self._hidden:
-            self._layout.addWidget(self.more)
-            self.more.show()
-        self.setVisible(bool(self.rows))
-        self.retranslateUi()
-
-    def _show_more(self) -> None:
-        for row in self._hidden:
-            row.show()
-        self._hidden = []
-        self.more.hide()
-
-    def retranslateUi(self) -> None:
-        self.caption.setText(self.tr("Sources") if self._captioned_as_cited else self.tr("Passages searched"))
-        self.more.setText(self.tr("Show %n more passage(s)", "", len(self._hidden)))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslateUi()
-        super().changeEvent(event)
 
 
 # -- messages ---------------------------------------------------------------------------------------
@@ -370,7 +203,7 @@ class AnswerCard(QFrame):
 
     # -- feeding -------------------------------------------------------------------------------------
     def set_waiting(self, key: str) -> None:
-        """key: "model" (waiting for the model to load), "search", "think"."""
+        """key: "model" (waiting for the model to load), "search" or "think"."""
         self._status_key, self._status_text = key, ""
         self._update_status()
 
@@ -405,7 +238,7 @@ class AnswerCard(QFrame):
         if self.found:
             self.body.setVisible(bool(self.answer.strip()))
             self._render()
-            self.source_list.set_sources(self.sources, cited_numbers(self.answer, len(self.sources)))
+            self.source_list.set_sources(self.sources, cited_numbers(self.answer, self.numbers))
         self.copy_button.setVisible(bool(self.answer.strip()) and self.found)
         self._update_note()
 
@@ -454,13 +287,18 @@ class AnswerCard(QFrame):
 
     def copy_text(self) -> str:
         """The answer and, below it, the sources it cites: ready to paste into an e-mail."""
-        cited = cited_numbers(self.answer, len(self.sources))
+        cited = cited_numbers(self.answer, self.numbers)
         lines = [self.answer.strip()]
         shown = [s for s in self.sources if s.n in cited]
         if shown:
             lines += ["", self.tr("Sources:")]
             lines += [f"[{s.n}] {s.name}, {describe_location(s.location)}".rstrip(", ") for s in shown]
         return "\n".join(lines)
+
+    @property
+    def numbers(self) -> set[int]:
+        """The numbers this answer's sources are cited by."""
+        return {s.n for s in self.sources}
 
     def source(self, n: int) -> SourceRecord | None:
         return next((s for s in self.sources if s.n == n), None)
@@ -473,7 +311,11 @@ class AnswerCard(QFrame):
     def _render(self) -> None:
         self._dirty = False
         text = self.answer + (_CURSOR if self.streaming else "")
-        self.body.set_markdown(text, len(self.sources))
+        started = time.perf_counter()
+        self.body.set_markdown(text, self.numbers)
+        if self.streaming:  # a long answer renders slower: render it less often, so typing stays smooth
+            cost_ms = (time.perf_counter() - started) * 1000
+            self._render_timer.setInterval(int(min(500, max(RENDER_INTERVAL_MS, 5 * cost_ms))))
 
     def _update_status(self) -> None:
         text = self._status_text or self._waiting_text(self._status_key)
@@ -485,7 +327,6 @@ class AnswerCard(QFrame):
             "model": self.tr("Waiting for the model to finish loading…"),
             "search": self.tr("Searching your documents…"),
             "think": self.tr("Thinking…"),
-            "stopping": self.tr("Stopping…"),
         }.get(key, "")
 
     def _update_note(self) -> None:
@@ -588,6 +429,7 @@ class MessageList(QScrollArea):
         while self._layout.count() > 2:  # the welcome and the stretch stay
             item = self._layout.takeAt(1)
             if item is not None and item.widget() is not None:
+                item.widget().hide()  # gone now; deleted when the event loop next runs
                 item.widget().deleteLater()
         self.welcome.show()
         self._follow = True
@@ -610,32 +452,3 @@ class MessageList(QScrollArea):
 
     def _on_scroll(self, value: int) -> None:
         self._follow = value >= self.verticalScrollBar().maximum() - 24
-
-
-def chat_style(widget: QWidget) -> str:
-    """The chat's style sheet, from the palette of `widget`."""
-    c = theme(widget)
-    return f"""
-#messageListInner {{ background: {c['base']}; }}
-#messageList {{ background: {c['base']}; }}
-QLabel#questionBubble {{
-    background: {c['bubble']}; color: {c['text']}; border-radius: 12px; padding: 8px 12px;
-}}
-QFrame#answerCard {{ background: {c['base']}; border: 1px solid {c['border']}; border-radius: 10px; }}
-QFrame#answerCard[state="notfound"] {{ background: {c['info']}; border: 1px dashed {c['info_border']}; }}
-QFrame#answerCard QLabel#headline {{ font-weight: 600; color: {c['text']}; }}
-QFrame#answerCard QLabel#status {{ color: {c['muted']}; font-style: italic; }}
-QFrame#answerCard[state="notfound"] QLabel#status {{ font-style: normal; }}
-QFrame#answerCard QLabel#error {{ color: {c['error']}; }}
-QFrame#answerCard QLabel#note {{ color: {c['muted']}; font-size: 11px; }}
-QLabel#caption {{ color: {c['muted']}; font-size: 11px; font-weight: 600; text-transform: uppercase; }}
-QFrame#sourceRow {{ border-radius: 6px; }}
-QFrame#sourceRow:hover, QFrame#sourceRow[focused="true"] {{ background: {c['hover']}; }}
-QLabel#sourceNumber {{ background: {c['badge']}; border-radius: 8px; padding: 0 5px; font-size: 11px; }}
-QLabel#kindBadge {{ color: {c['muted']}; border: 1px solid {c['border']}; border-radius: 3px;
-    padding: 0 3px; font-size: 10px; }}
-QLabel#sourceWhere, QLabel#sourceSnippet {{ color: {c['muted']}; }}
-QToolButton#copyButton, QToolButton#moreButton {{ color: {c['muted']}; }}
-QLabel#welcomeTitle {{ font-size: 18px; font-weight: 600; color: {c['text']}; }}
-QLabel#welcomeHint {{ color: {c['muted']}; }}
-"""

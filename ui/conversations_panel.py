@@ -42,7 +42,7 @@ from qwenrag.conversations import (
     write_markdown,
 )
 from ui import errors
-from ui.chat_view import mix
+from ui.chat_theme import mix
 from ui.source_label import describe_location
 
 if TYPE_CHECKING:
@@ -175,6 +175,7 @@ class ConversationsPanel(QWidget):
         self.conversationDeleted.connect(chat.conversation_deleted)
         chat.conversationSaved.connect(self.refresh)
         chat.titleChanged.connect(lambda _t: self.set_current(chat.conversation.id))
+        chat.new_button.hide()  # this panel's New chat is right beside it; one button is enough
 
     # -- listing ------------------------------------------------------------------------------------
     def refresh(self, select_id: str | None = None) -> None:
@@ -209,7 +210,8 @@ class ConversationsPanel(QWidget):
         item.setData(ID_ROLE, summary.id)
         item.setData(WHEN_ROLE, self._when(summary.updated))
         item.setData(Qt.ItemDataRole.UserRole + 2, summary.updated)
-        item.setToolTip(self.tr("%n question(s)", "", summary.turns))
+        item.setToolTip(self.tr("1 question") if summary.turns == 1 else
+                        self.tr("%1 questions").replace("%1", str(summary.turns)))
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
         return item
 

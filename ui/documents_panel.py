@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QProcess,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     QUrl,
 )
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QTableView,
     QToolButton,
@@ -45,6 +47,7 @@ from ui.services import Services
 from ui.tasks import TaskRunner
 
 _ModelIndex = QModelIndex | QPersistentModelIndex
+UI_REFRESH_MS = 150
 
 
 
@@ -173,17 +176,36 @@ class DocumentsModel(QAbstractTableModel):
         self._where = {r.path: i for i, r in enumerate(self.rows)}
 
     def set_documents(self, records: list[DocumentRecord]) -> None:
-        """Merge a fresh list from the library; rows for files in flight or never recorded are kept."""
+        """Merge a fresh list from the library; rows for files in flight or never recorded are kept.
+        A few signals for the whole merge: per-row signals (or a reset, which re-sorts everything through
+        Python) would stall the window for a library of thousands."""
         fresh = {d.path: DocRow.from_record(d) for d in records if d.status != "removing"}
-        # Only rows the library once had go when it no longer has them; files that never became records
-        # (unsupported, old Office formats, unreadable) stay listed with their reason until removed.
-        stale = {r.path for r in self.rows if r.path not in fresh and r.status == "indexed"}
-        self.remove_paths(stale)
-        for path, row in fresh.items():
-            old = self.row(path)
-            if old is not None and old.status == "indexing" and row.status != "indexed":
-                continue  # the run in flight knows better
-            self.upsert(row)
+        merged: list[DocRow] = []
+        for old in self.rows:
+            new = fresh.pop(old.path, None)
+            if new is None:
+                # Only rows the library once had go; files that never became records (unsupported,
+                # old Office formats, unreadable) stay listed with their reason until removed.
+                if old.status != "indexed":
+                    merged.append(old)
+            elif old.status == "indexing" and new.status != "indexed":
+                merged.append(old)  # the run in flight knows better
+            else:
+                merged.append(new)
+        gone = {r.path for r in self.rows} - {r.path for r in merged}
+        if gone:
+            self.remove_paths(gone)  # rare (removed elsewhere): row by row is fine
+        changed = [i for i, (a, b) in enumerate(zip(self.rows, merged, strict=True)) if a != b]
+        self.rows[:] = merged
+        if changed:
+            self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(self.COLUMNS) - 1))
+        new = list(fresh.values())
+        if new:  # one insertion for all of them: the sorted view places them in one pass
+            first = len(self.rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            self.rows.extend(new)
+            self._where.update((r.path, first + i) for i, r in enumerate(new))
+            self.endInsertRows()
 
     def apply(self, event: IndexEvent) -> None:
         if event.kind == "progress" and event.path:
@@ -217,8 +239,9 @@ class DocumentsFilter(QSortFilterProxyModel):
         self.show_skipped = False
 
     def set_show_skipped(self, show: bool) -> None:
+        self.beginFilterChange()
         self.show_skipped = show
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: _ModelIndex) -> bool:
         model = self.sourceModel()
@@ -242,6 +265,12 @@ class DocumentsPanel(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
         self._loaded = False
+        self._current_file = ""
+        self._file_units = (0, 0)
+        self._ui_timer = QTimer(self)  # coalesces list events into one refresh of bars and labels
+        self._ui_timer.setSingleShot(True)
+        self._ui_timer.setInterval(UI_REFRESH_MS)
+        self._ui_timer.timeout.connect(self._refresh_progress)
         self._build()
         self.retranslateUi()
         controller.event.connect(self._on_event)
@@ -306,6 +335,10 @@ class DocumentsPanel(QWidget):
         self.table.customContextMenuRequested.connect(lambda pos: self.menu.exec(self.table.viewport().mapToGlobal(pos)))
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        self._kept_selection: list[str] = []
+        self.model.modelAboutToBeReset.connect(
+            lambda: setattr(self, "_kept_selection", [r.path for r in self.selected_rows()]))
+        self.model.modelReset.connect(self._restore_selection)
 
         self.empty_hint = QLabel(self)
         self.empty_hint.setObjectName("emptyHint")
@@ -328,6 +361,8 @@ class DocumentsPanel(QWidget):
 
         self.progress_label = QLabel(self)
         self.progress_label.setObjectName("indexingLabel")
+        # Ignored width: a new file name must not re-layout the panel on every update.
+        self.progress_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.file_progress = QProgressBar(self)
         self.file_progress.setObjectName("fileProgress")
         self.file_progress.setMaximumHeight(8)
@@ -415,55 +450,83 @@ class DocumentsPanel(QWidget):
 
     # -- indexing progress --------------------------------------------------------------------------
     def _on_run_started(self, summary: RunSummary) -> None:
-        self._summary = summary
         self.overall_progress.setRange(0, 0)
         self.file_progress.setRange(0, 0)
         self.progress_box.setVisible(True)
         self._current_file = ""
-        self._update_progress_label()
+        self._file_units = (0, 0)
+        self._refresh_progress()
 
     def _on_event(self, event: IndexEvent) -> None:
+        """Per event only the list changes; bars and labels follow at UI_REFRESH_MS (QProgressBar.setValue
+        repaints at once, and hundreds of events a second would freeze the window)."""
         self.model.apply(event)
-        summary = self.controller.current
-        if summary is not None and summary.total:
-            self.overall_progress.setRange(0, summary.total)
-            self.overall_progress.setValue(summary.done)
         if event.kind == "progress":
             self._current_file = event.path
-            if event.units_total:
-                self.file_progress.setRange(0, event.units_total)
-                self.file_progress.setValue(event.units_done)
-        elif event.kind == "file_done" and event.path == getattr(self, "_current_file", ""):
-            self.file_progress.setRange(0, 1)
-            self.file_progress.setValue(1)
-        self._update_actions()
+            self._file_units = (event.units_done, event.units_total)
+        elif event.kind == "file_done" and event.path == self._current_file:
+            self._file_units = (1, 1)
+        if not self._ui_timer.isActive():
+            self._ui_timer.start()
+
+    def _refresh_progress(self) -> None:
+        summary = self.controller.current
+        if summary is not None:
+            if summary.total:
+                if self.overall_progress.maximum() != summary.total:
+                    self.overall_progress.setRange(0, summary.total)
+                if self.overall_progress.value() != summary.done:
+                    self.overall_progress.setValue(summary.done)
+            done, total = self._file_units
+            if total and (self.file_progress.maximum(), self.file_progress.value()) != (total, done):
+                self.file_progress.setRange(0, total)
+                self.file_progress.setValue(done)
         self._update_progress_label()
+        self._update_actions()
 
     def _update_progress_label(self) -> None:
         summary = self.controller.current
-        if summary is None or not hasattr(self, "progress_label"):
+        if summary is None:
             return
         if not summary.total:
             text = tr("Looking for files…")
         else:
             text = tr("Indexing: %1 of %2 files").replace("%1", str(summary.done)).replace("%2", str(summary.total))
-        current = getattr(self, "_current_file", "")
-        if current:
-            text += " — " + os.path.basename(current)
+        if self._current_file:
+            text += " — " + os.path.basename(self._current_file)
         self.progress_label.setText(text)
 
     def _on_run_finished(self, summary: RunSummary) -> None:
+        self._ui_timer.stop()
         self.model.finish_run()
+        self._current_file = ""
+        self._update_actions()
         if not self.controller.busy:
             self.progress_box.setVisible(False)
         self.reload()
         if summary.user_started and summary.failures:
-            show_file_failures(self.window(), summary.failures, max(summary.total, len(summary.failures)))
+            # Its own event-loop turn: building a long list is the slowest thing this panel does.
+            QTimer.singleShot(0, self, lambda: show_file_failures(
+                self.window(), summary.failures, max(summary.total, len(summary.failures))))
 
     # -- actions ------------------------------------------------------------------------------------
     def selected_rows(self) -> list[DocRow]:
         rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
         return [self.model.rows[r] for r in sorted(rows) if r < len(self.model.rows)]
+
+    def _restore_selection(self) -> None:
+        from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+        selection = QItemSelection()
+        for path in self._kept_selection:
+            i = self.model._where.get(path)
+            if i is not None:
+                index = self.proxy.mapFromSource(self.model.index(i, 0))
+                if index.isValid():
+                    selection.select(index, index)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().select(selection, flags)
+        self._kept_selection = []
 
     def _update_actions(self) -> None:
         rows = self.selected_rows()
@@ -473,8 +536,11 @@ class DocumentsPanel(QWidget):
             a.setEnabled(len(rows) == 1)
         self.stack.setCurrentWidget(self.table if self.model.rows else self.empty_hint)
         skipped = sum(r.status == "skipped" for r in self.model.rows)
-        self.skipped_switch.setVisible(skipped > 0)
-        self.skipped_switch.setText(tr("Show files that were not added (%1)").replace("%1", str(skipped)))
+        if self.skipped_switch.isVisibleTo(self) != (skipped > 0):
+            self.skipped_switch.setVisible(skipped > 0)
+        text = tr("Show files that were not added (%1)").replace("%1", str(skipped))
+        if self.skipped_switch.text() != text:
+            self.skipped_switch.setText(text)
         self._update_details()
 
     def _update_details(self) -> None:

@@ -94,14 +94,19 @@ class ErrorDialog(QDialog):
             self.tree = QTreeWidget(self)
             self.tree.setRootIsDecorated(False)
             self.tree.setColumnCount(2)
-            self.tree.setWordWrap(True)
+            self.tree.setUniformRowHeights(True)  # hundreds of rows must not be measured one by one
+            items = []
             for f in self.failures:
                 item = QTreeWidgetItem([os.path.basename(f.path), f.reason])
                 item.setToolTip(0, f.path)
-                item.setToolTip(1, f.detail or f.reason)
-                self.tree.addTopLevelItem(item)
+                item.setToolTip(1, f"{f.reason}\n{f.detail}" if f.detail else f.reason)
+                items.append(item)
+            self.tree.addTopLevelItems(items)
             header = self.tree.header()
-            header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+            names = [os.path.basename(f.path) for f in self.failures[:40]]  # a sample: measuring text is slow
+            widest = max((self.tree.fontMetrics().horizontalAdvance(n) for n in names), default=120)
+            header.resizeSection(0, min(320, widest + 24))
             header.setStretchLastSection(True)
             self.setMinimumSize(620, 320)
             layout.addWidget(self.tree, 1)

@@ -30,8 +30,17 @@ class RunSummary:
     total: int = 0
     done: int = 0
     counts: dict[str, int] = field(default_factory=dict)
-    failures: list[FileFailure] = field(default_factory=list)  # failed and skipped (with their reasons)
+    # Files that could not be read, and unsupported files the person named themselves; unsupported files
+    # found inside a folder (a LICENSE, a .py) are only counted, beside the list's "show" switch.
+    failures: list[FileFailure] = field(default_factory=list)
+    skipped_in_folders: int = 0
     cancelled: bool = False
+    explicit: set[str] = field(default_factory=set)  # the paths as given
+
+
+def parse_workers() -> int:
+    """Parsing processes: one core stays with the window (and the answer), else it stutters on 2 cores."""
+    return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
 def _keep(event: IndexEvent) -> bool:
@@ -67,9 +76,9 @@ class IndexingController(QObject):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(WATCH_DEBOUNCE_MS)
         self._debounce.timeout.connect(self.refresh)
-        self._changed_timer = QTimer(self)  # library changes while indexing: tell the list once a second
+        self._changed_timer = QTimer(self)  # library changes while indexing: tell the list every few seconds
         self._changed_timer.setSingleShot(True)
-        self._changed_timer.setInterval(1000)
+        self._changed_timer.setInterval(3000)
         self._changed_timer.timeout.connect(self.documents_changed)
 
     # -- starting runs ------------------------------------------------------------------------------
@@ -81,7 +90,8 @@ class IndexingController(QObject):
         """Index files and folders (recursively); user-started, so failures are summarised once."""
         items = [os.fspath(p) for p in paths]
         if items and not self.runner.closed:
-            self._submit(lambda: self.services.library.add(items, force=force), user_started=True)
+            self._submit(lambda: self.services.library.add(items, force=force, workers=parse_workers()),
+                         user_started=True, explicit={os.path.realpath(p) for p in items})
 
     def reindex(self, paths: Iterable[str]) -> None:
         self.add(paths, force=True)
@@ -94,7 +104,7 @@ class IndexingController(QObject):
 
         def factory() -> Iterator[IndexEvent]:
             self._refresh_queued = False  # from here on, a new change needs a new refresh
-            return self.services.library.refresh()
+            return self.services.library.refresh(workers=parse_workers())
 
         self._submit(factory, user_started=False)
 
@@ -124,8 +134,9 @@ class IndexingController(QObject):
     def current(self) -> RunSummary | None:
         return self._current
 
-    def _submit(self, factory: Callable[[], Iterator[IndexEvent]], *, user_started: bool) -> None:
-        summary = RunSummary(user_started=user_started)
+    def _submit(self, factory: Callable[[], Iterator[IndexEvent]], *, user_started: bool,
+                explicit: set[str] | None = None) -> None:
+        summary = RunSummary(user_started=user_started, explicit=explicit or set())
         was_busy = self.busy
         handle: TaskHandle[IndexEvent] | None = None
 
@@ -161,8 +172,10 @@ class IndexingController(QObject):
             summary.done += 1
             status = event.status or ""
             summary.counts[status] = summary.counts.get(status, 0) + 1
-            if status in ("failed", "skipped"):
+            if status == "failed" or (status == "skipped" and event.path in summary.explicit):
                 summary.failures.append(FileFailure(event.path, event.reason or "", event.detail or ""))
+            elif status == "skipped":
+                summary.skipped_in_folders += 1
             if status == "indexed" and not self._changed_timer.isActive():
                 self._changed_timer.start()
         elif event.kind == "finished":

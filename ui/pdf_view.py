@@ -3,8 +3,9 @@
 QPdfView draws search results only for a QPdfSearchModel, which matches one exact phrase; a cited passage
 spans lines and its text differs from the indexed chunk in whitespace and folding. So the passage is found
 in the page's text layer (ui.passage_match), its line rectangles come from QPdfDocument.getSelectionAtIndex,
-and this view paints them over the page itself. Zoom stays in Custom mode (fit-to-width is computed here):
-QPdfView's own FitToWidth mode maps overlay coordinates with the wrong scale (Qt 6.6-6.12).
+and this view paints them over the page itself, mapping points to pixels the way QPdfView lays out pages
+(qpdfview.cpp). Zoom stays in Custom mode and fit-to-width is computed here: in its FitToWidth mode QPdfView
+scales pages without updating zoomFactor, so the mapping could not be known from outside.
 """
 
 from __future__ import annotations

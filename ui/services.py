@@ -16,8 +16,12 @@ For the chat panel:
   `services.model.state is ModelState.LOADING` and clear it on the first event.
 - Events, in order: zero or more "status" (a short line for a person), then "sources" (the numbered
   passages the answer may cite; omitted for plain chat), then "token"* (append `text`), then exactly one of
-  "done" (text = the whole answer) or "not_found" (no passage answers it; `sources` = the nearest passages).
-  Cancelling (Stop) closes the generator: no "done" arrives; the text so far stands.
+  "done" (text = the whole answer, cleaned; `sources` = every passage it may cite, including ones from
+  earlier turns) or "not_found" (no passage answers it; `text` = a sentence in the question's language,
+  `sources` = the nearest passages). Cancelling (Stop) closes the generator: the model stops within a
+  token, no "done" arrives, the text so far stands.
+- Answers come from qwenrag.pipeline (search, prompt, citations, not-found); it pauses indexing while
+  the model runs. Follow-ups continue the pipeline's conversation when `history` matches it.
 - Errors raise from the generator (on_error gets them): pass them to ui.errors.show_error.
 - `history` is the conversation so far, oldest first, as (role, text) pairs with role "user"/"assistant".
 """

@@ -39,10 +39,11 @@ from PySide6.QtWidgets import (
 
 from indexing.locations import Location
 from qwenrag.conversations import SourceRecord
-from ui.chat_view import kind_badge, theme
+from ui.chat_theme import theme
 from ui.passage_match import parse_table_chunk
 from ui.pdf_view import PassagePdfView
 from ui.source_label import as_record, describe_location
+from ui.source_list import kind_badge
 
 CONTEXT_TEXT = 3  # passages before and after the cited one in the text view
 CONTEXT_ROWS = 4  # table chunks before and after the cited one
@@ -261,7 +262,7 @@ class SourceView(QWidget):
 
     def _show_context(self, src: SourceRecord) -> None:
         library = self._library()
-        table_like = src.location.sheet is not None or src.location.table is not None
+        table_like = src.location.sheet is not None or src.location.table is not None or src.kind == "csv"
         chunks = read_context(library, src, CONTEXT_ROWS if table_like else CONTEXT_TEXT,
                               CONTEXT_ROWS if table_like else CONTEXT_TEXT)
         if len(chunks) == 1 and library is not None and src.chunk_id is not None:
@@ -288,7 +289,7 @@ class SourceView(QWidget):
             body = escape(chunk.text).replace("\n", "<br/>")
             if chunk.is_target:
                 parts.append(f"<a name='target'></a><table width='100%' cellpadding='8' "
-                             f"style='background-color: {_TARGET_BG}; margin: 4px 0 12px 0;'>"
+                             f"style='background-color: {_TARGET_BG}; color: {_TARGET_FG}; margin: 4px 0 12px 0;'>"
                              f"<tr><td><p style='margin: 0; line-height: 140%;'>{body}</p></td></tr></table>")
             else:
                 parts.append(f"<p>{body}</p>")
@@ -466,7 +467,7 @@ QLabel#kindBadge {{ color: {c['muted']}; border: 1px solid {c['border']}; border
     font-size: 10px; }}
 QLabel#tableCaption {{ color: {c['muted']}; }}
 QLabel#sourceMessage {{ color: {c['text']}; }}
-QTableWidget#contextTable {{ selection-background-color: {_TARGET_BG}; selection-color: {c['text']}; }}
+QTableWidget#contextTable {{ selection-background-color: {_TARGET_BG}; selection-color: {_TARGET_FG}; }}
 """)
 
     def retranslateUi(self) -> None:
@@ -491,11 +492,13 @@ QTableWidget#contextTable {{ selection-background-color: {_TARGET_BG}; selection
 
 
 _TARGET_BG = "#fff1b8"  # the same marker yellow as the PDF highlight, opaque for text
+_TARGET_FG = "#1a1a1a"  # dark text on the marker, also under a dark theme
 
 
 def _row_labels(loc: Location, count: int) -> list[str]:
     """Row numbers for a chunk's lines. A sheet's header row is not a line of its first chunk, so when the
     span is longer than the lines, the lines are the span's last rows (the records are; titles go above)."""
-    if loc.rows is None or loc.rows[1] - loc.rows[0] + 1 < count:
+    span = loc.rows or loc.lines  # CSV passages are located by lines
+    if span is None or span[1] - span[0] + 1 < count:
         return [""] * count
-    return [str(loc.rows[1] - (count - 1) + i) for i in range(count)]
+    return [str(span[1] - (count - 1) + i) for i in range(count)]

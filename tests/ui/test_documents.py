@@ -202,3 +202,22 @@ def test_a_dropped_gguf_file_is_offered_as_the_model(qtbot: QtBot, make_window: 
     assert "my-model.gguf" in window.services.model.error
     qtbot.waitUntil(lambda: ErrorPresenter.last is not None)
     assert window.documents.model.rows == []  # a model is not a document
+
+
+def test_unsupported_files_inside_a_folder_are_counted_not_reported_as_failures(
+        qtbot: QtBot, make_window: Callable[..., MainWindow], tmp_path: Path) -> None:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "notes.md").write_text("# Notes\n\nThe budget review is on Friday.\n", encoding="utf-8")
+    (folder / "LICENSE").write_text("MIT", encoding="utf-8")
+    (folder / "build.py").write_text("print('hi')", encoding="utf-8")
+    window = make_window()
+    wait_idle(qtbot, window)
+    window.controller.add([str(folder)])
+    wait_idle(qtbot, window)
+    qtbot.wait(50)
+    assert ErrorPresenter.last is None  # nothing could not be read: no dialog
+    panel = window.documents
+    assert statuses(window) == {"notes.md": "indexed", "LICENSE": "skipped", "build.py": "skipped"}
+    assert panel.skipped_switch.isVisible() and "(2)" in panel.skipped_switch.text()
+    assert panel.proxy.rowCount() == 1

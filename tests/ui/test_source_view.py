@@ -240,3 +240,22 @@ def test_table_chunk_parsing() -> None:
     header, entries = parse_table_chunk("S | Title line\nS | A: 1 | B: 2", sheet="S") or ([], [])
     assert header == [] and entries[0][0] is None and entries[1][0] == [("A", "1"), ("B", "2")]
     assert parse_table_chunk("Plain prose.\nMore prose.") is None
+
+
+def test_csv_rows_are_a_table_numbered_by_their_lines(qtbot: QtBot, tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "leave.csv").write_text(
+        "Name,Days,Note\nSick,10,needs certificate\nAnnual,12,plan ahead\nMarriage,3,once\n", encoding="utf-8")
+    lib = Library.open(tmp_path / "lib")
+    try:
+        list(lib.add([tmp_path / "docs"], workers=0))
+        hit = lib.search("Marriage", k=1)[0]
+        view = SourceView(_Services(lib))
+        qtbot.addWidget(view)
+        view.show_source(hit)
+        assert view.stack.currentIndex() == SourceView.TABLE
+        assert [view.table.horizontalHeaderItem(c).text() for c in range(3)] == ["Name", "Days", "Note"]
+        assert [view.table.verticalHeaderItem(r).text() for r in range(3)] == ["2", "3", "4"]
+        assert view.table.item(2, 0).text() == "Marriage"
+    finally:
+        lib.close()
