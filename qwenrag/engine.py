@@ -409,6 +409,7 @@ class Engine:
         self._loaded: Future[None] = Future()
         self._llama: Any = None
         self._threads_now = 0
+        self._active: _GenerateRequest | None = None
         self._thread = threading.Thread(target=self._run, name="qwenrag-llama", daemon=True)
         self._thread.start()
         try:
@@ -426,6 +427,11 @@ class Engine:
     @property
     def chat_template(self) -> str:
         return self._template
+
+    @property
+    def idle(self) -> bool:
+        """No answer is being generated and none is waiting."""
+        return self._active is None and self._requests.empty()
 
     def format_chat(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
         """The prompt text for `messages`, rendered with the model's own chat template (ChatML for Qwen)."""
@@ -555,7 +561,11 @@ class Engine:
                 if isinstance(req, _CallRequest):
                     self._serve_calls()
                 else:
-                    self._serve_generate(req)
+                    self._active = req
+                    try:
+                        self._serve_generate(req)
+                    finally:
+                        self._active = None
         finally:
             self._fail_pending()
             with contextlib.suppress(Exception):

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from indexing.errors import QwenragError
 
-__all__ = ["EngineError", "GenerationCancelled", "ModelError", "NoModelError", "PromptTooLong", "QwenragError"]
+__all__ = [
+    "EngineError", "GenerationCancelled", "ModelError", "NoModelError", "PromptTooLong", "QwenragError",
+    "SettingsError",
+]
 
 
 class ModelError(QwenragError):
@@ -36,3 +39,7 @@ class PromptTooLong(EngineError):
 
 class GenerationCancelled(EngineError):
     """Raised to a waiting caller when its generation was cancelled from another thread."""
+
+
+class SettingsError(QwenragError):
+    """The settings file cannot be written (reading never fails: defaults are used)."""

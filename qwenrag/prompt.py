@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from qwenrag.citations import Passage
+from qwenrag.errors import PromptTooLong
 from qwenrag.language import Language
 
 Message = dict[str, str]
@@ -232,7 +233,7 @@ def build_prompt(
             truncated += 1
         fitted.append((p, text))
 
-    while True:
+    for _attempt in range(1000):  # each pass shrinks something; the bound only guards against a bug
         kept_history = list(history[len(history) - kept:]) if kept else []
         user = user_message(language, question, fitted, [p.n for p in reused], use_documents)
         messages: list[Message] = [{"role": "system", "content": system}]
@@ -267,11 +268,14 @@ def build_prompt(
             reused = []
             continue
         # Only the system prompt and the question are left: shorten the question to what remains.
-        q_room = max(8, budget - (total - counter.count_tokens(question)) - 8)
-        if q_room >= counter.count_tokens(question):
-            raise AssertionError("prompt does not shrink")  # unreachable: the system prompt alone overflows
+        q_count = counter.count_tokens(question)
+        q_room = budget - (total - q_count) - 8
+        if q_room < 8 or q_room >= q_count:
+            raise _too_small(n_ctx)
         question = counter.truncate(question, q_room) + WORDS[language]["cut"]
         notes.append("question shortened")
+    else:
+        raise _too_small(n_ctx)
 
     kept_history = list(history[len(history) - kept:]) if kept else []
     new_fitted = [Passage(p.n, p.file, p.location, t, p.title, p.heading, p.chunk_id, p.doc_id, p.score, p.kind)
@@ -283,6 +287,11 @@ def build_prompt(
         dropped_turns=len(history) - kept, truncated_passages=truncated, dropped_passages=dropped,
         prompt_tokens=total, budget=budget, answer_reserve=reserve, notes=notes,
     )
+
+
+def _too_small(n_ctx: int) -> PromptTooLong:
+    return PromptTooLong(f"A context of {n_ctx} tokens cannot hold the instructions and the question; "
+                         "use a larger context size.")
 
 
 def _keep_recent(costs: Sequence[int], limit: int) -> int:

@@ -1,7 +1,7 @@
 """User settings: one JSON file in the config folder.
 
     s = settings.load()                       # never fails: defaults (and a warning) for a bad file
-    settings.save(replace(s, top_k=8))        # atomic: temporary file + os.replace
+    settings.save(replace(s, top_k=8))        # atomic: temporary file + os.replace; SettingsError if not
 
 Keys this version does not know are kept and written back, so a newer version's settings survive a
 round trip through an older one. Values of the wrong type or out of range fall back to the default for
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from qwenrag import paths
+from qwenrag.errors import SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -119,17 +120,22 @@ def load(path: Path | None = None) -> Settings:
 def save(settings: Settings, path: Path | None = None) -> Path:
     """Write atomically: a crash leaves either the old file or the new one, never half of one."""
     target = path or settings_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(settings.to_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise SettingsError(f"The settings cannot be saved in {target.parent}: {exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise SettingsError(f"The settings cannot be saved to {target}: {exc}") from exc
         raise
     return target

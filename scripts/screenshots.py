@@ -53,7 +53,7 @@ def main() -> int:
         return False
 
     def shot(widget: QWidget, name: str) -> None:
-        for _ in range(5):
+        for _ in range(20):  # let coalesced updates (progress is refreshed every 150 ms) and paints land
             QCoreApplication.processEvents()
             time.sleep(0.02)
         path = out / f"{name}.png"

@@ -89,6 +89,21 @@ def test_spec_collects_model_samples_and_llama_libraries(monkeypatch: pytest.Mon
     assert coll_kwargs["name"] == "QwenRAG"
 
 
+def test_spec_ships_the_model_given_at_build_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if importlib.util.find_spec("PyInstaller") is None:
+        pytest.skip("PyInstaller is not installed")
+    model = tmp_path / "qwen2.5-0.5b-instruct-q4_k_m.gguf"
+    model.write_bytes(b"GGUF" + bytes(60))
+    monkeypatch.setenv("QWENRAG_BUNDLE_MODEL", str(model))
+    rec = _Recorder()
+    init = {n: rec.target(n) for n in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")}
+    init["SPECPATH"] = str(SPEC.parent)
+    runpy.run_path(str(SPEC), init_globals=init)
+    (_args, analysis), = rec.calls["Analysis"]
+    models = [(Path(src).name, dest) for src, dest in analysis["datas"] if dest == "models"]
+    assert models == [("qwen2.5-0.5b-instruct-q4_k_m.gguf", "models")]  # that one, not the demo model too
+
+
 def test_spec_rejects_a_model_that_is_not_gguf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if importlib.util.find_spec("PyInstaller") is None:
         pytest.skip("PyInstaller is not installed")

@@ -9,6 +9,7 @@ import pytest
 
 from indexing.locations import Location
 from qwenrag.citations import Passage
+from qwenrag.errors import PromptTooLong
 from qwenrag.language import cjk_ratio, detect_language, resolve_language
 from qwenrag.prompt import (
     SYSTEM_DOCS,
@@ -130,12 +131,18 @@ def test_short_passages_stay_whole() -> None:
     assert "short one" in built.user_content and "short two" in built.user_content
 
 
-def test_tiny_context_still_fits() -> None:
-    counter = FakeCounter(n_ctx=160)
+def test_small_context_still_fits() -> None:
+    counter = FakeCounter(n_ctx=400)
     text = "lorem ipsum " * 500
     built = build_prompt("question " * 300, [_p(1, text), _p(2, text)], counter, language="en",
-                         max_answer_tokens=64)
-    assert built.prompt_tokens <= 160 - answer_reserve(160, 64)
+                         max_answer_tokens=64, history=_history(3, 50))
+    assert built.prompt_tokens <= 400 - answer_reserve(400, 64)
+    assert "question shortened" in built.notes
+
+
+def test_context_too_small_for_the_instructions_is_an_error() -> None:
+    with pytest.raises(PromptTooLong):
+        build_prompt("question " * 300, [], FakeCounter(n_ctx=120), language="en", max_answer_tokens=16)
 
 
 def _history(n: int, size: int) -> list[HistoryTurn]:

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from indexing.filetypes import SUPPORTED_SUFFIXES
 from indexing.records import DocumentRecord, IndexEvent
 from ui.errors import show_file_failures
-from ui.i18n import tr
+from ui.i18n import counted, tr
 from ui.indexing_controller import IndexingController, RunSummary
 from ui.services import Services
 from ui.tasks import TaskRunner
@@ -93,9 +93,9 @@ def status_label(row: DocRow) -> str:
 
 def units_label(row: DocRow) -> str:
     if row.sheets:
-        return tr("%n sheet(s)", None, row.sheets)
+        return counted(tr("%n sheet(s)"), row.sheets)
     if row.pages:
-        return tr("%n page(s)", None, row.pages)
+        return counted(tr("%n page(s)"), row.pages)
     return ""
 
 
@@ -415,7 +415,7 @@ class DocumentsPanel(QWidget):
         if self.model.rows:
             self.model.dataChanged.emit(self.model.index(0, 0),
                                         self.model.index(len(self.model.rows) - 1, len(DocumentsModel.COLUMNS) - 1))
-        self._update_details()
+        self._update_actions()
         self._update_progress_label()
 
     def _size_columns(self) -> None:
@@ -427,7 +427,8 @@ class DocumentsPanel(QWidget):
             return max(fm.horizontalAdvance(t) for t in texts) + pad
 
         header = self.table.horizontalHeader()
-        header.resizeSection(1, wide(tr("Type"), f"PDF, {tr('%n page(s)', None, 888)}"))
+        header.resizeSection(1, wide(tr("Type"), f"PDF, {counted(tr('%n page(s)'), 888)}",
+                                     f"{tr('Excel')}, {counted(tr('%n sheet(s)'), 88)}"))
         header.resizeSection(2, wide(tr("Passages"), "88888"))
         header.resizeSection(3, wide(tr("Status"), tr("Indexed"), tr("Not supported"), tr("Indexing…")))
 

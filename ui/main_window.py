@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from ui.documents_panel import DocumentsPanel
 from ui.errors import show_error
-from ui.i18n import tr
+from ui.i18n import counted, tr
 from ui.indexing_controller import IndexingController, RunSummary
 from ui.services import QWEN_MODEL_FILE, ModelState, Services
 from ui.tasks import TaskRunner
@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._model_chosen = False  # the next model change was asked for by the person
         self.source_view: Any = None
+        self._sizes_before_source: list[int] = []  # the list and the chat before a source opened
         self.controller = IndexingController(services, runner, self)
         self.documents = DocumentsPanel(services, runner, self.controller, self)
         self.chat = self._make_chat_panel()
@@ -250,6 +251,7 @@ class MainWindow(QMainWindow):
             # Make room: the list narrows to its minimum, chat and source share the rest; on a narrow
             # window the list steps aside until the source is closed (else the window would grow).
             sizes = self.splitter.sizes()
+            self._sizes_before_source = sizes[:2]
             total = sum(sizes)
             side = max(self.side.minimumSizeHint().width(), min(sizes[0], int(total * 0.26)))
             needed = side + self.chat.minimumSizeHint().width() + 520
@@ -263,6 +265,9 @@ class MainWindow(QMainWindow):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.source_view and event.type() == QEvent.Type.Hide:
             self.side.show()
+            if self._sizes_before_source:
+                self.splitter.setSizes([*self._sizes_before_source, 0])
+                self._sizes_before_source = []
         return False
 
     def _placeholder(self, name: str) -> QWidget:
@@ -351,8 +356,7 @@ class MainWindow(QMainWindow):
         documents = [p for p in paths if p not in models]
         if documents:
             self.controller.add(documents)
-            self.statusBar().showMessage(tr("Adding %1 item(s) to the library…").replace("%1", str(len(documents))),
-                                         4000)
+            self.statusBar().showMessage(counted(tr("Adding %1 item(s) to the library…"), len(documents)), 4000)
         if models:
             self.offer_model(models[0])
 
@@ -399,11 +403,11 @@ class MainWindow(QMainWindow):
         indexed = summary.counts.get("indexed", 0)
         bad = len(summary.failures)
         if summary.cancelled:
-            msg = tr("Indexing cancelled: %1 file(s) indexed.").replace("%1", str(indexed))
+            msg = counted(tr("Indexing cancelled: %1 file(s) indexed."), indexed)
         elif bad:
-            msg = tr("%1 file(s) indexed; %2 could not be read.").replace("%1", str(indexed)).replace("%2", str(bad))
+            msg = counted(tr("%1 file(s) indexed; %2 could not be read."), indexed).replace("%2", str(bad))
         elif indexed:
-            msg = tr("%1 file(s) indexed.").replace("%1", str(indexed))
+            msg = counted(tr("%1 file(s) indexed."), indexed)
         else:
             return
         self.statusBar().showMessage(msg, 8000)

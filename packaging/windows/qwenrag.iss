@@ -6,8 +6,8 @@
 ;
 ; Installs per user by default (no administrator rights needed; the dialog offers all users), adds a
 ; Start-menu entry and an uninstaller. The user's library, settings and models live in %LOCALAPPDATA%\QwenRAG
-; and %APPDATA%\QwenRAG (qwenrag\paths.py): the uninstaller leaves them, as a person's documents index and
-; downloaded models should not vanish with an update or a reinstall.
+; (qwenrag\paths.py, platformdirs): the uninstaller leaves them, as a person's documents index and downloaded
+; models should not vanish with an update or a reinstall.
 
 #ifndef AppVersion
   #define AppVersion "0.1.0"

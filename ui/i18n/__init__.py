@@ -24,6 +24,13 @@ def tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
     return QCoreApplication.translate("", text, disambiguation, n)
 
 
+def counted(translated: str, n: int) -> str:
+    """A count in a sentence: counted(tr("%1 file(s) indexed."), n). %1/%n become n, and the English
+    source's "file(s)" becomes "file" or "files" (Chinese has no plural), so no one sees "(s)"."""
+    out = translated.replace("%1", str(n)).replace("%n", str(n))
+    return out.replace("(s)", "" if n == 1 else "s")
+
+
 def system_language() -> str:
     """zh_CN when the system locale is Chinese (any region: Simplified is what we ship), else en."""
     for var in ("QWENRAG_UI_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):

@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../documents_panel.py" line="+76"/>
+        <location filename="../documents_panel.py" line="+79"/>
         <source>Word</source>
         <translation>Word</translation>
     </message>
@@ -25,45 +25,41 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+310"/>
+        <location line="+343"/>
         <source>Indexed</source>
         <translation>已索引</translation>
     </message>
     <message>
-        <location line="-310"/>
-        <location line="+310"/>
+        <location line="-343"/>
+        <location line="+343"/>
         <source>Indexing…</source>
         <translation>索引中…</translation>
     </message>
     <message>
-        <location line="-310"/>
+        <location line="-343"/>
         <source>Could not be read</source>
         <translation>无法读取</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+309"/>
+        <location line="+342"/>
         <source>Not supported</source>
         <translation>不支持</translation>
     </message>
     <message>
-        <location line="-309"/>
+        <location line="-342"/>
         <source>Waiting</source>
         <translation>等待中</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <location line="+5"/>
         <source>%n sheet(s)</source>
-        <translation>
-            <numerusform>%n 个工作表</numerusform>
-        </translation>
+        <translation>%n 个工作表</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <location line="+2"/>
         <source>%n page(s)</source>
-        <translation>
-            <numerusform>%n 页</numerusform>
-        </translation>
+        <translation>%n 页</translation>
     </message>
     <message>
         <location line="+24"/>
@@ -72,24 +68,24 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+276"/>
+        <location line="+308"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location line="-276"/>
-        <location line="+277"/>
+        <location line="-308"/>
+        <location line="+310"/>
         <source>Passages</source>
         <translation>段落数</translation>
     </message>
     <message>
-        <location line="-277"/>
-        <location line="+278"/>
+        <location line="-310"/>
+        <location line="+311"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="-34"/>
         <source>Documents</source>
         <translation>文档</translation>
     </message>
@@ -160,7 +156,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 或点击“添加文件…”（PDF、Word、Excel、文本）。</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+82"/>
         <source>Looking for files…</source>
         <translation>正在查找文件…</translation>
     </message>
@@ -170,12 +166,12 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>正在索引：第 %1 个，共 %2 个文件</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+47"/>
         <source>Show files that were not added (%1)</source>
         <translation>显示未添加的文件（%1）</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>Technical detail: %1</source>
         <translation>技术细节：%1</translation>
     </message>
@@ -190,7 +186,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>向文档库添加文件夹</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="+136"/>
+        <location filename="../errors.py" line="+141"/>
         <source>QwenRAG — a problem</source>
         <translation>QwenRAG — 出现问题</translation>
     </message>
@@ -282,7 +278,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location line="+152"/>
+        <location line="+158"/>
         <source>QwenRAG — ask your documents</source>
         <translation>QwenRAG — 向你的文档提问</translation>
     </message>
@@ -342,7 +338,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>正在向文档库添加 %1 项…</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+6"/>
         <source>Use this model?</source>
         <translation>使用这个模型？</translation>
     </message>
@@ -352,7 +348,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>用 %1 作为回答问题的模型吗？</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+40"/>
         <source>Indexing cancelled: %1 file(s) indexed.</source>
         <translation>索引已取消：已索引 %1 个文件。</translation>
     </message>
@@ -367,7 +363,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>已索引 %1 个文件。</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+21"/>
         <source>About QwenRAG</source>
         <translation>关于 QwenRAG</translation>
     </message>
@@ -490,12 +486,12 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>AnswerCard</name>
     <message>
-        <location filename="../chat_view.py" line="+461"/>
+        <location filename="../chat_view.py" line="+294"/>
         <source>Sources:</source>
         <translation>来源：</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+33"/>
         <source>Waiting for the model to finish loading…</source>
         <translation>正在等待模型加载完成…</translation>
     </message>
@@ -508,11 +504,6 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <location line="+1"/>
         <source>Thinking…</source>
         <translation>思考中…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Stopping…</source>
-        <translation>正在停止…</translation>
     </message>
     <message>
         <location line="+6"/>
@@ -558,12 +549,12 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../chat_panel.py" line="+202"/>
+        <location filename="../chat_panel.py" line="+205"/>
         <source>The model is not available.</source>
         <translation>模型不可用。</translation>
     </message>
     <message>
-        <location line="+188"/>
+        <location line="+192"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -627,16 +618,19 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>ConversationsPanel</name>
     <message>
-        <location filename="../conversations_panel.py" line="+208"/>
+        <location filename="../conversations_panel.py" line="+209"/>
         <source>Untitled conversation</source>
         <translation>未命名对话</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <location line="+4"/>
-        <source>%n question(s)</source>
-        <translation>
-            <numerusform>%n 个问题</numerusform>
-        </translation>
+        <source>1 question</source>
+        <translation>1 个问题</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 questions</source>
+        <translation>%1 个问题</translation>
     </message>
     <message>
         <location line="+9"/>
@@ -754,7 +748,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>Services</name>
     <message>
-        <location filename="../services.py" line="+343"/>
+        <location filename="../services.py" line="+362"/>
         <source>No model file was found. Put %1 into the models folder.</source>
         <translation>没有找到模型文件。请把 %1 放入模型文件夹。</translation>
     </message>
@@ -765,9 +759,57 @@ or use Add files… (PDF, Word, Excel, text).</source>
     </message>
 </context>
 <context>
+    <name>SourceLabels</name>
+    <message>
+        <location filename="../source_label.py" line="+31"/>
+        <source>p. %1 (%2)</source>
+        <translation>第 %1 页（%2）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>p. %1</source>
+        <translation>第 %1 页</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>table %1</source>
+        <translation>表 %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>¶%1</source>
+        <translation>第 %1 段</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>row %1</source>
+        <translation>第 %1 行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>rows %1–%2</source>
+        <translation>第 %1–%2 行</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>line %1</source>
+        <translation>第 %1 行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>lines %1–%2</source>
+        <translation>第 %1–%2 行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+</context>
+<context>
     <name>SourceList</name>
     <message>
-        <location filename="../chat_view.py" line="-249"/>
+        <location filename="../source_list.py" line="+154"/>
         <source>Sources</source>
         <translation>来源</translation>
     </message>
@@ -776,18 +818,21 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <source>Passages searched</source>
         <translation>检索到的段落</translation>
     </message>
-    <message numerus="yes">
+    <message>
+        <location line="+2"/>
+        <source>Show 1 more passage</source>
+        <translation>再显示 1 个段落</translation>
+    </message>
+    <message>
         <location line="+1"/>
-        <source>Show %n more passage(s)</source>
-        <translation>
-            <numerusform>再显示 %n 个段落</numerusform>
-        </translation>
+        <source>Show %1 more passages</source>
+        <translation>再显示 %1 个段落</translation>
     </message>
 </context>
 <context>
     <name>SourceView</name>
     <message>
-        <location filename="../source_view.py" line="+230"/>
+        <location filename="../source_view.py" line="+231"/>
         <source>Unknown document</source>
         <translation>未知文档</translation>
     </message>
@@ -870,7 +915,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>Welcome</name>
     <message>
-        <location filename="../chat_view.py" line="+277"/>
+        <location filename="../chat_view.py" line="+29"/>
         <source>Ask a question about your documents</source>
         <translation>就你的文档提一个问题</translation>
     </message>

@@ -9,7 +9,5 @@ BIN=${PYSIDE6_BIN:-.venv/bin}
 mapfile -t SOURCES < <(ls ui/*.py)
 for lang in zh_CN; do
   "$BIN/pyside6-lupdate" -no-obsolete -locations relative "${SOURCES[@]}" -ts "ui/i18n/qwenrag_${lang}.ts"
-  extra=()
-  [ -f "ui/i18n/extra_${lang}.ts" ] && extra=("ui/i18n/extra_${lang}.ts")  # hand-kept: see its comment
-  "$BIN/pyside6-lrelease" "ui/i18n/qwenrag_${lang}.ts" "${extra[@]}" -qm "ui/i18n/qwenrag_${lang}.qm"
+  "$BIN/pyside6-lrelease" "ui/i18n/qwenrag_${lang}.ts" -qm "ui/i18n/qwenrag_${lang}.qm"
 done

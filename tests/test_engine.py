@@ -1,0 +1,214 @@
+"""The llama.cpp engine: owner thread, streaming, cancel, KV-cache reuse, context limits, thread governor."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+
+import pytest
+
+from qwenrag.engine import Engine, LoadMonitor, ThreadGovernor, Timings
+from qwenrag.errors import EngineError, PromptTooLong
+from tests.model_fixtures import small_engine  # noqa: F401  (fixture)
+
+STORY = [{"role": "system", "content": "You are a storyteller."},
+         {"role": "user", "content": "Tell a very long story about a dragon and a knight."}]
+
+
+# -- governor (no model) ----------------------------------------------------------------------------------
+class _Monitor:
+    available = True
+
+    def __init__(self, other: float) -> None:
+        self.other = other
+
+    def other_cores(self) -> float:
+        return self.other
+
+    def close(self) -> None:
+        pass
+
+
+def test_governor_start_threads_follows_other_load() -> None:
+    assert ThreadGovernor(4, monitor=_Monitor(0.0)).start_threads() == 4
+    assert ThreadGovernor(4, monitor=_Monitor(0.2)).start_threads() == 4
+    assert ThreadGovernor(4, monitor=_Monitor(1.0)).start_threads() == 3
+    assert ThreadGovernor(2, monitor=_Monitor(1.0)).start_threads() == 1
+    assert ThreadGovernor(2, monitor=_Monitor(5.0)).start_threads() == 1
+    assert ThreadGovernor(2, adaptive=False, monitor=_Monitor(5.0)).start_threads() == 2
+
+
+def test_governor_drops_a_thread_when_tokens_slow_down_and_probes_back() -> None:
+    gov = ThreadGovernor(2, monitor=_Monitor(0.0))
+    s = gov.session(2)
+    assert all(s.token(0.01) is None for _ in range(8))  # learns 10 ms/token at 2 threads
+    changes = [s.token(0.2) for _ in range(4)]  # a competitor: 20x slower
+    assert 1 in changes and s.threads == 1
+    probe = [s.token(0.02) for _ in range(gov.PROBE_EVERY + 4)]
+    assert 2 in probe and s.threads == 2  # tries one more thread after a while ...
+    back = [s.token(0.2) for _ in range(4)]  # ... still contended: back to 1
+    assert 1 in back and s.threads == 1
+
+
+def test_governor_keeps_the_probe_when_not_slower() -> None:
+    gov = ThreadGovernor(2, monitor=_Monitor(0.0))
+    s = gov.session(1)
+    for _ in range(gov.PROBE_EVERY - 1):
+        assert s.token(0.02) is None
+    assert s.token(0.02) == 2
+    assert [s.token(0.012) for _ in range(4)] == [None] * 4
+    assert s.threads == 2
+
+
+def test_load_monitor_reports_other_processes() -> None:
+    mon = LoadMonitor()
+    try:
+        if not mon.available:
+            pytest.skip("no CPU statistics on this platform")
+        time.sleep(1.2)
+        assert 0.0 <= mon.other_cores() < 64
+    finally:
+        mon.close()
+
+
+def test_timings_json_shape() -> None:
+    assert set(Timings().to_json()) == {"load_s", "prompt_tokens", "ttft_s", "decode_tokens", "decode_tok_s"}
+
+
+# -- the real engine --------------------------------------------------------------------------------------
+
+
+@pytest.mark.model
+def test_generate_streams_text_with_timings(small_engine: Engine) -> None:  # noqa: F811
+    gen = small_engine.generate([{"role": "user", "content": "Say hello."}], max_tokens=16, temperature=0)
+    pieces = list(gen)
+    t = gen.timings
+    assert t is not None and pieces and "".join(pieces) == gen.text
+    assert t.decode_tokens >= 1 and t.prompt_total > 0 and t.ttft_s > 0 and t.load_s > 0
+    assert t.stop_reason in ("stop", "length") and 1 <= t.threads <= small_engine.max_threads
+    assert "<|im_end|>" not in gen.text
+
+
+@pytest.mark.model
+def test_usable_from_many_threads(small_engine: Engine) -> None:  # noqa: F811
+    out: dict[int, str] = {}
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            assert small_engine.count_tokens(f"thread number {i}") > 0
+            out[i] = small_engine.complete([{"role": "user", "content": f"Count to {i}."}], max_tokens=8)[0]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors and sorted(out) == [0, 1, 2, 3]
+
+
+@pytest.mark.model
+def test_cancel_stops_within_a_token_or_two(small_engine: Engine) -> None:  # noqa: F811
+    gen = small_engine.generate(STORY, max_tokens=400, temperature=0.7)
+    seen = 0
+    for _piece in gen:
+        seen += 1
+        if seen == 5:
+            threading.Thread(target=gen.cancel).start()  # the Stop button, on another thread
+            break
+    gen.close()
+    t = gen.timings
+    assert t is not None and t.stop_reason == "cancelled"
+    assert t.decode_tokens <= seen + 2
+    assert t.tokens_after_cancel <= 1
+
+
+@pytest.mark.model
+def test_abandoned_generation_stops_the_engine(small_engine: Engine) -> None:  # noqa: F811
+    gen = small_engine.generate(STORY, max_tokens=400, temperature=0.7)
+    next(gen)
+    del gen
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while not small_engine.idle and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert small_engine.idle
+
+
+@pytest.mark.model
+def test_cancel_during_a_long_prompt(small_engine: Engine) -> None:  # noqa: F811
+    long = [{"role": "user", "content": "Summarize: " + "the quick brown fox jumps over the lazy dog. " * 150}]
+    gen = small_engine.generate(long, max_tokens=50)
+    gen.cancel()
+    assert list(gen) == []
+    assert gen.timings is not None and gen.timings.stop_reason == "cancelled"
+
+
+@pytest.mark.model
+def test_follow_up_reuses_the_kv_cache(small_engine: Engine) -> None:  # noqa: F811
+    system = {"role": "system", "content": "Answer from the passages. " + "Passage: the office opens at 9. " * 40}
+    first = [system, {"role": "user", "content": "When does the office open?"}]
+    answer, t1 = small_engine.complete(first, max_tokens=24, temperature=0)
+    follow = [*first, {"role": "assistant", "content": answer}, {"role": "user", "content": "And close?"}]
+    _answer2, t2 = small_engine.complete(follow, max_tokens=8, temperature=0)
+    assert t1.prompt_tokens > 200
+    assert t2.cached_tokens >= t1.prompt_total - 1  # the whole first prompt was reused ...
+    assert t2.prompt_tokens < 40  # ... only the answer's end and the new question were evaluated
+    assert t2.prompt_tokens + t2.cached_tokens == t2.prompt_total
+
+
+@pytest.mark.model
+def test_prompt_longer_than_the_context_is_refused(small_engine: Engine) -> None:  # noqa: F811
+    huge = [{"role": "user", "content": "word " * (small_engine.n_ctx + 100)}]
+    gen = small_engine.generate(huge, max_tokens=10)
+    with pytest.raises(PromptTooLong):
+        list(gen)
+    assert small_engine.complete([{"role": "user", "content": "hi"}], max_tokens=4)[1].decode_tokens >= 1
+
+
+@pytest.mark.model
+def test_answer_is_cut_at_the_end_of_the_context(small_engine: Engine) -> None:  # noqa: F811
+    n = small_engine.n_ctx
+    filler = "word " * (n - 40)
+    messages = [{"role": "user", "content": filler}]
+    total = small_engine.prompt_token_count(messages)
+    assert total < n
+    _text, t = small_engine.complete(messages, max_tokens=500, temperature=0.8)
+    assert t.decode_tokens <= n - total
+    assert t.prompt_total + t.decode_tokens <= n
+
+
+@pytest.mark.model
+def test_tokenizer_calls_are_served_while_generating(small_engine: Engine) -> None:  # noqa: F811
+    gen = small_engine.generate(STORY, max_tokens=300, temperature=0.7)
+    next(gen)
+    started = time.perf_counter()
+    assert small_engine.count_tokens("hello there") >= 2
+    waited = time.perf_counter() - started
+    assert not gen._done  # still generating: the call was served between two tokens
+    gen.close()
+    assert waited < 2.0
+
+
+@pytest.mark.model
+def test_chinese_text_streams_as_whole_characters(small_engine: Engine) -> None:  # noqa: F811
+    msgs = [{"role": "user", "content": "请重复这句话：病假需要医院证明。"}]
+    text, _t = small_engine.complete(msgs, max_tokens=40, temperature=0)
+    assert "\ufffd" not in text
+    assert small_engine.detokenize(small_engine.tokenize("病假需要医院证明")) == "病假需要医院证明"
+    assert small_engine.truncate("病假需要医院证明。" * 20, 10) != ""
+    assert small_engine.count_tokens(small_engine.truncate("病假需要医院证明。" * 20, 10)) <= 10
+
+
+def test_closed_engine_refuses_work() -> None:
+    from tests.model_fixtures import demo_model
+
+    engine = Engine(demo_model(), n_ctx=256)
+    engine.close()
+    with pytest.raises(EngineError):
+        engine.generate([{"role": "user", "content": "hi"}])
+    with pytest.raises(EngineError):
+        engine.count_tokens("hi")
