@@ -176,6 +176,10 @@ def _usage(message: str) -> _UsageError:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--self-test"]:  # the installation's own check; packaging runs it after every build
+        from qwenrag import selftest
+
+        return selftest.main(argv[1:])
     parser = build_parser()
     if not argv:
         argv = ["gui"]

@@ -141,10 +141,15 @@ class SourceView(QWidget):
         header.addWidget(self.note)
 
         self.stack = QStackedWidget()
-        self.pdf_document = QPdfDocument(self)
         self.pdf_view = PassagePdfView()
+        # Owned by the view, created after it: a QObject deletes its children in creation order, so the
+        # view's page navigator goes before the document. Parented to `self` instead, the document died
+        # first while the view still showed it, and the navigator's currentPageChanged(0) then ran Python
+        # against a deleted QPdfDocument ("already deleted" spilling into whatever test ran next).
+        self.pdf_document = QPdfDocument(self.pdf_view)
         self.pdf_view.setDocument(self.pdf_document)
-        self.pdf_view.pageNavigator().currentPageChanged.connect(lambda _p: self._update_page_label())
+        # a bound method, not a lambda: PySide drops the connection with its receiver
+        self.pdf_view.pageNavigator().currentPageChanged.connect(self._on_current_page_changed)
         self.stack.addWidget(self._pdf_page())
         self.text_view = QTextBrowser()
         self.text_view.setObjectName("contextText")
@@ -426,6 +431,9 @@ class SourceView(QWidget):
         where = describe_location(src.location)
         folder = str(Path(src.file).parent) if src.file else ""
         self.where.setText(" · ".join(x for x in (where, folder) if x))
+
+    def _on_current_page_changed(self, _page: int) -> None:
+        self._update_page_label()
 
     def _update_page_label(self) -> None:
         count = self.pdf_document.pageCount()
