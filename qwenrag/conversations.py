@@ -11,6 +11,14 @@
 One file per conversation keeps a write small and a damaged file costs one conversation, not all of
 them. Files are written atomically (temporary file, fsync, rename), so a crash mid-save leaves the old
 version. No Qt here: the chat panel turns pipeline results into Turns and calls save().
+
+A window must not wait for the disk (an fsync can take a tenth of a second), so it saves in two steps:
+
+    store.stage(conv)              # GUI thread, cheap: load(), list() and summary() see it at once
+    store.write_staged(conv.id)    # on a worker: the newest staged version reaches the disk
+    store.flush()                  # when closing: whatever is still staged, written now
+
+list() reads only what changed since it last looked (summaries are cached by file time and size).
 """
 
 from __future__ import annotations
@@ -179,11 +187,16 @@ class ConversationError(Exception):
 
 
 class ConversationStore:
-    """The saved conversations. Thread-safe; every call is short file I/O."""
+    """The saved conversations. Thread-safe; every call is short file I/O (or none, see stage())."""
 
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder if folder is not None else paths.data_dir() / "conversations"
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the maps below; held briefly, never during I/O
+        self._io_lock = threading.Lock()  # one writer at a time: the newest version is written last
+        self._staged: dict[str, dict[str, Any]] = {}  # id -> the JSON of a version not yet on disk
+        # id -> ((mtime_ns, size) of the file it was read from, or None: from a save or a stage; summary)
+        self._summaries: dict[str, tuple[tuple[int, int] | None, ConversationSummary | None]] = {}
+        self._deleted: set[str] = set()  # a write still queued must not bring a deleted conversation back
 
     def _path(self, conv_id: str) -> Path:
         if not _ID_RE.match(conv_id):  # ids name files: never let one climb out of the folder
@@ -195,18 +208,72 @@ class ConversationStore:
         return Conversation(id=new_id(), title=title)
 
     def save(self, conv: Conversation, *, touch: bool = True) -> None:
+        """Write now (on the calling thread). A staged older version of it is superseded."""
         if touch:
             conv.updated = max(time.time(), conv.created)
-        data = json.dumps(conv.to_json(), ensure_ascii=False, indent=1)
+        data = conv.to_json()
+        path = self._path(conv.id)
+        with self._io_lock:
+            self._write(path, data)
+            with self._lock:
+                if self._staged.get(conv.id) is not None:
+                    del self._staged[conv.id]
+                self._deleted.discard(conv.id)
+                self._summaries[conv.id] = (_file_key(path), _summary(data))
+
+    def stage(self, conv: Conversation, *, touch: bool = True) -> None:
+        """Keep this version in memory for write_staged(): cheap enough for a GUI thread. From now on
+        load(), list() and summary() return it, so nothing in this process sees an older version."""
+        if touch:
+            conv.updated = max(time.time(), conv.created)
+        data = conv.to_json()  # a snapshot: later changes to `conv` are not in it
+        self._path(conv.id)  # a bad id fails here, on the caller's thread
         with self._lock:
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                _write_atomically(self._path(conv.id), data)
-            except OSError as exc:
-                raise ConversationError(f"The conversation could not be saved in {self.folder}: {exc}") from exc
+            self._staged[conv.id] = data
+            self._deleted.discard(conv.id)
+            self._summaries[conv.id] = (None, _summary(data))
+
+    def write_staged(self, conv_id: str) -> bool:
+        """Write the newest staged version of `conv_id` (for a worker thread). False when there was
+        none (an earlier call already wrote it, or it was deleted). Calls may run in any order."""
+        with self._io_lock:
+            with self._lock:
+                data = self._staged.get(conv_id)
+            if data is None:
+                return False
+            path = self._path(conv_id)
+            self._write(path, data)
+            with self._lock:
+                if self._staged.get(conv_id) is data:  # else a newer one was staged meanwhile
+                    del self._staged[conv_id]
+                    self._summaries[conv_id] = (_file_key(path), _summary(data))
+            return True
+
+    def flush(self) -> None:
+        """Write everything still staged (the window is closing)."""
+        with self._lock:
+            pending = list(self._staged)
+        for conv_id in pending:
+            self.write_staged(conv_id)
+
+    def has_staged(self) -> bool:
+        with self._lock:
+            return bool(self._staged)
+
+    def _write(self, path: Path, data: dict[str, Any]) -> None:
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _write_atomically(path, text)
+        except OSError as exc:
+            raise ConversationError(f"The conversation could not be saved in {self.folder}: {exc}") from exc
 
     def load(self, conv_id: str) -> Conversation:
         path = self._path(conv_id)
+        with self._lock:
+            staged = self._staged.get(conv_id)
+        if staged is not None:
+            return Conversation.from_json(staged)  # fresh objects: the snapshot itself stays untouched
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return Conversation.from_json(data)
@@ -216,23 +283,62 @@ class ConversationStore:
             raise ConversationError(f"The conversation file {path.name} cannot be read: {exc}") from exc
 
     def exists(self, conv_id: str) -> bool:
+        with self._lock:
+            if conv_id in self._staged:
+                return True
         return self._path(conv_id).is_file()
 
+    def summary(self, conv_id: str) -> ConversationSummary | None:
+        """What the list shows for one conversation (from memory after a save or stage)."""
+        with self._lock:
+            cached = self._summaries.get(conv_id)
+        if cached is not None and (cached[0] is None or cached[0] == _file_key(self._path(conv_id))):
+            return cached[1]
+        return next((s for s in self.list() if s.id == conv_id), None)
+
     def list(self) -> list[ConversationSummary]:
-        """Saved conversations, most recently updated first. Unreadable files are skipped (and logged)."""
-        out: list[ConversationSummary] = []
-        if not self.folder.is_dir():
-            return out
-        for path in self.folder.glob("*.json"):
-            if not _ID_RE.match(path.stem):
+        """Saved conversations, most recently updated first. Unreadable files are skipped (and logged).
+        Only files that changed since the last call are read, and only their summary is taken."""
+        found: dict[str, ConversationSummary] = {}
+        seen: set[str] = set()
+        with self._lock:
+            staged = {cid: self._summaries[cid][1] for cid in self._staged if cid in self._summaries}
+            cache = dict(self._summaries)
+            deleted = set(self._deleted)
+        fresh: dict[str, tuple[tuple[int, int] | None, ConversationSummary | None]] = {}
+        try:
+            entries = list(os.scandir(self.folder))
+        except OSError:  # no folder yet: nothing saved
+            entries = []
+        for entry in entries:
+            conv_id = entry.name[:-5] if entry.name.endswith(".json") else ""
+            if not _ID_RE.match(conv_id) or conv_id in deleted:
+                continue
+            seen.add(conv_id)
+            if conv_id in staged:
                 continue
             try:
-                conv = Conversation.from_json(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                log.warning("skipping unreadable conversation %s: %s", path, exc)
+                st = entry.stat()
+            except OSError:
                 continue
-            out.append(ConversationSummary(conv.id, conv.display_title, conv.created, conv.updated,
-                                           len(conv.turns)))
+            key = (st.st_mtime_ns, st.st_size)
+            hit = cache.get(conv_id)
+            if hit is not None and hit[0] == key:
+                summary = hit[1]
+            else:
+                summary = _read_summary(Path(entry.path))
+                fresh[conv_id] = (key, summary)
+            if summary is not None:
+                found[conv_id] = summary
+        for conv_id, summary in staged.items():
+            if summary is not None and conv_id not in deleted:
+                found[conv_id] = summary
+        with self._lock:
+            self._summaries.update(fresh)
+            for conv_id in [c for c, v in self._summaries.items()
+                            if v[0] is not None and c not in seen and c not in self._staged]:
+                del self._summaries[conv_id]  # the file is gone
+        out = list(found.values())
         out.sort(key=lambda s: (s.updated, s.created, s.id), reverse=True)
         return out
 
@@ -243,11 +349,52 @@ class ConversationStore:
         return conv
 
     def delete(self, conv_id: str) -> None:
+        path = self._path(conv_id)
         with self._lock:
+            self._staged.pop(conv_id, None)
+            self._summaries.pop(conv_id, None)
+            self._deleted.add(conv_id)
+        with self._io_lock:  # after a write in progress, never before it
             try:
-                self._path(conv_id).unlink(missing_ok=True)
+                path.unlink(missing_ok=True)
             except OSError as exc:
                 raise ConversationError(f"The conversation could not be deleted: {exc}") from exc
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _summary(data: dict[str, Any]) -> ConversationSummary | None:
+    """The list's line for a conversation's JSON, without building its turns and sources."""
+    try:
+        turns = [t for t in data.get("turns") or [] if isinstance(t, dict)]
+        title = str(data.get("title") or "").strip()
+        if not title and turns:
+            title = default_title(str(turns[0].get("question", "")))
+        created = float(data.get("created") or 0.0)
+        return ConversationSummary(str(data["id"]), title, created, float(data.get("updated") or 0.0) or created,
+                                   len(turns))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        log.warning("skipping unreadable conversation %s: %s", data.get("id") if isinstance(data, dict) else "",
+                    exc)
+        return None
+
+
+def _read_summary(path: Path) -> ConversationSummary | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("skipping unreadable conversation %s: %s", path, exc)
+        return None
+    if not isinstance(data, dict):
+        log.warning("skipping unreadable conversation %s: not an object", path)
+        return None
+    return _summary(data)
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -367,8 +367,13 @@ def available_memory() -> int | None:
     return None
 
 
-def memory_needed(header: GGUFHeader, n_ctx: int) -> int:
-    return int(header.file_size * MEMORY_FACTOR) + header.kv_cache_bytes(n_ctx)
+def memory_needed(header: GGUFHeader, n_ctx: int, n_ubatch: int = 512) -> int:
+    """Weights (file size x MEMORY_FACTOR) + KV cache + the compute buffer, whose biggest part is the
+    logits of a prompt batch (n_ubatch x vocabulary floats: ~300 MB for Qwen2.5's 152k vocabulary)."""
+    vocab = header.metadata.get("tokenizer.ggml.tokens")
+    n_vocab = vocab if isinstance(vocab, int) else len(vocab) if isinstance(vocab, list) else 0
+    compute = min(n_ubatch, n_ctx) * n_vocab * 4
+    return int(header.file_size * MEMORY_FACTOR) + header.kv_cache_bytes(n_ctx) + compute
 
 
 def validate_model(path: Path, n_ctx: int = 4096) -> GGUFHeader:
@@ -389,7 +394,8 @@ def validate_model(path: Path, n_ctx: int = 4096) -> GGUFHeader:
         raise ModelError(
             f"{path.name} needs about {_gb(needed)} of memory but only {_gb(available)} is available. "
             f"Close other programs, use a smaller context, or a smaller model such as {QWEN_MODEL_FILE}.",
-            f"file {header.file_size} bytes x {MEMORY_FACTOR} + KV cache for {n_ctx} tokens", path=str(path))
+            f"file {header.file_size} bytes x {MEMORY_FACTOR} + KV cache for {n_ctx} tokens + compute buffer",
+            path=str(path))
     return header
 
 

@@ -242,6 +242,37 @@ def retrieval_queries(question: str, previous: Sequence[str]) -> list[str]:
     return [combined, question] if is_follow_up(question) else [question, combined]
 
 
+# -- pausing background indexing ----------------------------------------------------------------------------
+_pause_lock = threading.Lock()
+_pause_count: dict[int, int] = {}  # id(library) -> answers streaming now (several conversations may)
+
+
+@contextlib.contextmanager
+def _indexing_paused(library: Any) -> Iterator[None]:
+    """Pause the library's indexing while an answer streams; resume when the last answer ends. A pause
+    the user (or someone else) set before is left alone."""
+    if library is None or not hasattr(library, "pause_indexing"):
+        yield
+        return
+    key = id(library)
+    with _pause_lock:
+        mine = _pause_count.get(key, 0) > 0 or not library.indexing_paused
+        if mine:
+            if _pause_count.get(key, 0) == 0:
+                library.pause_indexing()
+            _pause_count[key] = _pause_count.get(key, 0) + 1
+    try:
+        yield
+    finally:
+        if mine:
+            with _pause_lock:
+                _pause_count[key] -= 1
+                if _pause_count[key] == 0:
+                    del _pause_count[key]
+                    with contextlib.suppress(Exception):
+                        library.resume_indexing()
+
+
 # -- the pipeline -------------------------------------------------------------------------------------------
 class Pipeline:
     """Answers questions from a library with a local model. Thread-agnostic: call from any thread.
@@ -315,6 +346,7 @@ class Conversation:
         self.pipeline = pipeline
         self.turns: list[HistoryTurn] = []
         self.results: list[AnswerResult] = []
+        self._start = 0  # turns before this one no longer fit the prompt (kept out for a stable prefix)
         self._numbers: dict[int, int] = {}  # chunk id -> passage number in this conversation
         self._next = 1
         self._lock = threading.Lock()  # one answer at a time per conversation
@@ -325,6 +357,7 @@ class Conversation:
         self.results.clear()
         self._numbers.clear()
         self._next = 1
+        self._start = 0
 
     @property
     def language(self) -> Language:
@@ -401,29 +434,24 @@ class Conversation:
             yield Status("Loading the model…" if lang == "en" else "正在加载模型…")
         engine = p.engine
         t = time.perf_counter()
-        built = build_prompt(question, candidates, engine, language=lang, history=self.turns,
+        in_view = self.turns[self._start:]
+        built = build_prompt(question, candidates, engine, language=lang, history=in_view,
                              max_answer_tokens=max_tokens, use_documents=docs)
         build_ms = (time.perf_counter() - t) * 1000
         if docs:
             yield Retrieved(tuple(built.sources), True, query, retrieval_ms)
-        library = p.library if (p.pause_indexing and p.library is not None) else None
-        paused_here = False
-        if library is not None and hasattr(library, "pause_indexing") and not library.indexing_paused:
-            library.pause_indexing()  # the answer gets the CPU; parsing workers wait (SIGSTOP)
-            paused_here = True
-        gen = engine.generate(built.messages, max_tokens=min(max_tokens, built.answer_reserve),
-                              temperature=temperature)
+        library = p.library if p.pause_indexing else None
         first_token_s = 0.0
-        try:
-            for piece in gen:
-                if not first_token_s:
-                    first_token_s = time.perf_counter() - started
-                yield Token(piece)
-        finally:
-            gen.close()  # also on GeneratorExit: the caller stopped listening, so the model stops
-            if paused_here:
-                with contextlib.suppress(Exception):
-                    library.resume_indexing()
+        with _indexing_paused(library):  # the answer gets the CPU; parsing workers wait (SIGSTOP)
+            gen = engine.generate(built.messages, max_tokens=min(max_tokens, built.answer_reserve),
+                                  temperature=temperature)
+            try:
+                for piece in gen:
+                    if not first_token_s:
+                        first_token_s = time.perf_counter() - started
+                    yield Token(piece)
+            finally:
+                gen.close()  # also on GeneratorExit: the caller stopped listening, so the model stops
         et = gen.timings or Timings()
         raw = gen.text
         answer = raw.strip()
@@ -445,6 +473,7 @@ class Conversation:
             cancelled=et.stop_reason == "cancelled", prompt=built,
         )
         if not result.cancelled:
+            self._start = len(self.turns) - built.kept_turns
             self._remember(HistoryTurn(question, built.user_content, raw, tuple(built.new_passages), lang),
                            result, built)
         yield Done(result)

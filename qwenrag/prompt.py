@@ -16,6 +16,11 @@ History gets up to HISTORY_SHARE of what is left after system and question (more
 in plain-assistant mode most of it); passages share the rest, each shortened to a fair share and the
 lowest-ranked dropped when even a short excerpt no longer fits. The result is then counted as the model
 will see it (template and all) and shrunk until it fits — it never overflows.
+
+When the history no longer fits, old turns are dropped down to HALF the history share at once, not one
+by one: dropping a turn changes the prompt's prefix (the KV cache is re-evaluated), so making room for
+several turns at a time keeps the following turns' prefixes stable. The caller passes only the turns
+still in view (Conversation remembers where the kept history starts).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ Message = dict[str, str]
 
 TEMPLATE_MARGIN = 16  # the template's own tokens per message are counted exactly at the end; this is slack
 MIN_PASSAGE_TOKENS = 48  # a shorter excerpt rarely answers anything
-HISTORY_SHARE = 0.35
+HISTORY_SHARE = 0.6  # the previous turn (its passages, answer) usually fits whole, and is reused from cache
 HISTORY_SHARE_PLAIN = 0.8
 MAX_QUESTION_SHARE = 0.25  # of the budget, with documents (a question is short)
 MAX_QUESTION_SHARE_PLAIN = 0.6  # plain assistant: "improve this paragraph: ..." carries the text
@@ -199,6 +204,8 @@ def build_prompt(
                   for t in history]
     share = HISTORY_SHARE if use_documents else HISTORY_SHARE_PLAIN
     kept = _keep_recent(turn_costs, int(free * share))
+    if kept < len(history):  # must drop: make room for a few turns at once (see the module docstring)
+        kept = _keep_recent(turn_costs, int(free * share / 2))
     history_used = sum(turn_costs[len(turn_costs) - kept:])
 
     # Passages: already-visible ones are referenced; new ones share what is left.

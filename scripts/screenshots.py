@@ -61,6 +61,12 @@ def main() -> int:
         print(path)
 
     i18n.install("en")
+    from dataclasses import replace
+
+    from qwenrag import settings as core
+
+    # Short answers: the demo model rambles, and the card's sources must fit in the picture.
+    core.save(replace(core.load(), max_answer_tokens=160))
     services = Services()
     runner = TaskRunner()
     window = MainWindow(services, runner)
@@ -70,10 +76,11 @@ def main() -> int:
     wait(lambda: runner.is_idle() or services.model.ready, 5)
     shot(window, "1-empty-window")
 
-    samples = sorted(p for p in (ROOT / "samples").glob("*") if p.suffix.lower() in
-                     {".pdf", ".docx", ".xlsx", ".txt", ".md"})
+    from ui.samples import sample_files
+
+    samples = sample_files()
     corpus = ROOT.parent / "shared" / "corpora" / "pdf"
-    window.controller.add([str(p) for p in samples])
+    window.documents.samples_button.click()  # the first-run offer in the empty list
     if corpus.is_dir():
         window.controller.add([str(corpus)])  # queued after the samples: there is progress to see
         wait(lambda: (window.controller.current is not None and window.controller.current.total > 20

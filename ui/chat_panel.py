@@ -13,6 +13,7 @@ at once.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -350,13 +351,31 @@ class ChatPanel(QWidget):
             self._save()
 
     def _save(self) -> None:
+        """Staged at once (the list and a reload see it), written on a worker: the write ends in an fsync,
+        which on the GUI thread stalled the window at the end of every answer."""
+        conv_id = self.conversation.id
         try:
-            self.store.save(self.conversation)
+            self.store.stage(self.conversation)
+            if self.runner.closed:  # the window is closing: nobody is waiting for the loop any more
+                self.store.write_staged(conv_id)
+            else:
+                self.runner.run(lambda: self.store.write_staged(conv_id), on_error=self._on_save_error,
+                                name="save conversation")
         except ConversationError as exc:
             errors.show_exception(self, exc)
             return
         self._update_title()
-        self.conversationSaved.emit(self.conversation.id)
+        self.conversationSaved.emit(conv_id)
+
+    def _on_save_error(self, exc: BaseException) -> None:
+        errors.show_exception(self, exc)  # still staged: flush_saves() tries again when the window closes
+
+    def flush_saves(self) -> None:
+        """Write what is still staged (after the runner has shut down, which drops queued writes)."""
+        try:
+            self.store.flush()
+        except ConversationError:
+            logging.getLogger(__name__).exception("a conversation could not be saved while closing")
 
     # -- helpers ------------------------------------------------------------------------------------
     def _history(self) -> list[tuple[str, str]]:

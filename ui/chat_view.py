@@ -129,6 +129,22 @@ class QuestionBubble(QWidget):
     def text(self) -> str:
         return self.label.text()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """One line when the question fits: a word-wrapped QLabel picks a narrow width by itself, which
+        broke a short Chinese question (no spaces) over two lines."""
+        fm = self.label.fontMetrics()
+        widest = max((fm.horizontalAdvance(line) for line in self.label.text().splitlines()), default=0)
+        padding = 24 + 4  # the style sheet's 12 px each side, and a little slack for rounding
+        margins = self.layout().contentsMargins()
+        room = self.width() - margins.left() - margins.right()
+        wanted = min(widest + padding, room)
+        if wanted > 0 and self.label.minimumWidth() != wanted:
+            self.label.setMinimumWidth(wanted)
+
 
 class AnswerCard(QFrame):
     """One answer while it streams and after: Markdown with [n] links, sources, Copy, and its states.
@@ -213,6 +229,7 @@ class AnswerCard(QFrame):
 
     def set_sources(self, sources: Sequence[SourceRecord]) -> None:
         self.sources = list(sources)
+        self.source_list.prepare(self.sources)  # built while the answer streams, listed when it ends
 
     def append(self, text: str) -> None:
         if not self.streaming:
@@ -433,6 +450,11 @@ class MessageList(QScrollArea):
                 item.widget().deleteLater()
         self.welcome.show()
         self._follow = True
+        # Lay out now and go to the top: else the next paint shows the old scroll position over the old
+        # conversation's height (a blank page, or the previous question, until the layout catches up).
+        self._layout.activate()
+        self.widget().resize(self.viewport().width(), self._layout.sizeHint().height())
+        self.verticalScrollBar().setValue(0)
 
     def messages(self) -> list[QWidget]:
         out = []

@@ -132,6 +132,7 @@ class ConversationsPanel(QWidget):
         self.empty.setObjectName("emptyNote")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setContentsMargins(16, 0, 16, 0)  # wrapped text must not touch the window's edge
 
         self.rename_button = self._tool_button(self.rename_current)
         self.delete_button = self._tool_button(self.delete_current)
@@ -173,7 +174,7 @@ class ConversationsPanel(QWidget):
         self.newChatRequested.connect(chat.new_chat)
         self.conversationRenamed.connect(chat.conversation_renamed)
         self.conversationDeleted.connect(chat.conversation_deleted)
-        chat.conversationSaved.connect(self.refresh)
+        chat.conversationSaved.connect(self.conversation_saved)
         chat.titleChanged.connect(lambda _t: self.set_current(chat.conversation.id))
         chat.new_button.hide()  # this panel's New chat is right beside it; one button is enough
 
@@ -188,6 +189,28 @@ class ConversationsPanel(QWidget):
             for summary in self.store.list():
                 self.list.addItem(self._item(summary))
             self._select(self.current_id)
+        finally:
+            self._loading = False
+        self._update_state()
+
+    def conversation_saved(self, conv_id: str) -> None:
+        """One conversation changed: update its line and move it up, without re-reading the others."""
+        summary = self.store.summary(conv_id)
+        if summary is None:
+            self.refresh(conv_id)
+            return
+        self.current_id = conv_id
+        self._loading = True
+        try:
+            for i in range(self.list.count()):
+                if self.list.item(i).data(ID_ROLE) == conv_id:
+                    self.list.takeItem(i)
+                    break
+            row = next((i for i in range(self.list.count())
+                        if float(self.list.item(i).data(Qt.ItemDataRole.UserRole + 2) or 0) <= summary.updated),
+                       self.list.count())
+            self.list.insertItem(row, self._item(summary))
+            self._select(conv_id)
         finally:
             self._loading = False
         self._update_state()

@@ -43,6 +43,7 @@ from indexing.records import DocumentRecord, IndexEvent
 from ui.errors import show_file_failures
 from ui.i18n import counted, tr
 from ui.indexing_controller import IndexingController, RunSummary
+from ui.samples import sample_files
 from ui.services import Services
 from ui.tasks import TaskRunner
 
@@ -310,6 +311,8 @@ class DocumentsPanel(QWidget):
         self.add_folder_button.clicked.connect(self.choose_folder)
         self.more_button = QToolButton(self)
         self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # The style's corner arrow overlapped the last letter; an arrow in the text says the same.
+        self.more_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         self.menu = QMenu(self)
         for a in (self.open_action, self.reveal_action, self.reindex_action, self.remove_action):
             self.menu.addAction(a)
@@ -340,12 +343,25 @@ class DocumentsPanel(QWidget):
             lambda: setattr(self, "_kept_selection", [r.path for r in self.selected_rows()]))
         self.model.modelReset.connect(self._restore_selection)
 
-        self.empty_hint = QLabel(self)
+        # The empty library: how to add documents, and the shipped samples to start with.
+        self.empty_page = QWidget(self)
+        self.empty_hint = QLabel(self.empty_page)
         self.empty_hint.setObjectName("emptyHint")
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setWordWrap(True)
+        self.samples_button = QPushButton(self.empty_page)
+        self.samples_button.setObjectName("samplesButton")
+        self.samples_button.clicked.connect(self.add_samples)
+        self._samples = sample_files()  # a listing of one small folder: cheap enough at start
+        self.samples_button.setVisible(bool(self._samples))
+        empty_box = QVBoxLayout(self.empty_page)
+        empty_box.addStretch(1)
+        empty_box.addWidget(self.empty_hint)
+        empty_box.addSpacing(8)
+        empty_box.addWidget(self.samples_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_box.addStretch(1)
         self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.empty_hint)
+        self.stack.addWidget(self.empty_page)
         self.stack.addWidget(self.table)
 
         self.skipped_switch = QCheckBox(self)
@@ -406,10 +422,12 @@ class DocumentsPanel(QWidget):
         self.add_files_button.setText(tr("Add files…"))
         self.add_files_button.setToolTip(tr("Add files to the library (Ctrl+O)"))
         self.add_folder_button.setText(tr("Add folder…"))
-        self.more_button.setText(tr("More"))
+        self.more_button.setText(tr("More") + " ▾")
         self.cancel_button.setText(tr("Cancel"))
         self.empty_hint.setText(tr("No documents yet.\n\nDrop files or folders anywhere on this window,\n"
                                    "or use Add files… (PDF, Word, Excel, text)."))
+        self.samples_button.setText(tr("Add the sample documents"))
+        self.samples_button.setToolTip(tr("Index the example documents that come with QwenRAG, to try it out"))
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(DocumentsModel.COLUMNS) - 1)
         self._size_columns()
         if self.model.rows:
@@ -499,6 +517,7 @@ class DocumentsPanel(QWidget):
 
     def _on_run_finished(self, summary: RunSummary) -> None:
         self._ui_timer.stop()
+        self.samples_button.setEnabled(True)  # cancelled before any sample was listed: offer them again
         self.model.finish_run()
         self._current_file = ""
         self._update_actions()
@@ -535,7 +554,7 @@ class DocumentsPanel(QWidget):
             a.setEnabled(bool(rows))
         for a in (self.open_action, self.reveal_action):
             a.setEnabled(len(rows) == 1)
-        self.stack.setCurrentWidget(self.table if self.model.rows else self.empty_hint)
+        self.stack.setCurrentWidget(self.table if self.model.rows else self.empty_page)
         skipped = sum(r.status == "skipped" for r in self.model.rows)
         if self.skipped_switch.isVisibleTo(self) != (skipped > 0):
             self.skipped_switch.setVisible(skipped > 0)
@@ -572,6 +591,13 @@ class DocumentsPanel(QWidget):
         folder = QFileDialog.getExistingDirectory(self, tr("Add a folder to the library"))
         if folder:
             self.controller.add([folder])
+
+    def add_samples(self) -> None:
+        """Index the shipped sample documents (in place: nothing is copied)."""
+        files = self._samples or sample_files()
+        if files:
+            self.samples_button.setEnabled(False)  # one click is enough; the list takes over once it fills
+            self.controller.add([str(p) for p in files])
 
     def remove_selected(self) -> None:
         rows = self.selected_rows()

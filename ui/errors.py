@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
 from indexing.errors import QwenragError
 from ui.i18n import tr
 
+EAGER_ROWS = 12  # failures listed at once; more wait for "Show details"
+
 
 @dataclass(frozen=True)
 class FileFailure:
@@ -90,44 +92,65 @@ class ErrorDialog(QDialog):
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.label)
         self.tree: QTreeWidget | None = None
-        if self.failures:
-            self.tree = QTreeWidget(self)
-            self.tree.setRootIsDecorated(False)
-            self.tree.setColumnCount(2)
-            self.tree.setUniformRowHeights(True)  # hundreds of rows must not be measured one by one
-            items = []
-            for f in self.failures:
-                item = QTreeWidgetItem([os.path.basename(f.path), f.reason])
-                item.setToolTip(0, f.path)
-                item.setToolTip(1, f"{f.reason}\n{f.detail}" if f.detail else f.reason)
-                items.append(item)
-            self.tree.addTopLevelItems(items)
-            header = self.tree.header()
-            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-            names = [os.path.basename(f.path) for f in self.failures[:40]]  # a sample: measuring text is slow
-            widest = max((self.tree.fontMetrics().horizontalAdvance(n) for n in names), default=120)
-            header.resizeSection(0, min(320, widest + 24))
-            header.setStretchLastSection(True)
-            self.setMinimumSize(620, 320)
-            layout.addWidget(self.tree, 1)
+        self._layout = layout
+        if 0 < len(self.failures) <= EAGER_ROWS:
+            self._build_tree()  # a short list is the message itself; a long one waits for "Show details"
         self.details_box = QPlainTextEdit(self)
         self.details_box.setReadOnly(True)
-        self.details_box.setPlainText(self.full_detail())
         self.details_box.setVisible(False)
+        self._details_filled = False
         layout.addWidget(self.details_box, 1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.copy_button = QPushButton(self)
         self.show_button = QPushButton(self)
         self.show_button.setCheckable(True)
-        self.show_button.toggled.connect(self.details_box.setVisible)
+        self.show_button.toggled.connect(self.set_details_visible)
         self.buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.show_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.copy_button.clicked.connect(self.copy_details)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        self.show_button.setVisible(bool(self.full_detail()))
-        self.copy_button.setVisible(bool(self.full_detail()))
+        has_detail = bool(self.detail or self.failures)
+        self.show_button.setVisible(has_detail)
+        self.copy_button.setVisible(has_detail)
         self.retranslateUi()
+
+    def _build_tree(self) -> None:
+        """The files and their reasons. Hundreds of rows (and their text) are only built when asked for:
+        built at the end of a large run, they stalled the window."""
+        tree = self.tree = QTreeWidget(self)
+        tree.setRootIsDecorated(False)
+        tree.setColumnCount(2)
+        tree.setUniformRowHeights(True)  # hundreds of rows must not be measured one by one
+        items = []
+        for f in self.failures:
+            item = QTreeWidgetItem([os.path.basename(f.path), f.reason])
+            item.setToolTip(0, f.path)
+            item.setToolTip(1, f"{f.reason}\n{f.detail}" if f.detail else f.reason)
+            items.append(item)
+        tree.addTopLevelItems(items)
+        header = tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        names = [os.path.basename(f.path) for f in self.failures[:40]]  # a sample: measuring text is slow
+        widest = max((tree.fontMetrics().horizontalAdvance(n) for n in names), default=120)
+        header.resizeSection(0, min(320, widest + 24))
+        header.setStretchLastSection(True)
+        tree.setHeaderLabels([tr("File"), tr("Reason")])
+        self.setMinimumSize(620, 320)
+        self._layout.insertWidget(1, tree, 1)  # under the sentence
+        tree.show()  # added to a shown dialog, it would appear only on the next event-loop turn
+
+    def set_details_visible(self, visible: bool) -> None:
+        """"Show details": the list of files (when it was not shown at once) and the technical text."""
+        if visible:
+            if self.failures and self.tree is None:
+                self._build_tree()
+            if not self._details_filled:
+                self._details_filled = True
+                self.details_box.setPlainText(self.full_detail())
+        self.details_box.setVisible(visible)
+        if self.show_button.isChecked() != visible:
+            self.show_button.setChecked(visible)
 
     def full_detail(self) -> str:
         lines = [self.detail] if self.detail else []

@@ -467,5 +467,8 @@ class MainWindow(QMainWindow):
             self.controller.cancel()
             self.services.resume_indexing_if_open()  # a paused run would never see its cancel
             self.runner.shutdown(10.0)
+            flush = getattr(self.chat, "flush_saves", None)
+            if flush is not None:
+                flush()  # a conversation write the shutdown dropped from the queue
             self.services.close()
         super().closeEvent(event)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -101,7 +102,9 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.ui_group)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(560)
+        # The layout's minimum rules, not a fixed 560 px: with a minimum set on the dialog itself, Qt stops
+        # enforcing the layout's, and the longer Chinese or English words overlapped "Choose…".
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
 
     def _label(self, form: QFormLayout, row: int) -> QLabel:
         item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
@@ -130,6 +133,19 @@ class SettingsDialog(QDialog):
         for i, text in enumerate((tr("System language"), "English", "简体中文")):
             self.interface_language.setItemText(i, text)
         self._update_model_note()
+        self._fit_words()
+
+    def _fit_words(self) -> None:
+        """The three groups' fields start in one column, and the model field shows its whole hint (it was
+        cut to "…the mod…"), in either language."""
+        labels = [self._label(form, row) for form, rows in ((self.model_form, (0, 2, 3)),
+                                                            (self.answer_form, (0, 1, 2)), (self.ui_form, (0,)))
+                  for row in rows]
+        widest = max(label.sizeHint().width() for label in labels)
+        for label in labels:
+            label.setMinimumWidth(widest)
+        hint = self.model_edit.fontMetrics().horizontalAdvance(self.model_edit.placeholderText())
+        self.model_edit.setMinimumWidth(max(360, hint + 48))  # frame, margins and the clear button
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from qwenrag.conversations import SourceRecord
@@ -24,6 +24,32 @@ def excerpt(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that may be narrower than its text: it paints the text elided (text() stays whole).
+    The row decides how narrow each one gets, so the file name is the last thing to be cut."""
+
+    def __init__(self, text: str, mode: Qt.TextElideMode, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self._mode = mode
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def full_width(self) -> int:
+        return self.fontMetrics().horizontalAdvance(self.text()) + 2
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.full_width(), super().sizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), self._mode, rect.width())
+        self.style().drawItemText(painter, rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                                  self.palette(), self.isEnabled(), shown, self.foregroundRole())
+
+
 class SourceRow(QFrame):
     """One passage: number, file type, file name and where in it. Click (or Enter) opens it."""
 
@@ -35,38 +61,69 @@ class SourceRow(QFrame):
         self.setObjectName("sourceRow")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setToolTip(excerpt(source.text, 400))
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 4, 8, 4)
         outer.setSpacing(1)
-        line = QHBoxLayout()
-        line.setSpacing(6)
+        self._line = QHBoxLayout()
+        self._line.setSpacing(6)
         self.number = QLabel(str(source.n))
         self.number.setObjectName("sourceNumber")
         self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.number.setMinimumWidth(20)
         self.badge = QLabel(kind_badge(source))
         self.badge.setObjectName("kindBadge")
-        self.name = QLabel(source.name)
+        # The name is cut last and in the middle (the extension stays); a long Word heading path is cut
+        # first and at its start, keeping the most specific heading and the paragraph.
+        self.name = ElidedLabel(source.name, Qt.TextElideMode.ElideMiddle)
         self.name.setObjectName("sourceName")
-        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.where = QLabel(describe_location(source.location))
+        self.where = ElidedLabel(describe_location(source.location), Qt.TextElideMode.ElideLeft)
         self.where.setObjectName("sourceWhere")
         for w in (self.number, self.badge):
-            line.addWidget(w)
-        line.addWidget(self.name, 1)
-        line.addWidget(self.where)
-        outer.addLayout(line)
+            w.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)  # the text takes the room
+            self._line.addWidget(w)
+        self._line.addWidget(self.name)
+        self._line.addWidget(self.where)
+        outer.addLayout(self._line)
         self.snippet: QLabel | None = None
         if show_excerpt:
             self.snippet = QLabel(excerpt(source.text, 220))
             self.snippet.setObjectName("sourceSnippet")
             self.snippet.setWordWrap(True)
             outer.addWidget(self.snippet)
+        self._update_tooltip()
+
+    def _update_tooltip(self) -> None:
+        where = self.where.text()
+        head = f"{self.source.name} — {where}" if where else self.source.name
+        self.setToolTip(f"{head}\n\n{excerpt(self.source.text, 400)}")
+
+    def _share_width(self) -> None:
+        """Give the file name its full width first; the location gets the rest, cut at its start."""
+        margins = self.layout().contentsMargins()
+        line = self.contentsRect().width() - margins.left() - margins.right()
+        if line <= 0:
+            return
+        spacing = self._line.spacing()
+        fixed = sum(w.sizeHint().width() + spacing for w in (self.number, self.badge) if not w.isHidden())
+        room = max(0, line - fixed - spacing)
+        # The name whole (cut only when it alone is wider than the row); the location gets what is left.
+        name_w = min(self.name.full_width(), room)
+        where_w = room - name_w
+        if where_w < self.where.fontMetrics().horizontalAdvance("…, ¶00") and where_w < self.where.full_width():
+            where_w = 0  # "…3" says nothing: rather none (the tooltip has it whole)
+        # Maximum widths only: with a minimum, a narrowing window could never make the row narrower again.
+        for label, width in ((self.name, name_w), (self.where, where_w)):
+            if label.maximumWidth() != max(0, width):
+                label.setMaximumWidth(max(0, width))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._share_width()
 
     def retranslateUi(self) -> None:
         self.where.setText(describe_location(self.source.location))
+        self._update_tooltip()
+        self._share_width()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -95,8 +152,17 @@ class SourceRow(QFrame):
         super().focusOutEvent(event)
 
 
+def _key(source: SourceRecord, excerpts: bool) -> tuple[object, ...]:
+    return (source.n, source.file, source.chunk_id, source.location, source.text, excerpts)
+
+
 class SourceList(QWidget):
-    """The sources under an answer: the cited ones, and the rest behind "n more"."""
+    """The sources under an answer: the cited ones, and the rest behind "n more".
+
+    Rows are widgets, and a handful of them built at the end of an answer stalled the window. So rows are
+    built ahead while the answer streams (`prepare`, one row per event-loop turn), and rows behind
+    "n more" that were not prepared (a reloaded conversation) are only built when that is clicked.
+    """
 
     sourceClicked = Signal(object)  # SourceRecord
 
@@ -112,47 +178,103 @@ class SourceList(QWidget):
         self.more.setObjectName("moreButton")
         self.more.setAutoRaise(True)
         self.more.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.more.clicked.connect(self._show_more)
-        self.rows: list[SourceRow] = []
-        self._hidden: list[SourceRow] = []
+        self.more.clicked.connect(self.show_more)
+        self._built: dict[tuple[object, ...], SourceRow] = {}
+        self._first: list[SourceRecord] = []  # shown
+        self._rest: list[SourceRecord] = []  # behind "n more" until it is clicked
+        self._expanded = False
+        self._excerpts = False
+        self._to_prepare: list[SourceRecord] = []
+        self._prepare_scheduled = False
         self._captioned_as_cited = True
         self.hide()
 
+    @property
+    def rows(self) -> list[SourceRow]:
+        """The rows built so far, in display order (rows behind "n more" may not exist yet)."""
+        out = []
+        for src in self._first + self._rest:
+            row = self._built.get(_key(src, self._excerpts))
+            if row is not None:
+                out.append(row)
+        return out
+
+    def prepare(self, sources: Sequence[SourceRecord]) -> None:
+        """Build (hidden) rows for these sources, one per event-loop turn, before set_sources needs them."""
+        self._to_prepare = [s for s in sources if _key(s, False) not in self._built]
+        if self._to_prepare and not self._prepare_scheduled:
+            self._prepare_scheduled = True
+            QTimer.singleShot(0, self, self._prepare_next)
+
+    def _prepare_next(self) -> None:
+        self._prepare_scheduled = False
+        if not self._to_prepare:
+            return
+        src = self._to_prepare.pop(0)
+        if _key(src, False) not in self._built:
+            self._row(src, False)
+        if self._to_prepare:
+            self._prepare_scheduled = True
+            QTimer.singleShot(0, self, self._prepare_next)
+
+    def _row(self, src: SourceRecord, excerpts: bool) -> SourceRow:
+        key = _key(src, excerpts)
+        row = self._built.get(key)
+        if row is None:
+            row = SourceRow(src, show_excerpt=excerpts, parent=self)
+            row.hide()
+            row.clicked.connect(self.sourceClicked)
+            row.ensurePolished()  # the style sheet's cost now, not when the row is first shown
+            self._built[key] = row
+        return row
+
     def set_sources(self, sources: Sequence[SourceRecord], cited: Sequence[int] = (), *,
                     excerpts: bool = False) -> None:
-        for row in self.rows:
-            row.deleteLater()
-        self.rows, self._hidden = [], []
-        self._layout.removeWidget(self.more)
-        self.more.hide()
+        self._to_prepare = []
         cited_set = set(cited)
         first = [s for s in sources if s.n in cited_set] if cited_set else list(sources)
         first.sort(key=lambda s: s.n)
-        rest = [s for s in sources if s not in first]
+        self._first = first
+        self._rest = [s for s in sources if s not in first] if first else []
+        self._excerpts = excerpts
+        self._expanded = False
         self._captioned_as_cited = bool(cited_set) and bool(first)
-        for src in first + rest:
-            row = SourceRow(src, show_excerpt=excerpts, parent=self)
-            row.clicked.connect(self.sourceClicked)
-            self._layout.addWidget(row)
-            self.rows.append(row)
-            if src in rest and first:
-                row.hide()
-                self._hidden.append(row)
-        if self._hidden:
-            self._layout.addWidget(self.more)
-            self.more.show()
-        self.setVisible(bool(self.rows))
+        for src in first:
+            self._row(src, excerpts)
+        wanted = {_key(s, excerpts) for s in self._first + self._rest}
+        for key in [k for k in self._built if k not in wanted]:
+            self._built.pop(key).deleteLater()
+        self._arrange()
+        self.setVisible(bool(self._first))
         self.retranslateUi()
 
-    def _show_more(self) -> None:
-        for row in self._hidden:
-            row.show()
-        self._hidden = []
-        self.more.hide()
+    def show_more(self) -> None:
+        """Show the sources behind "n more" (building the rows not built yet)."""
+        for src in self._rest:
+            self._row(src, self._excerpts)
+        self._expanded = True
+        self._arrange()
+        self.retranslateUi()
+
+    def _arrange(self) -> None:
+        """Put the rows in order under the caption; the hidden ones stay out of sight."""
+        for row in self._built.values():
+            self._layout.removeWidget(row)
+        self._layout.removeWidget(self.more)
+        shown = self._first + (self._rest if self._expanded else [])
+        for src in self._first + self._rest:
+            row = self._built.get(_key(src, self._excerpts))
+            if row is not None:
+                self._layout.addWidget(row)
+                row.setVisible(src in shown)
+        folded = bool(self._rest) and not self._expanded
+        if folded:
+            self._layout.addWidget(self.more)
+        self.more.setVisible(folded)
 
     def retranslateUi(self) -> None:
         self.caption.setText(self.tr("Sources") if self._captioned_as_cited else self.tr("Passages searched"))
-        n = len(self._hidden)
+        n = 0 if self._expanded else len(self._rest)
         self.more.setText(self.tr("Show 1 more passage") if n == 1 else
                           self.tr("Show %1 more passages").replace("%1", str(n)))
 

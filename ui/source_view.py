@@ -142,11 +142,8 @@ class SourceView(QWidget):
 
         self.stack = QStackedWidget()
         self.pdf_view = PassagePdfView()
-        # Owned by the view, created after it: a QObject deletes its children in creation order, so the
-        # view's page navigator goes before the document. Parented to `self` instead, the document died
-        # first while the view still showed it, and the navigator's currentPageChanged(0) then ran Python
-        # against a deleted QPdfDocument ("already deleted" spilling into whatever test ran next).
-        self.pdf_document = QPdfDocument(self.pdf_view)
+        # Parented to `self` only at the end of __init__, see there.
+        self.pdf_document = QPdfDocument()
         self.pdf_view.setDocument(self.pdf_document)
         # a bound method, not a lambda: PySide drops the connection with its receiver
         self.pdf_view.pageNavigator().currentPageChanged.connect(self._on_current_page_changed)
@@ -191,6 +188,12 @@ class SourceView(QWidget):
         line.setFrameShadow(QFrame.Shadow.Sunken)
         layout.addWidget(line)
         layout.addWidget(self.stack, 1)
+        # The document must outlive the view that shows it. A QObject deletes its children in the order they
+        # became its children, so the document joins `self` after the stack holding the view. Made a child
+        # first, it was deleted before the view, whose page navigator then emitted currentPageChanged(0)
+        # into Python against the deleted QPdfDocument ("already deleted" spilling into later tests). As a
+        # child of the view itself it is deleted inside the view's destructor, which crashes QPdfView.
+        self.pdf_document.setParent(self)
         self._apply_style()
         self.retranslateUi()
         self._show_empty()

@@ -6,7 +6,12 @@
 1. Start-up: time from process start to the window shown (`qwenrag gui` in a fresh process). Bar: < 1 s.
 2. The longest stall of the GUI event loop while indexing ../shared/corpora (samples/ when absent): a 5 ms
    QTimer measures how late it fires. Bar: < 50 ms.
-3. The same while an answer is generated (with whatever model qwenrag finds; the demo model at least).
+3. The same while an answer is generated (with whatever model qwenrag finds; the demo model at least), with
+   a conversation history already saved (the list is re-read when an answer is saved).
+
+Indexing includes ../shared/corpora/malformed when present, so the run ends with the failure summary.
+With --why, a watchdog thread samples the GUI thread's Python stack whenever the loop is late by more than
+20 ms and prints the most frequent stacks: where the stalls come from.
 
 Offscreen (QT_QPA_PLATFORM=offscreen unless set) in throwaway data and config folders. Prints a table.
 """
@@ -14,12 +19,16 @@ Offscreen (QT_QPA_PLATFORM=offscreen unless set) in throwaway data and config fo
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import traceback
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,7 +66,8 @@ class StallMeter:
         from PySide6.QtCore import Qt, QTimer
 
         self.gaps: list[float] = []
-        self._last = 0.0
+        self.last = 0.0
+        self.timer_active = False
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(TICK_MS)
@@ -65,16 +75,18 @@ class StallMeter:
 
     def start(self) -> None:
         self.gaps.clear()
-        self._last = time.perf_counter()
+        self.last = time.perf_counter()
         self.timer.start()
+        self.timer_active = True
 
     def stop(self) -> None:
+        self.timer_active = False
         self.timer.stop()
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        self.gaps.append((now - self._last) * 1000.0 - TICK_MS)
-        self._last = now
+        self.gaps.append((now - self.last) * 1000.0 - TICK_MS)
+        self.last = now
 
     def summary(self) -> tuple[float, float, int]:
         """(longest stall ms, 99th percentile ms, ticks)."""
@@ -82,6 +94,65 @@ class StallMeter:
             return 0.0, 0.0, 0
         ordered = sorted(self.gaps)
         return ordered[-1], ordered[int(len(ordered) * 0.99) - 1 if len(ordered) > 1 else 0], len(ordered)
+
+
+class GcPauses:
+    """The garbage collector's pauses (any thread's: a collection holds the GIL, so the GUI waits too)."""
+
+    def __init__(self) -> None:
+        self.longest: dict[int, float] = {}
+        self.count = 0
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            ms = (time.perf_counter() - self._started) * 1000.0
+            gen = info.get("generation", -1)
+            self.longest[gen] = max(self.longest.get(gen, 0.0), ms)
+            self.count += 1
+
+    def take(self) -> str:
+        """'gc: n collections, longest gen0 a ms, gen2 c ms' since the last take()."""
+        parts = ", ".join(f"gen{g} {ms:.1f} ms" for g, ms in sorted(self.longest.items()))
+        out = f"gc: {self.count} collections" + (f", longest {parts}" if parts else "")
+        self.longest.clear()
+        self.count = 0
+        return out
+
+
+class StallSampler(threading.Thread):
+    """Samples the GUI thread's stack while the meter's timer is overdue (Qt releases the GIL in C++)."""
+
+    def __init__(self, meter: StallMeter, threshold_ms: float = 20.0) -> None:
+        super().__init__(name="stall-sampler", daemon=True)
+        self.meter = meter
+        self.threshold_s = threshold_ms / 1000.0
+        self.gui = threading.get_ident()
+        self.samples: Counter[str] = Counter()
+        self.phase = ""
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(0.004):
+            if not self.meter.timer_active or not self.phase:
+                continue
+            if time.perf_counter() - self.meter.last > self.threshold_s + TICK_MS / 1000.0:
+                frame = sys._current_frames().get(self.gui)
+                if frame is not None:
+                    stack = traceback.extract_stack(frame)[-7:]
+                    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
+                    self.samples[f"[{self.phase}] {where}"] += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def report(self, top: int = 12) -> None:
+        print("\nwhere the GUI thread was while the loop was late (4 ms samples):")
+        for where, n in self.samples.most_common(top):
+            print(f"{n:>5}  {where}")
 
 
 def pump(cond: Callable[[], bool], timeout: float) -> bool:
@@ -99,13 +170,31 @@ def pump(cond: Callable[[], bool], timeout: float) -> bool:
     return cond()
 
 
-def in_process(index_seconds: float) -> dict[str, tuple[float, float, int, str]]:
+def save_conversations(count: int) -> None:
+    """A history like months of use: `count` saved conversations of a few cited turns each."""
+    from indexing.locations import Location
+    from qwenrag.conversations import ConversationStore, SourceRecord, Turn
+
+    store = ConversationStore()
+    for i in range(count):
+        conv = store.new()
+        for j in range(6):
+            sources = [SourceRecord(n, f"/docs/handbook-{i}.pdf", Location(page=n), "A passage of text. " * 30)
+                       for n in range(1, 6)]
+            conv.turns.append(Turn(question=f"Question {j} of chat {i}?", answer="An answer [1][2]. " * 20,
+                                   sources=sources, citations=[1, 2]))
+        store.save(conv)
+
+
+def in_process(index_seconds: float, conversations: int, why: bool
+               ) -> dict[str, tuple[float, float, int, str]]:
     home = Path(tempfile.mkdtemp(prefix="qwenrag-bench-"))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["QWENRAG_DATA_DIR"] = str(home / "data")
     os.environ["QWENRAG_CONFIG_DIR"] = str(home / "config")
     from PySide6.QtWidgets import QApplication
 
+    save_conversations(conversations)
     app = QApplication(sys.argv[:1])
     from ui.main_window import MainWindow
     from ui.services import Services
@@ -120,36 +209,56 @@ def in_process(index_seconds: float) -> dict[str, tuple[float, float, int, str]]
     pump(lambda: services.model.ready or services.model.state.value == "failed", 300)
     results: dict[str, tuple[float, float, int, str]] = {}
     meter = StallMeter()
+    gc_pauses = GcPauses()
+    sampler = StallSampler(meter)
+    if why:
+        sampler.start()
 
     corpora = ROOT.parent / "shared" / "corpora"
-    sources = [str(ROOT / "samples")] + [str(corpora / k) for k in ("pdf", "docx", "xlsx") if (corpora / k).is_dir()]
+    kinds = ("pdf", "docx", "xlsx", "malformed")
+    sources = [str(ROOT / "samples")] + [str(corpora / k) for k in kinds if (corpora / k).is_dir()]
+    sampler.phase = "indexing"
+    gc_pauses.take()
     meter.start()
     started = time.monotonic()
     window.controller.add(sources)
     finished = pump(lambda: not window.controller.busy, index_seconds)
+    pump(lambda: False, 1.0)  # the failure summary opens on the turn after the run's end
     meter.stop()
     files = sum(r.status == "indexed" for r in window.documents.model.rows)
     note = f"{files} files indexed in {time.monotonic() - started:.0f} s" + ("" if finished else " (stopped)")
+    note += f"; {gc_pauses.take()}"
     results["indexing"] = (*meter.summary(), note)
     window.controller.cancel()
     pump(lambda: not window.controller.busy, 120)
 
     chat = window.chat
+    from ui.errors import ErrorPresenter
+
+    ErrorPresenter.close_all()
     if services.model.ready and hasattr(chat, "ask"):
+        sampler.phase = "generating"
+        gc_pauses.take()
         meter.start()
         started = time.monotonic()
         chat.ask("How many days of annual leave do employees get after three years?")
         pump(lambda: not chat.busy, 300)
         meter.stop()
         results["generating"] = (*meter.summary(), f"answer in {time.monotonic() - started:.1f} s, "
-                                 f"model {services.model.name}")
+                                 f"model {services.model.name}; {gc_pauses.take()}")
         # Both at once: a question while the library is re-indexed.
+        sampler.phase = "generating + indexing"
         meter.start()
         window.controller.reindex([str(ROOT / "samples")])
         chat.ask("员工请病假需要提供什么证明？")
         pump(lambda: not chat.busy and not window.controller.busy, 300)
         meter.stop()
-        results["generating + indexing"] = (*meter.summary(), "samples re-indexed during an answer")
+        results["generating + indexing"] = (*meter.summary(), f"samples re-indexed during an answer; "
+                                            f"{gc_pauses.take()}")
+    sampler.phase = ""
+    sampler.stop()
+    if why:
+        sampler.report()
     window.close()
     window.deleteLater()
     app.processEvents()
@@ -160,9 +269,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index-seconds", type=float, default=120.0, help="stop measuring indexing after this")
     parser.add_argument("--runs", type=int, default=3, help="start-up runs")
+    parser.add_argument("--conversations", type=int, default=150, help="saved conversations beforehand")
+    parser.add_argument("--why", action="store_true", help="sample the GUI thread's stack during stalls")
     args = parser.parse_args()
     starts = startup_times(args.runs)
-    stalls = in_process(args.index_seconds)
+    stalls = in_process(args.index_seconds, args.conversations, args.why)
     print()
     print(f"{'measure':<28}{'value':>12}{'bar':>10}  {'ok':<4}note")
     print("-" * 100)

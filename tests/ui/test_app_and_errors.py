@@ -46,3 +46,18 @@ def test_file_failures_are_summarised_once(qtbot: QtBot) -> None:
     assert dialog.label.text() == "3 of 40 files could not be read."
     assert dialog.tree is not None and dialog.tree.topLevelItemCount() == 3
     assert dialog.tree.topLevelItem(0).text(1) == "The file is damaged."
+
+
+def test_a_long_failure_list_is_built_only_when_its_details_are_opened(qtbot: QtBot) -> None:
+    """Hundreds of rows built at the end of a large run stalled the window: they wait for "Show details"."""
+    failures = [FileFailure(f"/docs/f{i}.pdf", "The file is damaged.", "corrupt: xref") for i in range(500)]
+    dialog = show_file_failures(None, failures, total=2000)
+    qtbot.addWidget(dialog)
+    assert dialog.label.text() == "500 of 2000 files could not be read."
+    assert dialog.tree is None and dialog.details_box.toPlainText() == ""
+    assert dialog.show_button.isVisible()
+    dialog.show_button.click()
+    assert dialog.tree is not None and dialog.tree.topLevelItemCount() == 500 and dialog.tree.isVisible()
+    assert "/docs/f499.pdf" in dialog.details_box.toPlainText()
+    dialog.copy_button.click()
+    assert "/docs/f0.pdf" in QApplication.clipboard().text()

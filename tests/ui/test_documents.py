@@ -221,3 +221,42 @@ def test_unsupported_files_inside_a_folder_are_counted_not_reported_as_failures(
     assert statuses(window) == {"notes.md": "indexed", "LICENSE": "skipped", "build.py": "skipped"}
     assert panel.skipped_switch.isVisible() and "(2)" in panel.skipped_switch.text()
     assert panel.proxy.rowCount() == 1
+
+
+def test_an_empty_library_offers_the_sample_documents(qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
+    """The README's first run: nothing configured, the shipped samples are one click away."""
+    from ui.samples import sample_files
+
+    expected = {p.name for p in sample_files()}
+    if not expected:
+        import pytest
+
+        pytest.skip("samples/ has not been generated")
+    assert "README.md" not in expected and {".pdf", ".docx", ".xlsx", ".txt", ".md"} >= {
+        Path(n).suffix.lower() for n in expected}
+    window = make_window()
+    wait_idle(qtbot, window)
+    panel = window.documents
+    assert panel.stack.currentWidget() is panel.empty_page
+    assert panel.samples_button.isVisible() and panel.samples_button.text() == "Add the sample documents"
+    qtbot.mouseClick(panel.samples_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.controller.busy or set(statuses(window)) == expected)
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: set(statuses(window)) == expected)
+    assert set(statuses(window).values()) == {"indexed"}, statuses(window)
+    assert panel.stack.currentWidget() is panel.table and not panel.samples_button.isVisible()
+    assert window.services.search("年假", 3)  # searchable at once
+    assert ErrorPresenter.last is None
+
+
+def test_sample_files_are_the_documents_of_the_samples_folder(tmp_path: Path) -> None:
+    from ui.samples import sample_files, samples_folder
+
+    for name in ("a.pdf", "b.DOCX", "c.xlsx", "d.txt", "e.md", "README.md", "make_samples.py", "questions.json",
+                 ".hidden.txt"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "sub.pdf").mkdir()
+    assert [p.name for p in sample_files(tmp_path)] == ["a.pdf", "b.DOCX", "c.xlsx", "d.txt", "e.md"]
+    assert sample_files(tmp_path / "missing") == []
+    folder = samples_folder()
+    assert folder is None or (folder.name == "samples" and folder.is_dir())

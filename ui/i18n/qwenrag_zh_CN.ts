@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../documents_panel.py" line="+79"/>
+        <location filename="../documents_panel.py" line="+80"/>
         <source>Word</source>
         <translation>Word</translation>
     </message>
@@ -25,29 +25,29 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+343"/>
+        <location line="+358"/>
         <source>Indexed</source>
         <translation>已索引</translation>
     </message>
     <message>
-        <location line="-343"/>
-        <location line="+343"/>
+        <location line="-358"/>
+        <location line="+358"/>
         <source>Indexing…</source>
         <translation>索引中…</translation>
     </message>
     <message>
-        <location line="-343"/>
+        <location line="-358"/>
         <source>Could not be read</source>
         <translation>无法读取</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+342"/>
+        <location line="+357"/>
         <source>Not supported</source>
         <translation>不支持</translation>
     </message>
     <message>
-        <location line="-342"/>
+        <location line="-357"/>
         <source>Waiting</source>
         <translation>等待中</translation>
     </message>
@@ -68,24 +68,24 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+308"/>
+        <location line="+323"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location line="-308"/>
-        <location line="+310"/>
+        <location line="-323"/>
+        <location line="+325"/>
         <source>Passages</source>
         <translation>段落数</translation>
     </message>
     <message>
-        <location line="-310"/>
-        <location line="+311"/>
+        <location line="-325"/>
+        <location line="+326"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location line="-34"/>
+        <location line="-36"/>
         <source>Documents</source>
         <translation>文档</translation>
     </message>
@@ -156,7 +156,17 @@ or use Add files… (PDF, Word, Excel, text).</source>
 或点击“添加文件…”（PDF、Word、Excel、文本）。</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+2"/>
+        <source>Add the sample documents</source>
+        <translation>添加示例文档</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Index the example documents that come with QwenRAG, to try it out</source>
+        <translation>为 QwenRAG 自带的示例文档建立索引，试用一下</translation>
+    </message>
+    <message>
+        <location line="+81"/>
         <source>Looking for files…</source>
         <translation>正在查找文件…</translation>
     </message>
@@ -166,7 +176,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>正在索引：第 %1 个，共 %2 个文件</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+48"/>
         <source>Show files that were not added (%1)</source>
         <translation>显示未添加的文件（%1）</translation>
     </message>
@@ -186,7 +196,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>向文档库添加文件夹</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="+141"/>
+        <location filename="../errors.py" line="+165"/>
         <source>QwenRAG — a problem</source>
         <translation>QwenRAG — 出现问题</translation>
     </message>
@@ -201,12 +211,14 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>显示详细信息</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-28"/>
+        <location line="+30"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-30"/>
+        <location line="+30"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -486,7 +498,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>AnswerCard</name>
     <message>
-        <location filename="../chat_view.py" line="+294"/>
+        <location filename="../chat_view.py" line="+295"/>
         <source>Sources:</source>
         <translation>来源：</translation>
     </message>
@@ -549,12 +561,12 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../chat_panel.py" line="+205"/>
+        <location filename="../chat_panel.py" line="+206"/>
         <source>The model is not available.</source>
         <translation>模型不可用。</translation>
     </message>
     <message>
-        <location line="+192"/>
+        <location line="+210"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -618,7 +630,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>ConversationsPanel</name>
     <message>
-        <location filename="../conversations_panel.py" line="+209"/>
+        <location filename="../conversations_panel.py" line="+231"/>
         <source>Untitled conversation</source>
         <translation>未命名对话</translation>
     </message>
@@ -809,7 +821,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>SourceList</name>
     <message>
-        <location filename="../source_list.py" line="+154"/>
+        <location filename="../source_list.py" line="+281"/>
         <source>Sources</source>
         <translation>来源</translation>
     </message>
@@ -832,12 +844,12 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>SourceView</name>
     <message>
-        <location filename="../source_view.py" line="+231"/>
+        <location filename="../source_view.py" line="+239"/>
         <source>Unknown document</source>
         <translation>未知文档</translation>
     </message>
     <message>
-        <location line="+202"/>
+        <location line="+205"/>
         <source>Page %1 of %2</source>
         <translation>第 %1 页，共 %2 页</translation>
     </message>

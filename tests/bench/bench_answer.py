@@ -1,0 +1,345 @@
+"""Answering speed and memory: through the pipeline vs a bare llama-cpp-python loop, side by side.
+
+Not collected by pytest. Prints one table. With the demo model by default; any GGUF with --model
+(for the Qwen figures on a real laptop):
+
+    .venv/bin/python tests/bench/bench_answer.py [--model PATH] [--threads N] [--ctx 4096]
+                                                 [--questions 1000] [--reps 5] [--quick]
+
+Rows and bars (issue 3):
+- decode tokens/s, pipeline / bare, same prompt, threads, settings, greedy        bar: ratio >= 0.95
+- time to first token of a typical RAG prompt (5 passages), pipeline / bare         bar: <= 1.1 x bare
+  (pipeline: from the question to the first token, retrieval and prompt fitting included; KV cache
+  cleared before each run on both sides)
+- time to first token of a follow-up vs the first turn                              bar: clearly lower
+- decode with one competing busy process vs without, pipeline (thread governor)     bar: >= 0.4
+  and, for contrast, the bare loop with all cores under the same competitor, with the engine's libgomp
+  setting and (in a child process) with libgomp's default spin-waiting; idle and busy runs alternate
+- model load time, peak RSS, RSS growth over N questions in a row (max_tokens 4)    bar: growth < 5%
+The machine may be shared: runs alternate between the two sides and medians are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from qwenrag.engine import DEFAULT_N_BATCH, Engine, _has_amx, _model_params_patch, llama_module  # noqa: E402
+from qwenrag.models import find_model  # noqa: E402
+from qwenrag.pipeline import Done, Pipeline, Token  # noqa: E402
+from qwenrag.settings import Settings  # noqa: E402
+
+QUESTION = "How often do I have to change my password?"
+FOLLOW_UP = "and for administrator accounts?"
+RSS_QUESTIONS = [
+    "How often do I have to change my password?",
+    "What is the minimum password length for administrator accounts?",
+    "What happens to old hard disks before they leave the company?",
+    "How many people does the Galaxy meeting room seat?",
+    "What is the response time for a P1 security incident?",
+    "What is the deadline for submitting an expense claim?",
+    "Policy section 4.3: can I use a USB stick on my work laptop?",
+    "How many days of annual leave do I get after ten years at Xinghe?",
+]
+SAMPLING = {"temperature": 0.0, "top_k": 40, "top_p": 0.9, "min_p": 0.05, "repeat_penalty": 1.1}
+
+
+def rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / 2**20
+
+
+@contextlib.contextmanager
+def busy_process() -> Iterator[None]:
+    """One competing CPU-bound process (dies with us even if we are killed)."""
+    code = "import os\np=os.getppid()\nwhile os.getppid()==p:\n  for _ in range(200000): pass\n"
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        time.sleep(1.5)  # long enough for the load monitor (0.5 s samples) to see it
+        yield
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+class Bare:
+    """The reference: llama-cpp-python's Llama.generate in a plain loop, nothing else."""
+
+    def __init__(self, path: Path, n_ctx: int, threads: int) -> None:
+        llama_cpp = llama_module()
+        from llama_cpp import llama as llama_high
+
+        self.llama_cpp = llama_cpp
+        started = time.perf_counter()
+        with _model_params_patch(llama_high, disable_extra_bufts=_has_amx(llama_cpp)):
+            self.llm = llama_high.Llama(str(path), n_ctx=n_ctx, n_batch=min(DEFAULT_N_BATCH, n_ctx),
+                                        n_threads=threads, n_threads_batch=threads, flash_attn=True,
+                                        verbose=False)
+        self.load_s = time.perf_counter() - started
+        self.vocab = self.llm._model.vocab
+
+    def set_threads(self, n: int) -> None:
+        self.llama_cpp.llama_set_n_threads(self.llm.ctx, n, n)
+
+    def run(self, prompt: str, max_tokens: int) -> dict[str, float]:
+        llm = self.llm
+        llm.reset()  # no KV reuse: a fresh prompt, like the pipeline's cleared cache
+        started = time.perf_counter()
+        tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        first = last = 0.0
+        n = 0
+        for tok in llm.generate(tokens, temp=SAMPLING["temperature"], top_k=SAMPLING["top_k"],
+                                top_p=SAMPLING["top_p"], min_p=SAMPLING["min_p"],
+                                repeat_penalty=SAMPLING["repeat_penalty"]):
+            now = time.perf_counter()
+            if self.llama_cpp.llama_vocab_is_eog(self.vocab, tok) or n >= max_tokens:
+                break
+            llm.detokenize([tok])
+            n += 1
+            if n == 1:
+                first = now
+            last = now
+        decode_s = last - first
+        return {"ttft_s": first - started, "decode_tokens": n,
+                "decode_tok_s": (n - 1) / decode_s if n > 1 and decode_s > 0 else 0.0}
+
+
+def pipeline_run(pipe: Pipeline, question: str, max_tokens: int, conversation: Any = None) -> dict[str, float]:
+    started = time.perf_counter()
+    first = 0.0
+    result = None
+    for event in (conversation or pipe).ask(question, max_tokens=max_tokens):
+        if isinstance(event, Token) and not first:
+            first = time.perf_counter()
+        elif isinstance(event, Done):
+            result = event.result
+    assert result is not None
+    t = result.timings
+    return {"ttft_s": first - started, "engine_ttft_s": t.ttft_s, "decode_tokens": t.decode_tokens,
+            "decode_tok_s": t.decode_tok_s, "prompt_tokens": t.prompt_tokens, "cached_tokens": t.cached_tokens,
+            "threads": t.threads}
+
+
+def contention(run: Any, reps: int) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+    """Idle and busy runs interleaved, so a shared machine's changing load hits both sides alike."""
+    idle, busy = [], []
+    for _ in range(reps):
+        time.sleep(0.6)  # let the load monitor forget the last competitor
+        idle.append(run())
+        with busy_process():
+            busy.append(run())
+    return idle, busy
+
+
+def default_spin_contrast(path: Path, args: argparse.Namespace, threads: int, prompt: str) -> dict[str, float]:
+    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    # 48 tokens: at 1-3 tokens/s (the collapse being shown) a longer run only costs time
+    proc = subprocess.run([sys.executable, __file__, "--child-contrast", str(path), "--threads", str(threads),
+                           "--ctx", str(args.ctx), "--reps", str(min(args.reps, 3)), "--max-tokens",
+                           str(min(args.max_tokens, 48))],
+                          input=prompt, capture_output=True, text=True, env=env, timeout=3600)
+    if proc.returncode != 0:
+        print(proc.stderr, file=sys.stderr)
+        return {}
+    import json
+
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def child_contrast(path: Path, args: argparse.Namespace) -> int:
+    """In a child process whose libgomp was loaded without GOMP_SPINCOUNT: the bare loop idle vs busy."""
+    import json
+
+    os.environ.pop("GOMP_SPINCOUNT", None)
+    import llama_cpp  # noqa: F401  (loads libgomp now, with the default spin)
+
+    prompt = sys.stdin.read()
+    bare = Bare(path, args.ctx, args.threads)
+    idle, busy = contention(lambda: bare.run(prompt, args.max_tokens), args.reps)
+    print(json.dumps({"idle": med(idle, "decode_tok_s"), "busy": med(busy, "decode_tok_s")}))
+    return 0
+
+
+def med(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def index_samples(folder: Path) -> Any:
+    from indexing.library import Library
+
+    lib = Library.open(folder)
+    if lib.is_empty():
+        for _ in lib.add([ROOT / "samples"], workers=0):
+            pass
+    return lib
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", type=Path, help="any GGUF (default: the discovered model, else the demo model)")
+    ap.add_argument("--threads", type=int, default=None, help="threads for the side-by-side runs (default: "
+                    "physical cores)")
+    ap.add_argument("--ctx", type=int, default=4096)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--max-tokens", type=int, default=128, help="decode length for the speed rows")
+    ap.add_argument("--questions", type=int, default=1000, help="questions in a row for the RSS row")
+    ap.add_argument("--library", type=Path, help="a library folder (default: the samples, indexed now)")
+    ap.add_argument("--quick", action="store_true", help="3 reps, 50 questions: a smoke run")
+    ap.add_argument("--child-contrast", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child_contrast:
+        return child_contrast(args.child_contrast, args)
+    if args.quick:
+        args.reps, args.questions = 3, 50
+    info = find_model(args.model)
+    from qwenrag.engine import physical_cores
+
+    threads = args.threads or physical_cores()
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(name: str, pipeline: str, bare: str, verdict: str) -> None:
+        rows.append((name, pipeline, bare, verdict))
+        print(f"  {name}: {pipeline} | {bare} | {verdict}", flush=True)
+
+    print(f"model {info.path} ({info.size_bytes / 2**20:.0f} MB), n_ctx {args.ctx}, threads {threads}, "
+          f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}", flush=True)
+    tmp = tempfile.TemporaryDirectory()
+    lib = index_samples(args.library or Path(tmp.name) / "lib")
+    rss0 = rss_mb()
+
+    # -- phase 1: the pipeline alone (load, peak memory, follow-up, contention, RSS over many questions) --
+    fixed = Engine(info, n_ctx=args.ctx, n_threads=threads)  # fixed threads: the side-by-side comparison
+    rss_loaded = rss_mb()
+    pipe = Pipeline(lib, fixed, settings=Settings(context_size=args.ctx, top_k=5, temperature=0.0))
+    row("model load", f"{fixed.load_s:.2f} s", "", f"RSS +{rss_loaded - rss0:.0f} MB")
+
+    # follow-up vs first turn
+    firsts, follows = [], []
+    for _ in range(max(2, args.reps // 2)):
+        fixed.reset_cache()
+        conv = pipe.conversation()
+        firsts.append(pipeline_run(pipe, QUESTION, 32, conv))
+        follows.append(pipeline_run(pipe, FOLLOW_UP, 32, conv))
+    f1, f2 = med(firsts, "ttft_s"), med(follows, "ttft_s")
+    row("TTFT first turn vs follow-up", f"{f1 * 1000:.0f} ms ({med(firsts, 'prompt_tokens'):.0f} tok) -> "
+        f"{f2 * 1000:.0f} ms ({med(follows, 'prompt_tokens'):.0f} tok evaluated, "
+        f"{med(follows, 'cached_tokens'):.0f} reused)", "", "PASS" if f2 < 0.7 * f1 else "FAIL")
+
+    # contention: the adaptive engine (governor on), idle vs one busy process
+    fixed.close()
+    adaptive = Engine(info, n_ctx=args.ctx, n_threads=None)
+    apipe = Pipeline(lib, adaptive, settings=pipe.settings)
+    story = [{"role": "user", "content": "Write a long, detailed story about a lighthouse keeper."}]
+
+    def decode(engine: Engine) -> dict[str, float]:
+        engine.reset_cache()
+        _text, t = engine.complete(story, max_tokens=args.max_tokens, **SAMPLING)
+        return {"decode_tok_s": t.decode_tok_s, "threads": t.threads, "decode_tokens": t.decode_tokens}
+
+    idle, busy = contention(lambda: decode(adaptive), args.reps)
+    di, db = med(idle, "decode_tok_s"), med(busy, "decode_tok_s")
+    row("decode, one busy process vs idle (governor)",
+        f"{db:.1f} vs {di:.1f} tok/s = {db / di:.2f} (threads {med(busy, 'threads'):.0f} vs "
+        f"{med(idle, 'threads'):.0f})", "", "PASS" if db >= 0.4 * di else "FAIL")
+    del apipe
+    adaptive.close()
+    peak_pipeline = peak_rss_mb()
+    row("peak RSS (pipeline phase)", f"{peak_pipeline:.0f} MB", "", "")
+
+    # RSS over many questions
+    engine = Engine(info, n_ctx=args.ctx, n_threads=threads)
+    rpipe = Pipeline(lib, engine, settings=Settings(context_size=args.ctx, top_k=2, temperature=0.0,
+                                                    max_answer_tokens=4))
+    for i in range(20):  # warm up: allocator pools, caches
+        rpipe.answer(RSS_QUESTIONS[i % len(RSS_QUESTIONS)])
+    gc.collect()
+    before = rss_mb()
+    started = time.perf_counter()
+    for i in range(args.questions):
+        rpipe.answer(RSS_QUESTIONS[i % len(RSS_QUESTIONS)])
+    gc.collect()
+    after = rss_mb()
+    growth = (after - before) / before
+    row(f"RSS after {args.questions} questions", f"{before:.0f} -> {after:.0f} MB ({growth:+.1%}) in "
+        f"{time.perf_counter() - started:.0f} s", "", "PASS" if growth < 0.05 else "FAIL")
+
+    # -- phase 2: side by side with the bare loop ----------------------------------------------------------
+    bare = Bare(info.path, args.ctx, threads)
+    row("model load (bare Llama)", "", f"{bare.load_s:.2f} s", "")
+    ppipe = Pipeline(lib, engine, settings=Settings(context_size=args.ctx, top_k=5, temperature=0.0))
+    built = ppipe.answer(QUESTION, max_tokens=1).prompt
+    assert built is not None
+    rag_prompt = engine.format_chat(built.messages)
+    pl_ttft, bare_ttft, pl_dec, bare_dec = [], [], [], []
+    story_prompt = engine.format_chat(story)
+    for _ in range(args.reps):
+        engine.reset_cache()
+        pl_ttft.append(pipeline_run(ppipe, QUESTION, 1))
+        bare_ttft.append(bare.run(rag_prompt, 1))
+        engine.reset_cache()
+        gen = engine.generate(story_prompt, max_tokens=args.max_tokens, **SAMPLING)
+        for _piece in gen:
+            pass
+        assert gen.timings is not None
+        pl_dec.append({"decode_tok_s": gen.timings.decode_tok_s, "decode_tokens": gen.timings.decode_tokens})
+        bare_dec.append(bare.run(story_prompt, args.max_tokens))
+    a, b = med(pl_dec, "decode_tok_s"), med(bare_dec, "decode_tok_s")
+    verdict = f"ratio {a / b:.3f} " + ("PASS" if a >= 0.95 * b else "FAIL")
+    row("decode tok/s", f"{a:.1f} ({med(pl_dec, 'decode_tokens'):.0f} tok)",
+        f"{b:.1f} ({med(bare_dec, 'decode_tokens'):.0f} tok)", verdict)
+    a, b = med(pl_ttft, "ttft_s"), med(bare_ttft, "ttft_s")
+    engine_ms = med(pl_ttft, "engine_ttft_s") * 1000
+    row(f"TTFT, RAG prompt ({built.prompt_tokens} tok)", f"{a * 1000:.0f} ms (engine part {engine_ms:.0f})",
+        f"{b * 1000:.0f} ms", f"x{a / b:.3f} " + ("PASS" if a <= 1.1 * b else "FAIL"))
+
+    # contrast: the bare loop with all cores, under the same competitor: with the engine's libgomp setting
+    # (same process) and with libgomp's default spinning (a child process without GOMP_SPINCOUNT)
+    bare_idle, bare_busy = contention(lambda: bare.run(story_prompt, args.max_tokens), args.reps)
+    bi, bb = med(bare_idle, "decode_tok_s"), med(bare_busy, "decode_tok_s")
+    row(f"decode, one busy process vs idle (bare, {threads} threads, GOMP_SPINCOUNT="
+        f"{os.environ.get('GOMP_SPINCOUNT')})", "", f"{bb:.1f} vs {bi:.1f} tok/s = {bb / bi:.2f}", "(contrast)")
+    bare.set_threads(1)
+    one = [bare.run(story_prompt, args.max_tokens) for _ in range(args.reps)]
+    row("decode, idle, bare, 1 thread (what one free core gives)", "", f"{med(one, 'decode_tok_s'):.1f} tok/s",
+        "(reference)")
+    bare.set_threads(threads)
+    child = default_spin_contrast(info.path, args, threads, story_prompt)
+    if child:
+        row(f"decode, one busy process vs idle (bare, {threads} threads, libgomp default spin)", "",
+            f"{child['busy']:.1f} vs {child['idle']:.1f} tok/s = {child['busy'] / child['idle']:.2f}",
+            "(the problem)")
+    row("peak RSS (whole run, both models)", f"{peak_rss_mb():.0f} MB", "", "")
+    engine.close()
+    lib.close()
+
+    print()
+    print(f"model: {info.name}   n_ctx {args.ctx}   threads {threads}   GOMP_SPINCOUNT "
+          f"{os.environ.get('GOMP_SPINCOUNT')}   load average now {os.getloadavg()[0]:.2f}")
+    widths = [max(len(r[i]) for r in [("measure", "pipeline", "bare", "verdict"), *rows]) for i in range(4)]
+    for r in [("measure", "pipeline", "bare", "verdict"), *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
