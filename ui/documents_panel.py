@@ -448,7 +448,8 @@ class DocumentsPanel(QWidget):
         header.resizeSection(1, wide(tr("Type"), f"PDF, {counted(tr('%n page(s)'), 888)}",
                                      f"{tr('Excel')}, {counted(tr('%n sheet(s)'), 88)}"))
         header.resizeSection(2, wide(tr("Passages"), "88888"))
-        header.resizeSection(3, wide(tr("Status"), tr("Indexed"), tr("Not supported"), tr("Indexing…")))
+        header.resizeSection(3, wide(tr("Status"), tr("Indexed"), tr("Not supported"), tr("Indexing…"),
+                                     tr("Could not be read"), tr("Waiting")))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -34,7 +34,6 @@ import itertools
 import logging
 import os
 import queue
-import sys
 import threading
 import time
 from collections import deque
@@ -48,9 +47,6 @@ R = TypeVar("R")
 
 DEFAULT_LANE = "default"
 _DRAIN_BUDGET_S = 0.012  # GUI time one drain may take before yielding back to the event loop
-# Worker threads run below the GUI thread's priority (Linux: per thread), and so do the threads and
-# processes they start (llama.cpp's, the parsers'): on a busy 2-core machine the window gets the CPU first.
-WORKER_NICE = 10
 _log = logging.getLogger(__name__)
 
 
@@ -157,7 +153,6 @@ class _Lane:
         self.queue.put(task)
 
     def _loop(self) -> None:
-        _lower_priority()
         while True:
             task = self.queue.get()
             if task is None:
@@ -178,15 +173,6 @@ class _Lane:
         for t in self.threads:
             t.join(max(0.0, deadline - time.monotonic()))
         return not any(t.is_alive() for t in self.threads)
-
-
-def _lower_priority() -> None:
-    """Nice the calling thread (Linux, where priority is per thread; elsewhere it would be the process's)."""
-    if WORKER_NICE and sys.platform.startswith("linux"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
-        except OSError:  # not allowed here: run at normal priority
-            pass
 
 
 class TaskRunner(QObject):

@@ -66,15 +66,27 @@ class StallMeter:
         from PySide6.QtCore import Qt, QTimer
 
         self.gaps: list[float] = []
+        self.cpu_waits: list[float] = []  # per gap: how long the GUI thread waited for a CPU (Linux)
         self.last = 0.0
         self.timer_active = False
+        self._schedstat = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
+        self._last_wait = 0.0
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
 
+    def _run_delay_ms(self) -> float:
+        """Time this (GUI) thread spent runnable but not running, in total: the scheduler's, not ours."""
+        try:
+            return int(self._schedstat.read_text().split()[1]) / 1e6
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
     def start(self) -> None:
         self.gaps.clear()
+        self.cpu_waits.clear()
+        self._last_wait = self._run_delay_ms()
         self.last = time.perf_counter()
         self.timer.start()
         self.timer_active = True
@@ -85,8 +97,10 @@ class StallMeter:
 
     def _tick(self) -> None:
         now = time.perf_counter()
+        wait = self._run_delay_ms()
         self.gaps.append((now - self.last) * 1000.0 - TICK_MS)
-        self.last = now
+        self.cpu_waits.append(wait - self._last_wait)
+        self.last, self._last_wait = now, wait
 
     def summary(self) -> tuple[float, float, int]:
         """(longest stall ms, 99th percentile ms, ticks)."""
@@ -94,6 +108,14 @@ class StallMeter:
             return 0.0, 0.0, 0
         ordered = sorted(self.gaps)
         return ordered[-1], ordered[int(len(ordered) * 0.99) - 1 if len(ordered) > 1 else 0], len(ordered)
+
+    def cpu_note(self) -> str:
+        """How much of the longest stall the GUI thread spent waiting for a CPU (other threads and
+        processes had them), as opposed to working or waiting for the GIL."""
+        if not self.gaps or not self._schedstat.exists():
+            return ""
+        i = max(range(len(self.gaps)), key=self.gaps.__getitem__)
+        return f"; longest: {self.cpu_waits[i]:.0f} ms of it waiting for a CPU"
 
 
 class GcPauses:
@@ -227,7 +249,7 @@ def in_process(index_seconds: float, conversations: int, why: bool
     meter.stop()
     files = sum(r.status == "indexed" for r in window.documents.model.rows)
     note = f"{files} files indexed in {time.monotonic() - started:.0f} s" + ("" if finished else " (stopped)")
-    note += f"; {gc_pauses.take()}"
+    note += f"; {gc_pauses.take()}{meter.cpu_note()}"
     results["indexing"] = (*meter.summary(), note)
     window.controller.cancel()
     pump(lambda: not window.controller.busy, 120)
@@ -245,7 +267,7 @@ def in_process(index_seconds: float, conversations: int, why: bool
         pump(lambda: not chat.busy, 300)
         meter.stop()
         results["generating"] = (*meter.summary(), f"answer in {time.monotonic() - started:.1f} s, "
-                                 f"model {services.model.name}; {gc_pauses.take()}")
+                                 f"model {services.model.name}; {gc_pauses.take()}{meter.cpu_note()}")
         # Both at once: a question while the library is re-indexed.
         sampler.phase = "generating + indexing"
         meter.start()
@@ -254,7 +276,7 @@ def in_process(index_seconds: float, conversations: int, why: bool
         pump(lambda: not chat.busy and not window.controller.busy, 300)
         meter.stop()
         results["generating + indexing"] = (*meter.summary(), f"samples re-indexed during an answer; "
-                                            f"{gc_pauses.take()}")
+                                            f"{gc_pauses.take()}{meter.cpu_note()}")
     sampler.phase = ""
     sampler.stop()
     if why:

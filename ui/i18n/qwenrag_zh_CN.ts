@@ -25,34 +25,36 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+358"/>
+        <location line="+360"/>
         <source>Indexed</source>
         <translation>已索引</translation>
     </message>
     <message>
-        <location line="-358"/>
-        <location line="+358"/>
+        <location line="-360"/>
+        <location line="+360"/>
         <source>Indexing…</source>
         <translation>索引中…</translation>
     </message>
     <message>
-        <location line="-358"/>
+        <location line="-360"/>
+        <location line="+361"/>
         <source>Could not be read</source>
         <translation>无法读取</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+357"/>
+        <location line="-360"/>
+        <location line="+359"/>
         <source>Not supported</source>
         <translation>不支持</translation>
     </message>
     <message>
-        <location line="-357"/>
+        <location line="-359"/>
+        <location line="+360"/>
         <source>Waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-355"/>
         <source>%n sheet(s)</source>
         <translation>%n 个工作表</translation>
     </message>
@@ -68,19 +70,19 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+323"/>
+        <location line="+325"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location line="-323"/>
-        <location line="+325"/>
+        <location line="-325"/>
+        <location line="+327"/>
         <source>Passages</source>
         <translation>段落数</translation>
     </message>
     <message>
-        <location line="-325"/>
-        <location line="+326"/>
+        <location line="-327"/>
+        <location line="+328"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -166,7 +168,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>为 QwenRAG 自带的示例文档建立索引，试用一下</translation>
     </message>
     <message>
-        <location line="+81"/>
+        <location line="+82"/>
         <source>Looking for files…</source>
         <translation>正在查找文件…</translation>
     </message>
@@ -196,7 +198,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>向文档库添加文件夹</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="+165"/>
+        <location filename="../errors.py" line="+164"/>
         <source>QwenRAG — a problem</source>
         <translation>QwenRAG — 出现问题</translation>
     </message>
@@ -385,7 +387,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>QwenRAG 离线地根据你自己的文档回答问题，并列出每个回答所依据的段落。</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="+113"/>
+        <location filename="../settings_dialog.py" line="+116"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -470,7 +472,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+51"/>
         <source>No model file found.</source>
         <translation>没有找到模型文件。</translation>
     </message>
@@ -498,7 +500,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>AnswerCard</name>
     <message>
-        <location filename="../chat_view.py" line="+295"/>
+        <location filename="../chat_view.py" line="+311"/>
         <source>Sources:</source>
         <translation>来源：</translation>
     </message>
@@ -630,7 +632,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>ConversationsPanel</name>
     <message>
-        <location filename="../conversations_panel.py" line="+231"/>
+        <location filename="../conversations_panel.py" line="+232"/>
         <source>Untitled conversation</source>
         <translation>未命名对话</translation>
     </message>
@@ -821,7 +823,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>SourceList</name>
     <message>
-        <location filename="../source_list.py" line="+281"/>
+        <location filename="../source_list.py" line="+276"/>
         <source>Sources</source>
         <translation>来源</translation>
     </message>
