@@ -404,9 +404,13 @@ def _gb(n: int) -> str:
 
 
 def iter_candidates(settings: Any = None) -> Iterator[ModelInfo]:
-    """Every model a person could pick in the window: the models folder, then the demo model."""
+    """Every model a person could pick in the window: the models folder, the bundle's, the demo model."""
+    from qwenrag import bundle
+
     for p in qwen_models_in(paths.models_dir()):
         yield _info(p, "models_dir")
+    for p in bundle.bundled_models():
+        yield _info(p, "bundle")
     demo = demo_model_path()
     if demo is not None:
         yield _info(demo, "demo")

@@ -8,6 +8,7 @@
             case Done(result=r):       r.answer, r.citations, r.found, r.timings ...
 
     conv = pipeline.conversation()                       # follow-ups: conv.ask("and for managers?")
+    conv.cancel()                                        # from any thread: stop the current answer
     conv.reset()                                         # a new conversation starts clean
 
 Not found: when no passage is relevant enough (see `is_relevant`), the answer is a fixed sentence in the
@@ -347,6 +348,8 @@ class Conversation:
         self.turns: list[HistoryTurn] = []
         self.results: list[AnswerResult] = []
         self._start = 0  # turns before this one no longer fit the prompt (kept out for a stable prefix)
+        self._cancel = threading.Event()
+        self._generation: Any = None
         self._numbers: dict[int, int] = {}  # chunk id -> passage number in this conversation
         self._next = 1
         self._lock = threading.Lock()  # one answer at a time per conversation
@@ -358,6 +361,15 @@ class Conversation:
         self._numbers.clear()
         self._next = 1
         self._start = 0
+
+    def cancel(self) -> None:
+        """Stop the answer being streamed now, from any thread (a Stop button): the model stops within a
+        token and the stream ends with Done(result) where result.cancelled is True. Closing the stream
+        works too, but only from the thread iterating it."""
+        self._cancel.set()
+        gen = self._generation
+        if gen is not None:
+            gen.cancel()
 
     @property
     def language(self) -> Language:
@@ -379,9 +391,11 @@ class Conversation:
         (the model stops within a token; the turn is not added to the history)."""
         if not self._lock.acquire(blocking=False):
             raise QwenragError("This conversation is already answering a question.")
+        self._cancel.clear()
         try:
             yield from self._ask(question, k, use_documents, max_tokens, temperature, language)
         finally:
+            self._generation = None
             self._lock.release()
 
     def _number(self, hits: Sequence[Any]) -> list[Passage]:
@@ -445,6 +459,9 @@ class Conversation:
         with _indexing_paused(library):  # the answer gets the CPU; parsing workers wait (SIGSTOP)
             gen = engine.generate(built.messages, max_tokens=min(max_tokens, built.answer_reserve),
                                   temperature=temperature)
+            self._generation = gen
+            if self._cancel.is_set():  # cancelled while searching or fitting the prompt
+                gen.cancel()
             try:
                 for piece in gen:
                     if not first_token_s:
@@ -470,7 +487,7 @@ class Conversation:
         result = AnswerResult(
             question=question, answer=answer, found=bool(found), citations=citations, sources=sources,
             model=engine.model, timings=timings, language=lang, mode="documents" if docs else "plain",
-            cancelled=et.stop_reason == "cancelled", prompt=built,
+            cancelled=et.stop_reason == "cancelled" or self._cancel.is_set(), prompt=built,
         )
         if not result.cancelled:
             self._start = len(self.turns) - built.kept_turns

@@ -118,7 +118,7 @@ class BuiltPrompt:
     messages: list[Message]
     user_content: str  # this turn's user message, to keep in the history
     language: Language
-    new_passages: list[Passage]  # passages first shown in this turn (with their shortened text)
+    new_passages: list[Passage]  # passages first shown in this turn (full text, as stored)
     reused_passages: list[Passage]  # retrieved again; already shown in the kept history
     history_passages: list[Passage]  # every passage visible in the kept history
     kept_turns: int
@@ -129,6 +129,7 @@ class BuiltPrompt:
     budget: int = 0  # prompt tokens allowed (n_ctx - answer reserve)
     answer_reserve: int = 0
     notes: list[str] = field(default_factory=list)
+    shown_text: dict[int, str] = field(default_factory=dict)  # new passages' text as the model saw it
 
     @property
     def sources(self) -> list[Passage]:
@@ -285,11 +286,10 @@ def build_prompt(
         raise _too_small(n_ctx)
 
     kept_history = list(history[len(history) - kept:]) if kept else []
-    new_fitted = [Passage(p.n, p.file, p.location, t, p.title, p.heading, p.chunk_id, p.doc_id, p.score, p.kind)
-                  for p, t in fitted]
     history_passages = [p for t in kept_history for p in t.passages]
     return BuiltPrompt(
-        messages=messages, user_content=user, language=language, new_passages=new_fitted,
+        messages=messages, user_content=user, language=language, new_passages=[p for p, _t in fitted],
+        shown_text={p.n: t for p, t in fitted},
         reused_passages=reused, history_passages=history_passages, kept_turns=kept,
         dropped_turns=len(history) - kept, truncated_passages=truncated, dropped_passages=dropped,
         prompt_tokens=total, budget=budget, answer_reserve=reserve, notes=notes,

@@ -83,8 +83,9 @@ class FakeGeneration:
         try:
             piece = next(self._pieces)
         except StopIteration:
-            self.timings = Timings(load_s=0.5, prompt_tokens=100, prompt_total=100, ttft_s=0.1,
-                                   decode_tokens=len(self.text.split()), decode_tok_s=50.0)
+            if self.timings is None:
+                self.timings = Timings(load_s=0.5, prompt_tokens=100, prompt_total=100, ttft_s=0.1,
+                                       decode_tokens=len(self.text.split()), decode_tok_s=50.0)
             raise
         self.text += piece
         return piece
@@ -93,6 +94,10 @@ class FakeGeneration:
         self.closed = True
         if self.timings is None:
             self.timings = Timings(stop_reason="cancelled")
+
+    def cancel(self) -> None:
+        self._pieces = iter(())
+        self.timings = Timings(stop_reason="cancelled")
 
 
 class FakeEngine(FakeCounter):
@@ -273,6 +278,33 @@ def test_closing_the_stream_cancels_and_skips_history() -> None:
     assert conv.turns == []
 
 
+def test_cancel_from_another_thread_ends_the_stream_with_a_result() -> None:
+    lib, eng = FakeLibrary(HITS), FakeEngine("word " * 50)
+    conv = Pipeline(lib, eng).conversation()
+    events = []
+    for event in conv.ask("How long is the probation period?"):
+        events.append(event)
+        if isinstance(event, Token):
+            t = threading.Thread(target=conv.cancel)
+            t.start()
+            t.join()
+    result = events[-1].result
+    assert result.cancelled and len([e for e in events if isinstance(e, Token)]) == 1
+    assert conv.turns == [] and lib.events == ["pause", "resume"]
+    assert not conv.answer("How long is the probation period?").cancelled  # the next answer is not affected
+
+
+def test_cancel_before_generation_starts() -> None:
+    eng = FakeEngine()
+    conv = Pipeline(FakeLibrary(HITS), eng).conversation()
+    stream = conv.ask("How long is the probation period?")
+    first = next(stream)
+    assert isinstance(first, Retrieved)
+    conv.cancel()
+    rest = list(stream)
+    assert rest[-1].result.cancelled and not any(isinstance(e, Token) for e in rest)
+
+
 def test_a_pause_set_by_someone_else_is_left_alone() -> None:
     lib = FakeLibrary(HITS)
     lib.indexing_paused = True  # the user paused indexing
@@ -441,6 +473,26 @@ def test_long_conversation_never_overflows(sample_library_dir: Path, small_engin
     finally:
         lib.close()
     assert any(r.prompt is not None and r.prompt.dropped_turns > 0 for r in conv.results)
+
+
+@pytest.mark.model
+def test_stop_button_stops_the_real_model_quickly(small_engine: Any, tmp_path: Path) -> None:  # noqa: F811
+    from indexing.library import Library
+
+    with Library.open(tmp_path / "empty") as lib:
+        conv = Pipeline(lib, small_engine, settings=Settings(max_answer_tokens=400, temperature=0.7)).conversation()
+        tokens = 0
+        result = None
+        for event in conv.ask("Write a very long story about a dragon."):
+            if isinstance(event, Token):
+                tokens += 1
+                if tokens == 3:
+                    threading.Thread(target=conv.cancel).start()
+            elif hasattr(event, "result"):
+                result = event.result
+    assert result is not None and result.cancelled
+    assert result.timings.decode_tokens <= tokens + 2 <= 8
+    assert conv.turns == []
 
 
 @pytest.mark.model

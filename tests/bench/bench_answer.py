@@ -194,6 +194,23 @@ def index_samples(folder: Path) -> Any:
     return lib
 
 
+def rss_row(engine: Engine, lib: Any, args: argparse.Namespace, row: Any) -> None:
+    rpipe = Pipeline(lib, engine, settings=Settings(context_size=args.ctx, top_k=2, temperature=0.0,
+                                                    max_answer_tokens=4))
+    for i in range(20):  # warm up: allocator pools, caches
+        rpipe.answer(RSS_QUESTIONS[i % len(RSS_QUESTIONS)])
+    gc.collect()
+    before = rss_mb()
+    started = time.perf_counter()
+    for i in range(args.questions):
+        rpipe.answer(RSS_QUESTIONS[i % len(RSS_QUESTIONS)])
+    gc.collect()
+    after = rss_mb()
+    growth = (after - before) / before
+    row(f"RSS after {args.questions} questions", f"{before:.0f} -> {after:.0f} MB ({growth:+.1%}) in "
+        f"{time.perf_counter() - started:.0f} s", "", "PASS" if growth < 0.05 else "FAIL")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", type=Path, help="any GGUF (default: the discovered model, else the demo model)")
@@ -266,22 +283,10 @@ def main() -> int:
     peak_pipeline = peak_rss_mb()
     row("peak RSS (pipeline phase)", f"{peak_pipeline:.0f} MB", "", "")
 
-    # RSS over many questions
+    # RSS over many questions (--questions 0 skips it)
     engine = Engine(info, n_ctx=args.ctx, n_threads=threads)
-    rpipe = Pipeline(lib, engine, settings=Settings(context_size=args.ctx, top_k=2, temperature=0.0,
-                                                    max_answer_tokens=4))
-    for i in range(20):  # warm up: allocator pools, caches
-        rpipe.answer(RSS_QUESTIONS[i % len(RSS_QUESTIONS)])
-    gc.collect()
-    before = rss_mb()
-    started = time.perf_counter()
-    for i in range(args.questions):
-        rpipe.answer(RSS_QUESTIONS[i % len(RSS_QUESTIONS)])
-    gc.collect()
-    after = rss_mb()
-    growth = (after - before) / before
-    row(f"RSS after {args.questions} questions", f"{before:.0f} -> {after:.0f} MB ({growth:+.1%}) in "
-        f"{time.perf_counter() - started:.0f} s", "", "PASS" if growth < 0.05 else "FAIL")
+    if args.questions > 0:
+        rss_row(engine, lib, args, row)
 
     # -- phase 2: side by side with the bare loop ----------------------------------------------------------
     bare = Bare(info.path, args.ctx, threads)
