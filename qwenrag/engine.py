@@ -18,11 +18,19 @@ prompt+answer and the new prompt, so a follow-up whose prompt starts with the pr
 answer (the prompt builder keeps them byte-identical) only evaluates the new tail. `prompt_tokens` counts
 tokens actually evaluated; `cached_tokens` those reused.
 
-Threads: see `ThreadGovernor`. llama.cpp's CPU worker threads spin-wait at the ~1000 barriers per
-token; when another busy process takes one of the cores, the spinning partner burns its time slice
-waiting and decode collapses (measured here: 125 -> 1-2 tokens/s with 2 threads on 2 cores). The
-governor uses fewer threads while other processes keep cores busy, and libgomp is told to sleep instead
-of spinning long at barriers (GOMP_SPINCOUNT), which must be set before llama.cpp is loaded.
+Threads: see `ThreadGovernor`. llama.cpp's CPU worker threads meet at a barrier after every graph node
+(hundreds per token) and spin-wait there. When another busy process takes one of the cores, the partner
+thread is descheduled for whole time slices while the other spins, and decode collapses (measured here,
+SmolLM2, 2 threads on 2 cores: ~100 tokens/s idle, 3-20 with one busy process). One thread never waits at
+a barrier: it keeps ~51-57 tokens/s with or without the competitor. So the governor runs all physical
+cores when they are free and fewer (down to one) while other processes keep cores busy; and libgomp is
+told to spin only briefly before sleeping (GOMP_SPINCOUNT=2000: same ~100 tokens/s idle, 2-4x better
+than the default while a competitor appears mid-answer, before the governor reacts). It must be in the
+environment before libgomp loads, so llama_cpp is imported through `llama_module()`.
+
+One thread drives llama.cpp per process, also for speed: while a second thread that has run llama.cpp
+is alive, libgomp sees more threads than cores and throttles its spinning, and decode falls from ~100 to
+~38 tokens/s (measured). Close an Engine before loading another.
 """
 
 from __future__ import annotations
@@ -51,23 +59,15 @@ DEFAULT_N_BATCH = 512
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 StopReason = Literal["stop", "length", "cancelled", "error"]
 
-# Spin only briefly at OpenMP barriers, then sleep: a barrier partner that lost its core to another
-# process is then waited for without burning the time slice it needs. Measured here (SmolLM2, 2 threads,
-# 2 cores, one competing busy process): libgomp's default spin gives 1-3 tokens/s, 2000 spins ~20-25;
-# uncontended both reach ~90. Must be in the environment before libgomp loads (with llama_cpp); a user's
-# own setting wins.
+# Spin briefly at OpenMP barriers, then sleep (see the module docstring). A user's own setting wins.
 OMP_ENV = {"GOMP_SPINCOUNT": "2000"}
 
 
-def _prepare_environment() -> None:
-    for key, value in OMP_ENV.items():
-        os.environ.setdefault(key, value)
-
-
 def llama_module() -> Any:
-    """Import llama_cpp with the environment it needs (the first import decides libgomp's settings)."""
+    """Import llama_cpp lazily, with the OpenMP environment set first (libgomp reads it when it loads)."""
     if "llama_cpp" not in sys.modules:
-        _prepare_environment()
+        for key, value in OMP_ENV.items():
+            os.environ.setdefault(key, value)
     try:
         import llama_cpp
     except ImportError as exc:
@@ -204,15 +204,19 @@ class LoadMonitor:
 class ThreadGovernor:
     """Chooses llama.cpp's thread count so that decode survives competing processes.
 
-    - At the start of each answer: max_threads minus the cores other processes kept busy recently
-      (rounded), at least 1.
-    - While decoding: if tokens get much slower than this engine's best at the current count (a
-      competitor appeared), drop one thread; every `PROBE_EVERY` tokens below max, try one more thread
-      and keep it if it is not slower. A single thread never waits at a barrier, so it is immune.
+    - At the start of each answer: max_threads minus the cores other processes kept busy in the last
+      second or so (LoadMonitor, rounded), at least 1. Prompt processing and decode both use it.
+    - While decoding, every MONITOR_EVERY tokens: fewer threads at once if other load appeared; one more
+      (a probe) if it went away.
+    - Also while decoding: if tokens get SLOW times slower than this engine's best at the current count,
+      drop one thread (covers platforms without CPU statistics and load the monitor has not seen yet).
+      Without a monitor, probe one more thread every PROBE_EVERY tokens, backing off after each failure.
+    A probe is kept unless tokens got slower than before it.
     """
 
     WINDOW = 4  # tokens per measurement
     SLOW = 2.5  # "much slower" than the best seen at this thread count
+    MONITOR_EVERY = 8
     PROBE_EVERY = 48
 
     def __init__(self, max_threads: int, adaptive: bool = True, monitor: LoadMonitor | None = None) -> None:
@@ -221,9 +225,14 @@ class ThreadGovernor:
         self.monitor = monitor if monitor is not None else (LoadMonitor() if self.adaptive else None)
         self.best: dict[int, float] = {}  # threads -> fastest median seconds/token seen
 
+    @property
+    def monitored(self) -> bool:
+        return self.monitor is not None and self.monitor.available
+
     def start_threads(self) -> int:
-        if not self.adaptive or self.monitor is None or not self.monitor.available:
+        if not self.adaptive or not self.monitored:
             return self.max_threads
+        assert self.monitor is not None
         busy = self.monitor.other_cores()
         return max(1, min(self.max_threads, self.max_threads - int(busy + 0.4)))
 
@@ -242,17 +251,28 @@ class _GovernorSession:
         self.gov = gov
         self.threads = threads
         self.times: deque[float] = deque(maxlen=gov.WINDOW)
+        self.count = 0
         self.since_change = 0
         self.probing_from: int | None = None  # thread count before a probe, if probing
         self.probe_base: float = 0.0
+        self.probe_every = gov.PROBE_EVERY
         self.changes = 0
 
     def token(self, seconds: float) -> int | None:
         """Record one token's time; return a new thread count when it should change."""
         gov = self.gov
         self.times.append(seconds)
+        self.count += 1
         self.since_change += 1
-        if not gov.adaptive or len(self.times) < gov.WINDOW:
+        if not gov.adaptive:
+            return None
+        if gov.monitored and self.count % gov.MONITOR_EVERY == 0 and self.probing_from is None:
+            target = gov.start_threads()
+            if target < self.threads:
+                return self._change(target)
+            if target > self.threads and self.since_change >= 2 * gov.WINDOW and len(self.times) == gov.WINDOW:
+                return self._probe()
+        if len(self.times) < gov.WINDOW:
             return None
         median = statistics.median(self.times)
         best = gov.best.get(self.threads)
@@ -262,14 +282,18 @@ class _GovernorSession:
         if self.probing_from is not None:  # a probe with one more thread: keep it unless slower
             base, self.probing_from = self.probing_from, None
             if median > self.probe_base * 1.05:
+                self.probe_every *= 2
                 return self._change(base)
             return None
         if self.threads > 1 and median > gov.SLOW * best:
             return self._change(self.threads - 1)
-        if self.threads < gov.max_threads and self.since_change >= gov.PROBE_EVERY:
-            self.probing_from, self.probe_base = self.threads, median
-            return self._change(self.threads + 1)
+        if not gov.monitored and self.threads < gov.max_threads and self.since_change >= self.probe_every:
+            return self._probe()
         return None
+
+    def _probe(self) -> int:
+        self.probing_from, self.probe_base = self.threads, statistics.median(self.times)
+        return self._change(self.threads + 1)
 
     def _change(self, threads: int) -> int:
         self.threads = threads

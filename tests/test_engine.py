@@ -18,10 +18,9 @@ STORY = [{"role": "system", "content": "You are a storyteller."},
 
 # -- governor (no model) ----------------------------------------------------------------------------------
 class _Monitor:
-    available = True
-
-    def __init__(self, other: float) -> None:
+    def __init__(self, other: float, available: bool = True) -> None:
         self.other = other
+        self.available = available
 
     def other_cores(self) -> float:
         return self.other
@@ -37,28 +36,39 @@ def test_governor_start_threads_follows_other_load() -> None:
     assert ThreadGovernor(2, monitor=_Monitor(1.0)).start_threads() == 1
     assert ThreadGovernor(2, monitor=_Monitor(5.0)).start_threads() == 1
     assert ThreadGovernor(2, adaptive=False, monitor=_Monitor(5.0)).start_threads() == 2
+    assert ThreadGovernor(2, monitor=_Monitor(5.0, available=False)).start_threads() == 2
 
 
-def test_governor_drops_a_thread_when_tokens_slow_down_and_probes_back() -> None:
-    gov = ThreadGovernor(2, monitor=_Monitor(0.0))
+def test_governor_follows_the_monitor_while_decoding() -> None:
+    mon = _Monitor(0.0)
+    gov = ThreadGovernor(2, monitor=mon)
+    s = gov.session(2)
+    assert all(s.token(0.01) is None for _ in range(10))
+    mon.other = 1.0  # a competitor starts
+    changes = [s.token(0.01) for _ in range(gov.MONITOR_EVERY)]
+    assert 1 in changes and s.threads == 1
+    assert all(s.token(0.02) is None for _ in range(3 * gov.MONITOR_EVERY))  # no probing while it runs
+    mon.other = 0.0  # it stops
+    changes = [s.token(0.02) for _ in range(gov.MONITOR_EVERY)]
+    assert 2 in changes and s.threads == 2  # probe ...
+    assert [s.token(0.01) for _ in range(4)] == [None] * 4 and s.threads == 2  # ... kept: faster
+
+
+def test_governor_without_monitor_drops_on_slow_tokens_and_backs_off() -> None:
+    gov = ThreadGovernor(2, monitor=_Monitor(0.0, available=False))
     s = gov.session(2)
     assert all(s.token(0.01) is None for _ in range(8))  # learns 10 ms/token at 2 threads
     changes = [s.token(0.2) for _ in range(4)]  # a competitor: 20x slower
     assert 1 in changes and s.threads == 1
-    probe = [s.token(0.02) for _ in range(gov.PROBE_EVERY + 4)]
-    assert 2 in probe and s.threads == 2  # tries one more thread after a while ...
-    back = [s.token(0.2) for _ in range(4)]  # ... still contended: back to 1
-    assert 1 in back and s.threads == 1
-
-
-def test_governor_keeps_the_probe_when_not_slower() -> None:
-    gov = ThreadGovernor(2, monitor=_Monitor(0.0))
-    s = gov.session(1)
-    for _ in range(gov.PROBE_EVERY - 1):
-        assert s.token(0.02) is None
-    assert s.token(0.02) == 2
-    assert [s.token(0.012) for _ in range(4)] == [None] * 4
-    assert s.threads == 2
+    n = 0
+    while s.threads == 1 and n < gov.PROBE_EVERY + 4:
+        s.token(0.02)
+        n += 1
+    assert s.threads == 2 and n >= gov.PROBE_EVERY - 4  # tries one more thread after a while ...
+    back = [s.token(0.2) for _ in range(4)]  # ... still contended: slower, back to 1
+    assert back[-1] == 1 and s.threads == 1
+    assert s.probe_every == 2 * gov.PROBE_EVERY  # and waits longer before the next try
+    assert all(s.token(0.02) is None for _ in range(gov.PROBE_EVERY + 4))
 
 
 def test_load_monitor_reports_other_processes() -> None:

@@ -13,8 +13,11 @@ Rows and bars (issue 3):
   cleared before each run on both sides)
 - time to first token of a follow-up vs the first turn                              bar: clearly lower
 - decode with one competing busy process vs without, pipeline (thread governor)     bar: >= 0.4
-  and, for contrast, the bare loop with all cores under the same competitor, with the engine's libgomp
-  setting and (in a child process) with libgomp's default spin-waiting; idle and busy runs alternate
+  and, for contrast, the bare loop under the same competitor with all cores, with one thread, and (in a
+  child process) with libgomp's default spin-waiting (the collapse); idle and busy runs alternate
+The bare loop runs on the engine's own llama.cpp thread (through Engine._call): a second thread running
+llama.cpp in the same process makes libgomp throttle its spinning (decode ~100 -> ~38 tokens/s here),
+which would slow both sides and hide the comparison.
 - model load time, peak RSS, RSS growth over N questions in a row (max_tokens 4)    bar: growth < 5%
 The machine may be shared: runs alternate between the two sides and medians are reported.
 """
@@ -124,6 +127,19 @@ class Bare:
                 "decode_tok_s": (n - 1) / decode_s if n > 1 and decode_s > 0 else 0.0}
 
 
+class OnOwner:
+    """A Bare whose calls run on the engine's llama.cpp thread (one OpenMP master per process)."""
+
+    def __init__(self, engine: Engine, bare: Bare) -> None:
+        self.engine, self.bare, self.load_s = engine, bare, bare.load_s
+
+    def run(self, prompt: str, max_tokens: int) -> dict[str, float]:
+        return self.engine._call(lambda _llama: self.bare.run(prompt, max_tokens))
+
+    def set_threads(self, n: int) -> None:
+        self.engine._call(lambda _llama: self.bare.set_threads(n))
+
+
 def pipeline_run(pipe: Pipeline, question: str, max_tokens: int, conversation: Any = None) -> dict[str, float]:
     started = time.perf_counter()
     first = 0.0
@@ -144,16 +160,17 @@ def contention(run: Any, reps: int) -> tuple[list[dict[str, float]], list[dict[s
     """Idle and busy runs interleaved, so a shared machine's changing load hits both sides alike."""
     idle, busy = [], []
     for _ in range(reps):
-        time.sleep(0.6)  # let the load monitor forget the last competitor
+        time.sleep(1.2)  # let the load monitor forget the last competitor
         idle.append(run())
         with busy_process():
             busy.append(run())
     return idle, busy
 
 
-def default_spin_contrast(path: Path, args: argparse.Namespace, threads: int, prompt: str) -> dict[str, float]:
-    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
-    # 48 tokens: at 1-3 tokens/s (the collapse being shown) a longer run only costs time
+def spin_contrast(path: Path, args: argparse.Namespace, threads: int, prompt: str) -> dict[str, float]:
+    """The bare loop in a child process with libgomp's default spin (no GOMP_SPINCOUNT): the problem."""
+    env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
+    # 48 tokens x 3: enough for the medians, and bounded when a run collapses to a few tokens/s
     proc = subprocess.run([sys.executable, __file__, "--child-contrast", str(path), "--threads", str(threads),
                            "--ctx", str(args.ctx), "--reps", str(min(args.reps, 3)), "--max-tokens",
                            str(min(args.max_tokens, 48))],
@@ -167,11 +184,10 @@ def default_spin_contrast(path: Path, args: argparse.Namespace, threads: int, pr
 
 
 def child_contrast(path: Path, args: argparse.Namespace) -> int:
-    """In a child process whose libgomp was loaded without GOMP_SPINCOUNT: the bare loop idle vs busy."""
+    """In the child process, libgomp loaded without GOMP_SPINCOUNT: idle vs busy, bare loop."""
     import json
 
-    os.environ.pop("GOMP_SPINCOUNT", None)
-    import llama_cpp  # noqa: F401  (loads libgomp now, with the default spin)
+    import llama_cpp  # noqa: F401  (loaded now, before llama_module() could set GOMP_SPINCOUNT)
 
     prompt = sys.stdin.read()
     bare = Bare(path, args.ctx, args.threads)
@@ -289,7 +305,7 @@ def main() -> int:
         rss_row(engine, lib, args, row)
 
     # -- phase 2: side by side with the bare loop ----------------------------------------------------------
-    bare = Bare(info.path, args.ctx, threads)
+    bare = OnOwner(engine, engine._call(lambda _llama: Bare(info.path, args.ctx, threads)))
     row("model load (bare Llama)", "", f"{bare.load_s:.2f} s", "")
     ppipe = Pipeline(lib, engine, settings=Settings(context_size=args.ctx, top_k=5, temperature=0.0))
     built = ppipe.answer(QUESTION, max_tokens=1).prompt
@@ -317,29 +333,30 @@ def main() -> int:
     row(f"TTFT, RAG prompt ({built.prompt_tokens} tok)", f"{a * 1000:.0f} ms (engine part {engine_ms:.0f})",
         f"{b * 1000:.0f} ms", f"x{a / b:.3f} " + ("PASS" if a <= 1.1 * b else "FAIL"))
 
-    # contrast: the bare loop with all cores, under the same competitor: with the engine's libgomp setting
-    # (same process) and with libgomp's default spinning (a child process without GOMP_SPINCOUNT)
+    # contrast: the bare loop under the same competitor, with all cores, with one thread, and with
+    # libgomp's default spin (child process)
     bare_idle, bare_busy = contention(lambda: bare.run(story_prompt, args.max_tokens), args.reps)
     bi, bb = med(bare_idle, "decode_tok_s"), med(bare_busy, "decode_tok_s")
     row(f"decode, one busy process vs idle (bare, {threads} threads, GOMP_SPINCOUNT="
         f"{os.environ.get('GOMP_SPINCOUNT')})", "", f"{bb:.1f} vs {bi:.1f} tok/s = {bb / bi:.2f}", "(contrast)")
     bare.set_threads(1)
-    one = [bare.run(story_prompt, args.max_tokens) for _ in range(args.reps)]
-    row("decode, idle, bare, 1 thread (what one free core gives)", "", f"{med(one, 'decode_tok_s'):.1f} tok/s",
-        "(reference)")
+    one_idle, one_busy = contention(lambda: bare.run(story_prompt, args.max_tokens), args.reps)
+    oi, ob = med(one_idle, "decode_tok_s"), med(one_busy, "decode_tok_s")
+    row("decode, one busy process vs idle (bare, 1 thread)", "", f"{ob:.1f} vs {oi:.1f} tok/s = {ob / oi:.2f}",
+        "(one thread is immune)")
     bare.set_threads(threads)
-    child = default_spin_contrast(info.path, args, threads, story_prompt)
+    child = spin_contrast(info.path, args, threads, story_prompt)
     if child:
         row(f"decode, one busy process vs idle (bare, {threads} threads, libgomp default spin)", "",
             f"{child['busy']:.1f} vs {child['idle']:.1f} tok/s = {child['busy'] / child['idle']:.2f}",
-            "(the problem)")
+            "(the original problem)")
     row("peak RSS (whole run, both models)", f"{peak_rss_mb():.0f} MB", "", "")
     engine.close()
     lib.close()
 
     print()
-    print(f"model: {info.name}   n_ctx {args.ctx}   threads {threads}   GOMP_SPINCOUNT "
-          f"{os.environ.get('GOMP_SPINCOUNT')}   load average now {os.getloadavg()[0]:.2f}")
+    print(f"model: {info.name}   n_ctx {args.ctx}   threads {threads}   load average now "
+          f"{os.getloadavg()[0]:.2f}")
     widths = [max(len(r[i]) for r in [("measure", "pipeline", "bare", "verdict"), *rows]) for i in range(4)]
     for r in [("measure", "pipeline", "bare", "verdict"), *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
