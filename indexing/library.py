@@ -352,6 +352,12 @@ class Library:
                 break
         return hits
 
+    def unknown_words(self, query: str) -> frozenset[str]:
+        """Query terms no document contains that search widened to near spellings (indexing.spelling)."""
+        from indexing.analysis import tokenize_query
+
+        return frozenset(self.index.unknown_terms(tokenize_query(query)))
+
     def chunk_context(self, chunk_id: int, before: int = 2, after: int = 2) -> list[tuple[int, str, object, bool]]:
         """The chunk with its neighbours in reading order: (chunk id, text, location, is_the_chunk)."""
         row = self.store.chunks_by_ids([chunk_id]).get(chunk_id)

@@ -20,8 +20,14 @@ from pathlib import Path
 import tantivy
 
 from indexing.errors import LibraryError
+from indexing.spelling import may_be_misspelled, one_edit
 
 _WRITER_HEAP = 64 * 1024 * 1024
+# Spelling tolerance (indexing.spelling): a Latin word that no chunk contains ("septicemia" when the text
+# says "septicemic") is searched as the indexed words one edit away, each worth less than an exact match.
+# Words the index knows are never widened, so correctly spelled queries rank exactly as before.
+_FUZZY_BOOST = 0.7
+_FUZZY_MAX_TERMS = 3
 # Bump when the schema or the analyzer changes: the index is then rebuilt from the store.
 INDEX_FORMAT = "1"
 
@@ -116,16 +122,38 @@ class SearchIndex:
         """(score, chunk id) best first for a SHOULD query over the tokens."""
         if not tokens or limit <= 0:
             return []
-        terms = [
-            (tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "body", t)) for t in dict.fromkeys(tokens)
-        ]
-        query = tantivy.Query.boolean_query(terms)
         searcher = self._index.searcher()
+        terms = []
+        for t in dict.fromkeys(tokens):
+            terms.append((tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "body", t)))
+            for near in self._near_terms(searcher, t):
+                near_query = tantivy.Query.term_query(self._schema, "body", near)
+                terms.append((tantivy.Occur.Should, tantivy.Query.boost_query(near_query, _FUZZY_BOOST)))
+        query = tantivy.Query.boolean_query(terms)
         result = searcher.search(query, limit)
         return [(float(score), int(searcher.doc(addr)["chunk_id"][0])) for score, addr in result.hits]
+
+    def unknown_terms(self, tokens: Iterable[str]) -> set[str]:
+        """The tokens that may be misspelled and that no chunk contains (searched by near spellings)."""
+        searcher = self._index.searcher()
+        return {t for t in tokens if may_be_misspelled(t) and not searcher.doc_freq("body", t)}
+
+    @staticmethod
+    def _near_terms(searcher: tantivy.Searcher, token: str) -> list[str]:
+        """Indexed words one edit (or one swap of neighbours) from an unknown Latin word, most frequent first."""
+        if not may_be_misspelled(token) or searcher.doc_freq("body", token):
+            return []
+        # The first two letters anchor the walk of the term dictionary (typos there are rare).
+        near = [
+            term
+            for term, _count in searcher.terms_with_prefix("body", token[:2])
+            if abs(len(term) - len(token)) <= 1 and one_edit(term, token)
+        ]
+        return near[:_FUZZY_MAX_TERMS]
 
     def num_docs(self) -> int:
         return int(self._index.searcher().num_docs)
 
     def reload(self) -> None:
         self._index.reload()
+

@@ -168,3 +168,30 @@ def test_tantivy_ranking_agrees_with_rank_bm25_reference(tmp_path: Path) -> None
             ours = {Path(h.file).stem for h in lib.search(query, k=3)}
             agree += len(ref_top & ours)
         assert agree / (3 * len(topics)) >= 0.9
+
+
+def test_a_misspelled_word_finds_the_passage_that_spells_it_right(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    write_text(folder, "plague.txt", "Other forms were septicemic and pneumonic, which lengthened the outbreaks.")
+    write_text(folder, "policy.txt", POLICY)
+    with Library.open(tmp_path / "lib") as lib:
+        _events(lib, [folder], workers=0)
+        # one letter wrong, one letter missing, two neighbours swapped
+        for query in ["What is septicemia?", "pneumnic plague", "How long are pasfwords?", "disk encrpytion"]:
+            hits = lib.search(query, k=3)
+            assert hits, query
+        assert Path(lib.search("What is septicemia?")[0].file).name == "plague.txt"
+        assert Path(lib.search("disk encrpytion")[0].file).name == "policy.txt"
+        # a word two edits away from everything stays unknown
+        assert lib.search("septicimio") == []
+
+
+def test_a_word_the_library_knows_is_not_widened_to_near_spellings(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    write_text(folder, "quota.txt", "The regional sales quota is reviewed every quarter.")
+    write_text(folder, "quote.txt", "The supplier quote is attached to the purchase order.")
+    with Library.open(tmp_path / "lib") as lib:
+        _events(lib, [folder], workers=0)
+        assert [Path(h.file).name for h in lib.search("quota", k=5)] == ["quota.txt"]
+        # unknown: widened to both words one edit away
+        assert {Path(h.file).name for h in lib.search("quotx", k=5)} == {"quota.txt", "quote.txt"}

@@ -4,6 +4,8 @@ Each size is built through the real library path (text files -> parse -> chunk -
 a fresh process opens the library and serves queries, so its RSS is what serving that library costs.
 
     .venv/bin/python tests/bench/bench_search.py [--sizes 1000,10000,100000] [--reference-max 100000]
+
+Also: the same English questions spelled right and with one typo (the spelling-tolerant path).
 """
 
 from __future__ import annotations
@@ -46,6 +48,19 @@ def _queries(n: int) -> list[str]:
     return qs[:n] or ["w1 w2 w3", "一一 二二"] * (n // 2)
 
 
+def _misspelled(queries: list[str]) -> list[tuple[str, str]]:
+    """(question, the same with the neighbours in the middle of its longest word swapped) for English
+    questions: the spelling-tolerant path (an unknown word is widened to indexed words one edit away)."""
+    out = []
+    for q in queries:
+        words = [w for w in q.split() if w.isascii() and w.isalpha() and len(w) >= 6]
+        if words:
+            w = max(words, key=len)
+            m = len(w) // 2
+            out.append((q, q.replace(w, w[:m - 1] + w[m] + w[m - 1] + w[m + 1:], 1)))
+    return out
+
+
 def build(size: int, folder: Path) -> dict:
     """Generate files holding `size` paragraphs of about one chunk each and index them."""
     from indexing.library import Library
@@ -83,7 +98,14 @@ def serve(folder: Path, nq: int) -> dict:
             t0 = time.perf_counter()
             lib.search(q, k=10)
             times.append((time.perf_counter() - t0) * 1000)
-        return {"median_ms": median(times), "p95_ms": pct(times, 0.95), "rss_mb": rss_mb(), "base_rss_mb": base}
+        exact, typos = [], []  # the same English questions, spelled right and with one typo, alternating
+        for q, typo in _misspelled(queries):
+            for text, out in ((q, exact), (typo, typos)):
+                t0 = time.perf_counter()
+                lib.search(text, k=10)
+                out.append((time.perf_counter() - t0) * 1000)
+        return {"median_ms": median(times), "p95_ms": pct(times, 0.95), "rss_mb": rss_mb(), "base_rss_mb": base,
+                "en_median_ms": median(exact), "typo_median_ms": median(typos), "typo_p95_ms": pct(typos, 0.95)}
 
 
 def reference(folder: Path, nq: int) -> dict:
@@ -135,12 +157,14 @@ def main() -> None:
             ref = _child("reference", Path(tmp), args.queries) if size <= args.reference_max else None
             disk = sum(f.stat().st_size for f in (Path(tmp) / "lib").rglob("*") if f.is_file()) / 1e6
             rows.append([
-                built["chunks"], f"{built['index_s']:.1f}", ours["median_ms"], ours["p95_ms"], f"{ours['rss_mb']:.0f}",
+                built["chunks"], f"{built['index_s']:.1f}", ours["median_ms"], ours["p95_ms"],
+                f"{ours['en_median_ms']:.2f} -> {ours['typo_median_ms']:.2f} / {ours['typo_p95_ms']:.2f}",
+                f"{ours['rss_mb']:.0f}",
                 f"{disk:.0f}", ref["median_ms"] if ref else "-", ref["p95_ms"] if ref else "-",
                 f"{ref['rss_mb']:.0f}" if ref else "-",
                 f"{ref['median_ms'] / ours['median_ms']:.0f}x" if ref else "-",
             ])
-            print(table(["chunks", "index s", "median ms", "p95 ms", "RSS MB", "disk MB", "bm25 median",
+            print(table(["chunks", "index s", "median ms", "p95 ms", "English median -> typo median/p95 ms", "RSS MB", "disk MB", "bm25 median",
                          "bm25 p95", "bm25 +MB", "speed-up"], rows), flush=True)
             print()
 

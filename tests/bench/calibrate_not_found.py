@@ -58,9 +58,10 @@ def _article(set_name: str, passage: dict) -> str:
 def _best(lib: Library, question: str, k: int) -> tuple[Scores, list]:
     hits = lib.search(question, k=k)
     terms = pl.query_terms(question)
+    unknown = lib.unknown_words(question)
     scores = []
     for i, h in enumerate(hits):
-        r = pl.relevance(terms, pl.passage_terms(Passage.from_hit(h, i + 1)))
+        r = pl.relevance(terms, pl.passage_terms(Passage.from_hit(h, i + 1)), unknown)
         scores.append((r.coverage, r.strong))
     return scores, hits
 
