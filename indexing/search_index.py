@@ -147,7 +147,7 @@ class SearchIndex:
         near = [
             term
             for term, _count in searcher.terms_with_prefix("body", token[:2])
-            if abs(len(term) - len(token)) <= 1 and one_edit(term, token)
+            if one_edit(term, token)
         ]
         return near[:_FUZZY_MAX_TERMS]
 
@@ -156,4 +156,3 @@ class SearchIndex:
 
     def reload(self) -> None:
         self._index.reload()
-

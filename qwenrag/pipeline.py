@@ -219,7 +219,7 @@ def is_relevant(query: str, passages: Sequence[Passage], unknown: Collection[str
     tests/bench/calibrate_not_found.py, analyzer of indexing.analysis at the time):
     - samples library, 31 answerable questions: 30 answered (the miss: "去上海出差住酒店每晚最多能报多少钱",
       worded differently from the handbook; its page is still the first "nearest passage"); 3/3 unanswerable
-      questions and 98.7% of 900 off-topic QA questions (CMRC, DRCD, XQuAD) answered "not found".
+      questions and 98.6% of 900 off-topic QA questions (CMRC, DRCD, XQuAD) answered "not found".
     - QA library (half the articles of CMRC 2018, DRCD, XQuAD-en indexed): 98.0% of 900 questions about
       indexed articles answered; 58% of 900 questions about the other half "not found" (same genre,
       overlapping vocabulary: the model's instruction to say so plainly covers the rest).
