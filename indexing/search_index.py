@@ -123,10 +123,12 @@ class SearchIndex:
         if not tokens or limit <= 0:
             return []
         searcher = self._index.searcher()
+        distinct = list(dict.fromkeys(tokens))
+        unknown = _unknown(searcher, distinct)
         terms = []
-        for t in dict.fromkeys(tokens):
+        for t in distinct:
             terms.append((tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "body", t)))
-            for near in self._near_terms(searcher, t):
+            for near in _near_terms(searcher, t) if t in unknown else ():
                 near_query = tantivy.Query.term_query(self._schema, "body", near)
                 terms.append((tantivy.Occur.Should, tantivy.Query.boost_query(near_query, _FUZZY_BOOST)))
         query = tantivy.Query.boolean_query(terms)
@@ -134,25 +136,22 @@ class SearchIndex:
         return [(float(score), int(searcher.doc(addr)["chunk_id"][0])) for score, addr in result.hits]
 
     def unknown_terms(self, tokens: Iterable[str]) -> set[str]:
-        """The tokens that may be misspelled and that no chunk contains (searched by near spellings)."""
-        searcher = self._index.searcher()
-        return {t for t in tokens if may_be_misspelled(t) and not searcher.doc_freq("body", t)}
-
-    @staticmethod
-    def _near_terms(searcher: tantivy.Searcher, token: str) -> list[str]:
-        """Indexed words one edit (or one swap of neighbours) from an unknown Latin word, most frequent first."""
-        if not may_be_misspelled(token) or searcher.doc_freq("body", token):
-            return []
-        # The first two letters anchor the walk of the term dictionary (typos there are rare).
-        near = [
-            term
-            for term, _count in searcher.terms_with_prefix("body", token[:2])
-            if one_edit(term, token)
-        ]
-        return near[:_FUZZY_MAX_TERMS]
+        """The tokens that search widens to near spellings: may be misspelled, and no chunk contains them."""
+        return _unknown(self._index.searcher(), tokens)
 
     def num_docs(self) -> int:
         return int(self._index.searcher().num_docs)
 
     def reload(self) -> None:
         self._index.reload()
+
+
+def _unknown(searcher: tantivy.Searcher, tokens: Iterable[str]) -> set[str]:
+    return {t for t in tokens if may_be_misspelled(t) and not searcher.doc_freq("body", t)}
+
+
+def _near_terms(searcher: tantivy.Searcher, token: str) -> list[str]:
+    """Indexed words one edit (or one swap of neighbours) from `token`, most frequent first."""
+    # The first two letters anchor the walk of the term dictionary (typos there are rare).
+    near = [term for term, _count in searcher.terms_with_prefix("body", token[:2]) if one_edit(term, token)]
+    return near[:_FUZZY_MAX_TERMS]

@@ -339,10 +339,10 @@ class Pipeline:
             hits = list(self.library.search(query, k=k))
             if nearest is None:
                 nearest = (hits, query)
-            probe = [Passage.from_hit(h, i + 1) for i, h in enumerate(hits)]
-            unknown = self.library.unknown_words(query) if hasattr(self.library, "unknown_words") else ()
-            if hits and is_relevant(query, probe, unknown):
-                return hits, query, True
+            if hits:
+                probe = [Passage.from_hit(h, i + 1) for i, h in enumerate(hits)]
+                if is_relevant(query, probe, self.library.unknown_words(query)):
+                    return hits, query, True
         assert nearest is not None
         return nearest[0], nearest[1], False
 

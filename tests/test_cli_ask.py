@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +12,10 @@ import pytest
 
 from qwenrag import settings
 from qwenrag.cli import main
+from tests.helpers import run_cli
 from tests.model_fixtures import demo_model_path, sample_library_dir  # noqa: F401  (fixtures)
 from tests.network_guard import no_network  # noqa: F401  (fixture)
 
-ROOT = Path(__file__).resolve().parent.parent
 ENTRY_SHAPE = {"n", "file", "location", "text"}
 TIMINGS = {"load_s", "retrieval_ms", "prompt_tokens", "ttft_s", "decode_tokens", "decode_tok_s"}
 
@@ -51,7 +48,7 @@ def test_ask_json_contract(capsys: pytest.CaptureFixture[str], sample_library_di
     assert len(data["sources"]) <= 3
     assert any(Path(s["file"]).name == "IT_Security_Policy.docx"
                and s["location"].get("heading", "").startswith("3 Passwords") for s in data["sources"])
-    assert data["model"] == {"path": str(demo_model_path), "name": data["model"]["name"], "demo": True}
+    assert data["model"] == {"path": str(demo_model_path), "name": f"{demo_model_path.name} (demo)", "demo": True}
     assert set(data["timings"]) == TIMINGS
     assert data["timings"]["prompt_tokens"] > 0 and data["timings"]["decode_tokens"] > 0
     assert data["timings"]["load_s"] > 0 and data["timings"]["ttft_s"] > 0
@@ -154,13 +151,9 @@ def test_chat_ends_at_end_of_input(monkeypatch: pytest.MonkeyPatch, capsys: pyte
 
 
 @pytest.mark.model
-def test_the_installed_entry_point_prints_pure_json(sample_library_dir: Path, tmp_path: Path) -> None:  # noqa: F811
-    env = {**os.environ, "QWENRAG_CONFIG_DIR": str(tmp_path / "cfg"), "QWENRAG_DATA_DIR": str(tmp_path / "data")}
-    (tmp_path / "cfg").mkdir()
-    (tmp_path / "cfg" / "settings.json").write_text(json.dumps({"max_answer_tokens": 8, "temperature": 0}))
-    proc = subprocess.run([sys.executable, "-m", "qwenrag", "ask", "Where can I download the VPN client?",
-                           "--library", str(sample_library_dir), "--json"], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=300)
+def test_the_installed_entry_point_prints_pure_json(sample_library_dir: Path) -> None:  # noqa: F811
+    # (the user folders are the test's own, with short answers saved by _short_answers)
+    proc = run_cli("ask", "Where can I download the VPN client?", "--library", str(sample_library_dir), "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert set(data) == {"answer", "found", "citations", "sources", "model", "timings"}

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QScrollArea,
     QSizePolicy,
     QTextBrowser,
@@ -124,10 +125,17 @@ class QuestionBubble(QWidget):
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         row.addWidget(self.label, 0, Qt.AlignmentFlag.AlignRight)
+        # The label's minimum width (set by _fit) must not become the bubble's: the window could then never
+        # narrow it again and the question would be cut off (the view has no horizontal scroll bar).
+        row.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
 
     @property
     def text(self) -> str:
         return self.label.text()
+
+    def minimumSizeHint(self) -> QSize:
+        margins = self.layout().contentsMargins()
+        return QSize(margins.left() + margins.right() + 40, super().minimumSizeHint().height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

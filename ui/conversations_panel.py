@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 WHEN_ROLE = Qt.ItemDataRole.UserRole + 1
+UPDATED_ROLE = Qt.ItemDataRole.UserRole + 2  # the summary's `updated` time, for ordering and the "when" text
 
 
 class _ConversationDelegate(QStyledItemDelegate):
@@ -207,7 +208,7 @@ class ConversationsPanel(QWidget):
                     self.list.takeItem(i)
                     break
             row = next((i for i in range(self.list.count())
-                        if float(self.list.item(i).data(Qt.ItemDataRole.UserRole + 2) or 0) <= summary.updated),
+                        if float(self.list.item(i).data(UPDATED_ROLE) or 0) <= summary.updated),
                        self.list.count())
             self.list.insertItem(row, self._item(summary))
             self._select(conv_id)
@@ -232,7 +233,7 @@ class ConversationsPanel(QWidget):
         item = QListWidgetItem(summary.title or self.tr("Untitled conversation"))
         item.setData(ID_ROLE, summary.id)
         item.setData(WHEN_ROLE, self._when(summary.updated))
-        item.setData(Qt.ItemDataRole.UserRole + 2, summary.updated)
+        item.setData(UPDATED_ROLE, summary.updated)
         item.setToolTip(self.tr("1 question") if summary.turns == 1 else
                         self.tr("%1 questions").replace("%1", str(summary.turns)))
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
@@ -390,7 +391,7 @@ class ConversationsPanel(QWidget):
         self.empty.setText(self.tr("No saved conversations yet. Your questions and answers are kept here."))
         for i in range(self.list.count()):
             item = self.list.item(i)
-            stamp = item.data(Qt.ItemDataRole.UserRole + 2)
+            stamp = item.data(UPDATED_ROLE)
             if stamp:
                 item.setData(WHEN_ROLE, self._when(float(stamp)))
 

@@ -595,7 +595,7 @@ class DocumentsPanel(QWidget):
 
     def add_samples(self) -> None:
         """Index the shipped sample documents (in place: nothing is copied)."""
-        files = self._samples or sample_files()
+        files = self._samples
         if files:
             self.samples_button.setEnabled(False)  # one click is enough; the list takes over once it fills
             self.controller.add([str(p) for p in files])
