@@ -25,6 +25,10 @@ from functools import lru_cache
 
 from indexing._t2s_table import SIMPLIFIED, TRADITIONAL
 
+# Bump whenever tokenize/tokenize_query change what they produce for the same text: every library's
+# search index is then rebuilt from its store on the next open by a writer (indexing.library).
+ANALYZER_VERSION = "1"
+
 # Han ideographs (basic, extension A, compatibility, extensions B-H) and Japanese kana: written without
 # spaces, so they are indexed as characters and character pairs.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f\u3040-\u30ff"

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from indexing.locations import Location
 
 DocStatus = Literal["indexed", "indexing", "failed", "removing"]
-FileStatus = Literal["indexed", "unchanged", "skipped", "failed", "cancelled"]
+FileStatus = Literal["indexed", "unchanged", "skipped", "failed", "cancelled", "removed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,9 @@ class DocumentRecord:
     error: str | None = None  # message for a person
     detail: str | None = None  # technical cause
     indexed_at: float = 0.0
+    # The file changed and its new version failed to index (error/detail say why): the text still
+    # searchable is the last version that indexed.
+    update_failed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +43,7 @@ class DocumentRecord:
             "size": self.size,
             "mtime": self.mtime,
             "error": self.error,
+            "update_failed": self.update_failed,
         }
 
 
@@ -76,9 +80,12 @@ class IndexEvent:
     kind "progress": units_done of units_total pages/sheets/rows inside a long file.
     kind "file_done": the file ended with status, chunks, reason, detail.
     kind "finished": the run ended; counts holds totals per status.
+    kind "waiting": another process is changing the library; this run starts when it ends (reason says so).
+    kind "repair": the search index is being rebuilt from the store (reason says why; units are passages).
+    A file_done with status "removed" is a file that left the library (deleted or moved on disk: reason).
     """
 
-    kind: Literal["scan", "file_start", "progress", "file_done", "finished"]
+    kind: Literal["scan", "file_start", "progress", "file_done", "finished", "waiting", "repair"]
     path: str = ""
     file_index: int = 0
     files_total: int = 0

@@ -8,11 +8,14 @@ the reference that rankings are checked against in the tests.
 The index is derived data: the SQLite store is the truth, and this can be rebuilt from it at any time
 (see Library.rebuild_search_index). Tokens are joined by single spaces and indexed with tantivy's
 whitespace tokenizer, so tantivy never re-tokenizes (it would split Chinese wrongly).
+
+Opening never deletes anything: a damaged index is reported (`damaged`), and only the library, holding the
+writer lock, resets it (`reset`), which deletes the files tantivy made and nothing else.
 """
 
 from __future__ import annotations
 
-import shutil
+import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,8 +31,13 @@ _WRITER_HEAP = 64 * 1024 * 1024
 # Words the index knows are never widened, so correctly spelled queries rank exactly as before.
 _FUZZY_BOOST = 0.7
 _FUZZY_MAX_TERMS = 3
-# Bump when the schema or the analyzer changes: the index is then rebuilt from the store.
+# Bump when the schema changes (analysis.ANALYZER_VERSION when the analyzer does): the index is then
+# rebuilt from the store.
 INDEX_FORMAT = "1"
+INDEX_MARKER = ".qwenrag-index"
+# The files tantivy writes into its folder: segment files (<uuid>.<ext>, deletes <uuid>.<opstamp>.del),
+# its meta files and its lock files. reset() deletes these and nothing else.
+_TANTIVY_FILE = re.compile(r"^(?:[0-9a-f]{32}(?:\.\d+)?\.[a-z]+|meta\.json|\.managed\.json|\.tantivy-[a-z]+\.lock)$")
 
 
 def _schema() -> tantivy.Schema:
@@ -48,26 +56,54 @@ class SearchIndex:
         self._lock = threading.RLock()
         self._writer: tantivy.IndexWriter | None = None
         self._dirty = False
+        self._index: tantivy.Index | None = None
+        self.problem: str | None = None  # why the index cannot be used (damaged), else None
+        self._open()
+
+    def _open(self) -> None:
+        _check_ours(self.folder)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._index = tantivy.Index(self._schema, path=str(folder), reuse=True)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / INDEX_MARKER).touch()
+            self._index = tantivy.Index(self._schema, path=str(self.folder), reuse=True)
+            self.problem = None
         except (ValueError, OSError) as exc:
-            # A damaged index is only derived data: start over; the caller rebuilds from the store.
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir(parents=True, exist_ok=True)
+            self._index = None
+            self.problem = f"{type(exc).__name__}: {exc}"
+
+    @property
+    def damaged(self) -> bool:
+        return self._index is None
+
+    def _idx(self) -> tantivy.Index:
+        if self._index is None:
+            raise LibraryError(f"The search index at {self.folder} is damaged ({self.problem}).")
+        return self._index
+
+    def reset(self) -> None:
+        """Start an empty index: delete tantivy's files (only those) and create a new one. Writer lock held."""
+        with self._lock:
+            if self._writer is not None:
+                self._writer.rollback()
+                self._writer, self._dirty = None, False
+            self._index = None
+            _check_ours(self.folder)
+            for f in self.folder.iterdir() if self.folder.is_dir() else ():
+                if f.is_file() and _TANTIVY_FILE.match(f.name):
+                    f.unlink(missing_ok=True)
             try:
-                self._index = tantivy.Index(self._schema, path=str(folder), reuse=False)
-            except (ValueError, OSError) as exc2:
-                raise LibraryError(f"The search index at {folder} cannot be created: {exc2}") from exc
-            self.recreated = True
-        else:
-            self.recreated = False
+                self.folder.mkdir(parents=True, exist_ok=True)
+                (self.folder / INDEX_MARKER).touch()
+                self._index = tantivy.Index(self._schema, path=str(self.folder), reuse=False)
+                self.problem = None
+            except (ValueError, OSError) as exc:
+                raise LibraryError(f"The search index at {self.folder} cannot be created: {exc}") from exc
 
     # -- writing ----------------------------------------------------------------------------------
     def _w(self) -> tantivy.IndexWriter:
         if self._writer is None:
             try:
-                self._writer = self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
+                self._writer = self._idx().writer(heap_size=_WRITER_HEAP, num_threads=1)
             except ValueError as exc:
                 raise LibraryError(
                     "The library is being changed by another QwenRAG process; close it and try again."
@@ -79,6 +115,14 @@ class SearchIndex:
         with self._lock:
             writer = self._w()
             writer.delete_documents_by_term("doc_id", doc_id)
+            for chunk_id, body in chunks:
+                writer.add_document(tantivy.Document(chunk_id=chunk_id, doc_id=doc_id, body=body))
+            self._dirty = True
+
+    def add_chunks(self, doc_id: int, chunks: Iterable[tuple[int, str]]) -> None:
+        """Add chunks without deleting first (rebuilding: a document's chunks may span several calls)."""
+        with self._lock:
+            writer = self._w()
             for chunk_id, body in chunks:
                 writer.add_document(tantivy.Document(chunk_id=chunk_id, doc_id=doc_id, body=body))
             self._dirty = True
@@ -100,7 +144,7 @@ class SearchIndex:
                 return False
             self._writer.commit()
             self._dirty = False
-            self._index.reload()
+            self._idx().reload()
             return True
 
     def release_writer(self) -> None:
@@ -122,7 +166,7 @@ class SearchIndex:
         """(score, chunk id) best first for a SHOULD query over the tokens."""
         if not tokens or limit <= 0:
             return []
-        searcher = self._index.searcher()
+        searcher = self._idx().searcher()
         distinct = list(dict.fromkeys(tokens))
         unknown = _unknown(searcher, distinct)
         terms = []
@@ -137,13 +181,35 @@ class SearchIndex:
 
     def unknown_terms(self, tokens: Iterable[str]) -> set[str]:
         """The tokens that search widens to near spellings: may be misspelled, and no chunk contains them."""
-        return _unknown(self._index.searcher(), tokens)
+        return _unknown(self._idx().searcher(), tokens)
 
     def num_docs(self) -> int:
-        return int(self._index.searcher().num_docs)
+        return int(self._idx().searcher().num_docs)
 
     def reload(self) -> None:
-        self._index.reload()
+        """See what other processes committed since. A failure (a segment merged away meanwhile, a damaged
+        file) reopens the index; if that fails too, the index is `damaged`."""
+        with self._lock:
+            if self._index is not None:
+                try:
+                    self._index.reload()
+                    return
+                except (ValueError, OSError):
+                    pass
+            if self._writer is None:
+                self._open()
+
+
+def _check_ours(folder: Path) -> None:
+    """Refuse a folder that holds files neither tantivy nor we made and has never been our index."""
+    if not folder.is_dir() or (folder / INDEX_MARKER).exists() or (folder / "meta.json").exists():
+        return
+    others = [f.name for f in folder.iterdir() if not _TANTIVY_FILE.match(f.name)]
+    if others:
+        raise LibraryError(
+            f"The folder {folder} holds files that are not QwenRAG's ({', '.join(sorted(others)[:3])}); "
+            "move them elsewhere: QwenRAG keeps its search index there."
+        )
 
 
 def _unknown(searcher: tantivy.Searcher, tokens: Iterable[str]) -> set[str]:

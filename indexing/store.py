@@ -3,6 +3,10 @@
 The BM25 index (search_index.py) is derived from the chunks table and can always be rebuilt from it.
 Every file is written in one transaction, so a kill at any moment leaves either the old or the new
 state of that file, never half of it. WAL mode lets searches read while indexing writes.
+
+Re-indexing a file keeps its previous chunks, marked stale, until the search index has committed the new
+ones (`finish`): a search from another process meanwhile resolves the hits it gets (the old version) and
+the file is never missing from results halfway through its update.
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ CREATE TABLE IF NOT EXISTS documents (
     sheets TEXT NOT NULL DEFAULT '[]',
     error TEXT,
     detail TEXT,
-    indexed_at REAL NOT NULL DEFAULT 0
+    indexed_at REAL NOT NULL DEFAULT 0,
+    update_failed INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY,
@@ -46,14 +51,16 @@ CREATE TABLE IF NOT EXISTS chunks (
     ordinal INTEGER NOT NULL,
     text TEXT NOT NULL,
     location TEXT NOT NULL,
-    heading TEXT
+    heading TEXT,
+    stale INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
 CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
 """
 
 _DOC_COLUMNS = (
-    "id, path, kind, title, size, mtime, content_hash, status, chunks, pages, sheets, error, detail, indexed_at"
+    "id, path, kind, title, size, mtime, content_hash, status, chunks, pages, sheets, error, detail, indexed_at, "
+    "update_failed"
 )
 
 
@@ -68,6 +75,12 @@ class Store:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(_SCHEMA)
+            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(chunks)")}
+            if "stale" not in columns:  # a library made before stale chunks were kept
+                self._conn.execute("ALTER TABLE chunks ADD COLUMN stale INTEGER NOT NULL DEFAULT 0")
+            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(documents)")}
+            if "update_failed" not in columns:
+                self._conn.execute("ALTER TABLE documents ADD COLUMN update_failed INTEGER NOT NULL DEFAULT 0")
         except sqlite3.DatabaseError as exc:
             raise LibraryError(f"The library database {path} cannot be opened: {exc}") from exc
         self._lock = threading.RLock()
@@ -134,10 +147,17 @@ class Store:
         record: DocumentRecord,
         chunks: list[Chunk],
     ) -> tuple[int, list[int]]:
-        """Replace a document and all its chunks in one transaction; returns (doc_id, chunk ids)."""
+        """Write a document and its new chunks in one transaction; returns (doc_id, chunk ids).
+
+        The previous version's chunks stay, marked stale, until `finish` (after the search index commits);
+        a document without chunks (failed) loses them at once."""
         with self.transaction() as conn:
             doc_id = self._upsert(conn, record)
-            conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            conn.execute("DELETE FROM chunks WHERE doc_id = ? AND stale = 1", (doc_id,))
+            if chunks:
+                conn.execute("UPDATE chunks SET stale = 1 WHERE doc_id = ?", (doc_id,))
+            else:
+                conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             ids: list[int] = []
             for chunk in chunks:
                 cur = conn.execute(
@@ -146,6 +166,22 @@ class Store:
                 )
                 ids.append(int(cur.lastrowid or 0))
         return doc_id, ids
+
+    def finish(self, doc_ids: Iterable[int]) -> None:
+        """The search index holds these documents' new chunks: drop the old ones and mark them indexed."""
+        ids = list(doc_ids)
+        if not ids:
+            return
+        with self.transaction() as conn:
+            for doc_id in ids:
+                conn.execute("DELETE FROM chunks WHERE doc_id = ? AND stale = 1", (doc_id,))
+                conn.execute("UPDATE documents SET status = 'indexed' WHERE id = ?", (doc_id,))
+
+    def set_update_error(self, doc_id: int, error: str, detail: str) -> None:
+        """A newer version of an indexed file failed: keep its indexed text, record why the update failed."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE documents SET error = ?, detail = ?, update_failed = 1 WHERE id = ?",
+                         (error, detail, doc_id))
 
     def touch_document(self, doc_id: int, size: int, mtime: float) -> None:
         with self.transaction() as conn:
@@ -169,18 +205,19 @@ class Store:
         values = (
             r.kind, r.title, r.size, r.mtime, r.content_hash, r.status, r.chunks, r.pages,
             json.dumps(list(r.sheets), ensure_ascii=False), r.error, r.detail, r.indexed_at or time.time(),
+            int(r.update_failed),
         )
         row = conn.execute("SELECT id FROM documents WHERE path = ?", (r.path,)).fetchone()
         if row:
             conn.execute(
                 "UPDATE documents SET kind=?, title=?, size=?, mtime=?, content_hash=?, status=?, chunks=?, "
-                "pages=?, sheets=?, error=?, detail=?, indexed_at=? WHERE id=?",
+                "pages=?, sheets=?, error=?, detail=?, indexed_at=?, update_failed=? WHERE id=?",
                 (*values, row[0]),
             )
             return int(row[0])
         cur = conn.execute(
             "INSERT INTO documents(kind, title, size, mtime, content_hash, status, chunks, pages, sheets, "
-            "error, detail, indexed_at, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "error, detail, indexed_at, update_failed, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*values, r.path),
         )
         return int(cur.lastrowid or 0)
@@ -198,17 +235,23 @@ class Store:
                 out[cid] = (doc_id, ordinal, text, Location.loads(loc), heading)
         return out
 
-    def chunks_of(self, doc_id: int, start: int = 0, stop: int | None = None) -> list[tuple[int, int, str, Location, str | None]]:
-        """(chunk id, ordinal, text, location, heading) of one document, in reading order."""
+    def chunks_of(self, doc_id: int, start: int = 0, stop: int | None = None, *,
+                  stale: bool = False) -> list[tuple[int, int, str, Location, str | None]]:
+        """(chunk id, ordinal, text, location, heading) of one document's current version (or, with stale,
+        of the version being replaced), in reading order."""
         stop = 2**62 if stop is None else stop
         return [
             (cid, ordinal, text, Location.loads(loc), heading)
             for cid, ordinal, text, loc, heading in self._query(
-                "SELECT id, ordinal, text, location, heading FROM chunks WHERE doc_id = ? AND ordinal >= ? "
-                "AND ordinal < ? ORDER BY ordinal",
-                (doc_id, start, stop),
+                "SELECT id, ordinal, text, location, heading FROM chunks WHERE doc_id = ? AND stale = ? "
+                "AND ordinal >= ? AND ordinal < ? ORDER BY ordinal",
+                (doc_id, int(stale), start, stop),
             )
         ]
+
+    def chunk_is_stale(self, chunk_id: int) -> bool:
+        rows = self._query("SELECT stale FROM chunks WHERE id = ?", (chunk_id,))
+        return bool(rows and rows[0][0])
 
     def iter_all_chunks(self, batch: int = 2000) -> Iterator[list[tuple[int, int, str, str | None, str]]]:
         """(chunk id, doc_id, text, heading, title) in batches, for rebuilding the search index."""
@@ -216,7 +259,7 @@ class Store:
         while True:
             rows = self._query(
                 "SELECT c.id, c.doc_id, c.text, c.heading, d.title FROM chunks c JOIN documents d "
-                "ON d.id = c.doc_id WHERE c.id > ? AND d.status IN ('indexed', 'indexing') "
+                "ON d.id = c.doc_id WHERE c.id > ? AND c.stale = 0 AND d.status IN ('indexed', 'indexing') "
                 "ORDER BY c.id LIMIT ?",
                 (last, batch),
             )
@@ -226,7 +269,12 @@ class Store:
             last = rows[-1][0]
 
     def count_chunks(self) -> int:
-        return int(self._query("SELECT count(*) FROM chunks")[0][0])
+        return int(self._query("SELECT count(*) FROM chunks WHERE stale = 0")[0][0])
+
+    def quick_check(self) -> str:
+        """SQLite's own consistency check: 'ok' or the first problems it found."""
+        rows = self._query("PRAGMA quick_check(5)")
+        return "; ".join(str(r[0]) for r in rows)
 
     # -- roots (folders the user added; watched for changes) --------------------------------------
     def add_root(self, path: str) -> None:
@@ -243,9 +291,9 @@ class Store:
 
 def _doc(row: tuple) -> DocumentRecord:
     (doc_id, path, kind, title, size, mtime, content_hash, status, chunks, pages, sheets, error, detail,
-     indexed_at) = row
+     indexed_at, update_failed) = row
     return DocumentRecord(
         doc_id=doc_id, path=path, kind=kind, title=title, size=size, mtime=mtime, content_hash=content_hash,
         status=status, chunks=chunks, pages=pages, sheets=tuple(json.loads(sheets or "[]")), error=error,
-        detail=detail, indexed_at=indexed_at,
+        detail=detail, indexed_at=indexed_at, update_failed=bool(update_failed),
     )

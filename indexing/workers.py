@@ -4,39 +4,79 @@ Each worker is a spawned process (never forked: the parent may hold Qt or llama.
 address-space cap and a lower priority, so a background indexing run yields the CPU to answering. A file
 that runs past the time limit, or a worker that dies (segfault in a native parser, out of memory), ends
 as that file's problem; the worker is replaced and the batch goes on.
+
+No orphans: a worker never outlives the app by more than about half a second, whatever ends the app (a
+kill included). On Linux the kernel kills it with its parent (PR_SET_PDEATHSIG); on every OS a watchdog
+thread in the worker ends it when the parent is gone (multiprocessing's parent sentinel: a pipe on POSIX,
+a process handle on Windows; on POSIX also a change of parent id).
+
+Pausing (answers take the CPU) is cooperative on every OS: a worker waits on a shared event at its next
+progress check (a quarter of a second of parsing at most), instead of being stopped with SIGSTOP, which
+would leave stopped processes behind if the app died meanwhile.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from multiprocessing.synchronize import Event
 
 from indexing.errors import FileProblem, ProblemKind
 from indexing.ingest import ParsedFile, parse_file
 from indexing.limits import Limits
 
+WATCHDOG_SECONDS = 0.5  # how often a worker checks that its parent is alive
+_PR_SET_PDEATHSIG = 1
 
-def _worker_main(conn: Connection, limits: Limits) -> None:
+
+def _worker_main(conn: Connection, limits: Limits, running: Event) -> None:
+    _die_with_parent()
     _restrict_self(limits)
     while True:
         try:
             path = conn.recv()
-        except (EOFError, KeyboardInterrupt):
+        except (EOFError, OSError, KeyboardInterrupt):
             return
         if path is None:
             return
 
         def progress(done: int, total: int, _path: str = path) -> None:
+            while not running.wait(WATCHDOG_SECONDS):  # paused: an answer is streaming
+                pass
             conn.send(("progress", _path, done, total))
 
         conn.send(("done", path, parse_file(path, limits, progress)))
+
+
+def _die_with_parent() -> None:
+    parent = mp.parent_process()
+    parent_pid = os.getppid()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+    def watch() -> None:
+        while True:
+            if parent is not None:
+                parent.join(WATCHDOG_SECONDS)  # returns early when the parent's end of the pipe closes
+                gone = not parent.is_alive()
+            else:
+                time.sleep(WATCHDOG_SECONDS)
+                gone = False
+            if gone or (sys.platform != "win32" and os.getppid() != parent_pid):
+                os._exit(3)
+
+    threading.Thread(target=watch, name="qwenrag-parent-watchdog", daemon=True).start()
 
 
 def _restrict_self(limits: Limits) -> None:
@@ -73,12 +113,14 @@ class ParsePool:
     def __init__(self, workers: int, limits: Limits) -> None:
         self.limits = limits
         self._ctx = mp.get_context("spawn")
+        self._running = self._ctx.Event()  # set: work; clear: workers wait at their next progress check
+        self._running.set()
         self._slots = [self._start() for _ in range(max(1, workers))]
         self._paused = False
 
     def _start(self) -> _Slot:
         parent, child = self._ctx.Pipe(duplex=True)
-        proc = self._ctx.Process(target=_worker_main, args=(child, self.limits), daemon=True,
+        proc = self._ctx.Process(target=_worker_main, args=(child, self.limits, self._running), daemon=True,
                                  name="qwenrag-parse")
         proc.start()
         child.close()
@@ -130,22 +172,22 @@ class ParsePool:
         slot.process, slot.conn, slot.path = fresh.process, fresh.conn, None
 
     def set_paused(self, paused: bool) -> None:
-        """Stop workers outright while an answer streams (POSIX); elsewhere just stop handing out files."""
+        """Pause workers while an answer streams: no new files, and busy ones wait at their next check."""
         if paused == self._paused:
             return
         self._paused = paused
-        if sys.platform == "win32":
-            return
-        sig = signal.SIGSTOP if paused else signal.SIGCONT
-        for slot in self._slots:
-            if slot.process.pid and slot.process.is_alive():
-                with contextlib.suppress(OSError):
-                    os.kill(slot.process.pid, sig)
+        if paused:
+            self._running.clear()
+        else:
+            self._running.set()
         if not paused:  # a paused file's clock restarts: stopped time is not parse time
             now = time.monotonic()
             for slot in self._slots:
                 if slot.path:
                     slot.started = now
+
+    def worker_pids(self) -> list[int]:
+        return [s.process.pid for s in self._slots if s.process.pid]
 
     def close(self) -> None:
         self.set_paused(False)

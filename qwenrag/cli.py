@@ -1,4 +1,4 @@
-"""The command line: `qwenrag index|search|docs|remove|ask|chat|gui`.
+"""The command line: `qwenrag index|search|docs|remove|repair|ask|chat|gui`.
 
 The --json shapes are a contract that outside checks rely on (see README). Exit codes: 0 when the run
 finished (per-file failures are reported, not fatal), 2 for usage errors, 1 for a fatal error with a
@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_remove)
 
+    p = sub.add_parser("repair", help="rebuild the search index from the library's database")
+    _library_arg(p)
+    p.add_argument("--json", action="store_true", help="one JSON object with the result")
+    p.set_defaults(func=cmd_repair)
+
     try:
         from qwenrag import cli_ask
     except ImportError:
@@ -87,8 +92,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     show_progress = sys.stderr.isatty()
     with Library.open(args.library) as lib:
         finished: IndexEvent | None = None
+        _print_notices(lib)
         for event in lib.add(args.paths, workers=args.workers, force=args.force):
-            if event.kind == "file_done":
+            if event.kind == "waiting":
+                print(f"qwenrag: {event.reason}", file=sys.stderr, flush=True)
+            elif event.kind == "file_done":
                 if args.json:
                     _print_json(event.to_json())
                 else:
@@ -124,6 +132,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             if args.query == "-" and not query.strip():
                 continue
             hits = lib.search(query, k=args.k)
+            _print_notices(lib)
             if args.json:
                 _print_json([h.to_json() for h in hits])
                 continue
@@ -137,6 +146,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     with Library.open(args.library) as lib:
+        _print_notices(lib)
         docs = lib.documents()
     if args.json:
         _print_json([d.to_json() for d in docs])
@@ -158,6 +168,36 @@ def cmd_remove(args: argparse.Namespace) -> int:
             print(f"removed    {d.path}")
         print(f"{len(removed)} documents removed")
     return EXIT_OK
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    show_progress = sys.stderr.isatty()
+    with Library.open(args.library) as lib:
+        _print_notices(lib)
+        counts: dict[str, int] = {}
+        for event in lib.repair():
+            if event.kind == "waiting":
+                print(f"qwenrag: {event.reason}", file=sys.stderr, flush=True)
+            elif event.kind == "repair" and show_progress and event.units_total:
+                print(f"  … {event.units_done}/{event.units_total} passages", file=sys.stderr, flush=True)
+            elif event.kind == "finished":
+                counts = dict(event.counts)
+        folder = str(lib.folder)
+    seconds = round(time.perf_counter() - started, 2)
+    if args.json:
+        _print_json({"library": folder, "status": "repaired", "documents": counts.get("documents", 0),
+                     "passages": counts.get("passages", 0), "seconds": seconds})
+    else:
+        print(f"Search index rebuilt: {counts.get('documents', 0)} documents, {counts.get('passages', 0)} "
+              f"passages ({seconds:.1f} s)")
+    return EXIT_OK
+
+
+def _print_notices(lib: Library) -> None:
+    """What the library did on its own (a rebuilt search index): on stderr, so --json output stays clean."""
+    for message in lib.take_notices():
+        print(f"qwenrag: {message}", file=sys.stderr, flush=True)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
