@@ -56,7 +56,7 @@ def indexer(library: str, folder: str, mode: str) -> None:
     if mode == "pause":
         lib.pause_indexing()
     pool = lib._pool
-    print(json.dumps(pool.worker_pids() if pool else []), flush=True)
+    print(json.dumps([s.process.pid for s in pool._slots] if pool else []), flush=True)
     if mode == "pause":
         time.sleep(3600)
     for _event in run:  # busy: keep indexing until killed
