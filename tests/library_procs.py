@@ -1,7 +1,8 @@
 """Processes the robustness tests start: `python -m tests.library_procs reader|paused-indexer ...`.
 
-reader LIBRARY N STOPFILE: until STOPFILE exists, open the library afresh (as `qwenrag search` does),
-    search `itemNNN` for a random file and check the top hit is that file, with its old or its new text.
+reader LIBRARY N STOPFILE [first]: until STOPFILE exists, open the library afresh (as `qwenrag search`
+    does), search `itemNNN` for a random file and check the top hit is that file, with its old or its new
+    text ("first": the folder is being indexed for the first time, so a file not reached yet has no hit).
     Prints "ready", then one JSON summary line.
 indexer LIBRARY FOLDER pause|busy: index FOLDER with 2 parsing workers; after the first file, pause
     indexing (as an answer does) or not, print the worker pids as JSON and wait to be killed.
@@ -23,7 +24,7 @@ def item_word(i: int) -> str:
     return "item" + "".join(chr(ord("a") + int(d)) for d in f"{i:04d}")
 
 
-def reader(library: str, n: int, stop_file: str) -> None:
+def reader(library: str, n: int, stop_file: str, first: bool = False) -> None:
     rng = random.Random(7)
     stop = Path(stop_file)
     out = {"searches": 0, "failures": [], "old": 0, "new": 0}
@@ -37,6 +38,8 @@ def reader(library: str, n: int, stop_file: str) -> None:
             out["failures"].append(f"{type(exc).__name__}: {exc}")
             continue
         out["searches"] += 1
+        if first and not hits:
+            continue
         if not hits or not hits[0].file.endswith(f"f{i:04d}.txt"):
             out["failures"].append(f"{item_word(i)}: {hits[0].file if hits else 'no hit'}")
         elif "version old" in hits[0].text:
@@ -66,6 +69,6 @@ def indexer(library: str, folder: str, mode: str) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "reader":
-        reader(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        reader(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:] == ["first"])
     elif sys.argv[1] == "indexer":
         indexer(sys.argv[2], sys.argv[3], sys.argv[4])

@@ -108,7 +108,7 @@ def test_a_second_writer_waits_with_a_message_and_then_runs(tmp_path: Path) -> N
 
 
 def test_opening_while_another_process_writes_does_not_recover_its_files(tmp_path: Path) -> None:
-    folder, library = _small_library(tmp_path)
+    _folder, library = _small_library(tmp_path)
     with Library.open(library) as lib:
         doc = lib.documents()[0]
         lib.store.set_status([doc.doc_id], "indexing")  # in flight in the writer that holds the lock
