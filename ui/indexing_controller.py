@@ -188,7 +188,7 @@ class IndexingController(QObject):
         self._current = None
         self._changed_timer.stop()
         self.run_finished.emit(summary)
-        if summary.counts.get("indexed") or summary.cancelled:
+        if summary.counts.get("indexed") or summary.counts.get("removed") or summary.cancelled:
             self.documents_changed.emit()
             self.services.notify_library_changed()
         if not self._handles:
