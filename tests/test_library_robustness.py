@@ -71,7 +71,10 @@ def test_searches_from_another_process_all_succeed_while_a_folder_is_reindexed(t
     first = writer.stdout.readline()  # the first file is written: a second writer must now wait its turn
     second = run_cli("index", str(folder), "--library", str(library), "--json", "--workers", "0")
     during = run_cli("search", item_word(5), "--library", str(library), "--json")  # the CLI path too
-    out, err = writer.communicate(timeout=600)
+    out = writer.stdout.read()  # not communicate(): it would skip what readline() buffered
+    assert writer.stderr is not None
+    err = writer.stderr.read()
+    writer.wait(timeout=600)
     stop.touch()
     summary = json.loads(reader.communicate(timeout=120)[0].splitlines()[-1])
 
