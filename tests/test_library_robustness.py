@@ -242,7 +242,7 @@ def test_a_folder_holding_other_files_is_refused_untouched(tmp_path: Path) -> No
     assert sorted(p.name for p in folder.iterdir()) == ["thesis.txt"]
     result = run_cli("docs", "--library", str(folder))
     assert result.returncode == 1 and "choose an empty or new folder" in result.stderr
-    # A library made before the marker existed is adopted, and a bm25 folder that is not an index refused.
+    # A library made before the marker existed is adopted.
     _docs, library = _small_library(tmp_path / "old")
     (library / MARKER).unlink()
     with Library.open(library) as lib:
