@@ -153,6 +153,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
         return EXIT_OK
     for d in docs:
         extra = f": {d.error}" if d.error else ""
+        if d.update_failed:
+            extra = f": its newer version failed ({d.error}); the previous version is still searchable"
         print(f"{d.status:<9} {d.chunks:>6} passages  {d.path}{extra}")
     print(f"{len(docs)} documents")
     return EXIT_OK
