@@ -44,6 +44,7 @@ from indexing.workers import ParsePool, Progress
 
 COMMIT_SECONDS = 1.0  # how stale search may be while indexing runs
 WAIT_POLL_SECONDS = 0.25  # how often a waiting writer looks whether the other one has finished
+WAIT_EVENT_POLLS = 4  # a "waiting" event every this many looks
 REMOVE_WAIT_SECONDS = 60.0  # how long a removal waits for another process's run before giving up
 T = TypeVar("T")
 _LEGACY_SUFFIXES = {".doc", ".xls", ".ppt", ".dot", ".xlt", ".pps"}
@@ -120,10 +121,12 @@ class Library:
             body.close()
             raise LibraryError("Another indexing run is already changing this library.")
         try:
-            if not self._writer.try_acquire():
-                yield IndexEvent("waiting", reason=note("waiting"))
-                while not self._writer.try_acquire():  # closing the generator here cancels the wait
-                    time.sleep(WAIT_POLL_SECONDS)
+            polls = 0
+            while not self._writer.try_acquire():
+                if polls % WAIT_EVENT_POLLS == 0:  # now and then: the caller may cancel between events
+                    yield IndexEvent("waiting", reason=note("waiting"))
+                polls += 1
+                time.sleep(WAIT_POLL_SECONDS)
             try:
                 self.index.reload()  # see what the previous writer committed
                 self._recover()

@@ -18,6 +18,8 @@ from indexing.errors import LibraryError
 MARKER = "qwenrag-library.json"
 LOCK_FILE = "writer.lock"
 DATABASE = "library.sqlite3"
+# What file managers leave in any folder they show: not "other files".
+_SYSTEM_FILES = {".DS_Store", "Thumbs.db", "desktop.ini", ".directory", ".localized"}
 
 
 def claim_folder(folder: Path) -> None:
@@ -26,7 +28,7 @@ def claim_folder(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if (folder / MARKER).is_file():
             return
-        others = [p.name for p in folder.iterdir()]
+        others = [p.name for p in folder.iterdir() if p.name not in _SYSTEM_FILES]
     except OSError as exc:
         raise LibraryError(f"The library folder {folder} cannot be created: {exc}") from exc
     # A library made before the marker existed holds its database: adopt it.

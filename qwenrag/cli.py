@@ -93,8 +93,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     with Library.open(args.library) as lib:
         finished: IndexEvent | None = None
         _print_notices(lib)
+        waited = False
         for event in lib.add(args.paths, workers=args.workers, force=args.force):
-            if event.kind == "waiting":
+            if event.kind == "waiting" and not waited:
+                waited = True
                 print(f"qwenrag: {event.reason}", file=sys.stderr, flush=True)
             elif event.kind == "file_done":
                 if args.json:
@@ -178,8 +180,10 @@ def cmd_repair(args: argparse.Namespace) -> int:
     with Library.open(args.library) as lib:
         _print_notices(lib)
         counts: dict[str, int] = {}
+        waited = False
         for event in lib.repair():
-            if event.kind == "waiting":
+            if event.kind == "waiting" and not waited:
+                waited = True
                 print(f"qwenrag: {event.reason}", file=sys.stderr, flush=True)
             elif event.kind == "repair" and show_progress and event.units_total:
                 print(f"  … {event.units_done}/{event.units_total} passages", file=sys.stderr, flush=True)
