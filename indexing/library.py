@@ -79,7 +79,11 @@ class Library:
         self.limits = limits
         claim_folder(folder)
         self.store = Store(folder / DATABASE)
-        self.index = SearchIndex(folder / "bm25")
+        try:
+            self.index = SearchIndex(folder / "bm25")
+        except BaseException:
+            self.store.close()
+            raise
         self._writer = WriterLock(folder / LOCK_FILE)
         self._running = threading.Event()
         self._running.set()
@@ -152,8 +156,8 @@ class Library:
                 self._release()
 
     def _release(self) -> None:
+        """Give up the writer lock. Work not committed by now was cut short: it is rolled back."""
         if self._writer.held:
-            self.index.commit()
             self.index.release_writer()
             self._writer.release()
 
@@ -193,6 +197,8 @@ class Library:
         """Refill the search index from the store (the current version of every indexed document)."""
         total = self.store.count_chunks()
         yield IndexEvent("repair", reason=reason, units_total=total)
+        # Until the rebuilt index is committed, a kill or a cancel leaves it marked for rebuilding.
+        self.store.set_meta("index_format", "rebuilding")
         if reset or self.index.damaged:
             self.index.reset()
         else:

@@ -45,7 +45,8 @@ def _damage_segments(library: Path) -> None:
     damaged = 0
     for f in (library / "bm25").iterdir():
         if f.suffix == ".term":
-            f.write_bytes(b"\xff" * f.stat().st_size)
+            with open(f, "r+b") as fh:  # in place, same size: an index open in this process maps it
+                fh.write(b"\xff" * f.stat().st_size)
             damaged += 1
     assert damaged
 
@@ -253,6 +254,17 @@ def test_damaged_index_while_another_process_writes_says_how_to_repair(tmp_path:
     assert (report["status"], report["documents"], report["passages"]) == ("repaired", 3, 3)
     after = run_cli("search", item_word(1), "--library", str(library), "--json")
     assert json.loads(after.stdout)[0]["file"].endswith("f0001.txt") and not after.stderr.strip()
+
+
+def test_a_repair_cut_short_is_finished_by_the_next_writer(tmp_path: Path) -> None:
+    _folder, library = _small_library(tmp_path)
+    with Library.open(library) as lib:
+        run = lib.repair()
+        assert [next(run).kind, next(run).kind] == ["repair", "repair"]  # the passages are re-fed...
+        run.close()  # ...and the run is cancelled (or killed) before the index is committed
+    with Library.open(library) as lib:
+        assert "rebuilt from the library: 3 passages" in lib.take_notices()[0]
+        assert lib.search(item_word(2), k=1)[0].file.endswith("f0002.txt")
 
 
 def test_foreign_files_survive_every_operation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
