@@ -1,0 +1,68 @@
+"""Password-protected Office files: telling them apart and, with the person's password, decrypting them.
+
+msoffcrypto-tool knows every Office scheme: OOXML agile and standard encryption (an OLE2 container with
+an EncryptedPackage stream), and the legacy RC4 / RC4 CryptoAPI / XOR schemes of .doc, .xls and .ppt.
+The decrypted copy is a private temporary file that lives only while that one file is parsed; the
+password is never stored or logged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from indexing.errors import FileProblem, ProblemKind
+from indexing.messages import wrong_password_message
+
+# Excel encrypts with this built-in password when a workbook is only write-protected: such files open
+# without asking, so they must index without a password too.
+EXCEL_DEFAULT_PASSWORD = "VelvetSweatshop"
+
+
+def is_encrypted(path: Path) -> bool:
+    """Whether an OLE2 Office file (.doc/.xls/.ppt, or an encrypted OOXML package) needs a password."""
+    import msoffcrypto
+
+    try:
+        with path.open("rb") as fh:
+            return bool(msoffcrypto.OfficeFile(fh).is_encrypted())
+    except Exception:  # noqa: BLE001 - msoffcrypto raises many types for files it does not know: not ours
+        return False
+
+
+def decrypt_to_temp(path: Path, password: str) -> Path:
+    """A decrypted copy of `path` in a private temporary file (the caller deletes it).
+
+    ENCRYPTED with a "wrong password" message when the password does not open the file.
+    """
+    import msoffcrypto
+    from msoffcrypto.exceptions import DecryptionError, InvalidKeyError
+
+    fd, name = tempfile.mkstemp(prefix="qwenrag-", suffix=path.suffix.lower())
+    out = Path(name)
+    try:
+        with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+            office = msoffcrypto.OfficeFile(src)
+            office.load_key(password=password, verify_password=True)
+            office.decrypt(dst)
+        return out
+    except (InvalidKeyError, DecryptionError) as exc:
+        _remove(out)
+        raise FileProblem(ProblemKind.ENCRYPTED, f"the password did not open it ({type(exc).__name__})",
+                          message=wrong_password_message()) from exc
+    except Exception as exc:
+        _remove(out)
+        if "password" in str(exc).lower() or "key" in str(exc).lower():
+            raise FileProblem(ProblemKind.ENCRYPTED, f"the password did not open it ({exc})",
+                              message=wrong_password_message()) from exc
+        raise FileProblem(ProblemKind.ENCRYPTED, f"cannot decrypt: {type(exc).__name__}: {exc}") from exc
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+remove_temp = _remove
