@@ -214,18 +214,39 @@ def _markup_head(head: bytes) -> str:
 
 
 def _ole2_kind(path: Path) -> str:
-    """doc, xls or ppt from the container's streams; ENCRYPTED for an encrypted OOXML package inside."""
-    names = {name.lower() for name in _ole2_names(path)}
-    if "encryptedpackage" in names:
+    """doc, xls or ppt from the container's top-level streams (embedded objects have their own, deeper
+    down); ENCRYPTED for an encrypted OOXML package or a rights-managed document."""
+    entries = _ole2_paths(path)
+    if entries is None:  # olefile cannot walk it: the raw directory scan still finds the main stream
+        top = {name.lower() for name in _ole2_names(path)}
+        all_names = top
+        if not top - {"root entry"}:
+            raise FileProblem(ProblemKind.CORRUPT, detail="OLE2 container whose directory cannot be read")
+    else:
+        top = {e[0].lower() for e in entries if len(e) == 1}
+        all_names = {part.lower() for e in entries for part in e}
+    if "encryptedpackage" in top:
         raise FileProblem(ProblemKind.ENCRYPTED, detail="OLE2 container with an EncryptedPackage stream")
-    if any(name.endswith("drmcontent") for name in names):  # its WordDocument holds only a notice
+    if any(name.endswith("drmcontent") for name in all_names):  # its WordDocument holds only a notice
         raise FileProblem(ProblemKind.ENCRYPTED, detail="rights-management (IRM) protected")
     for stream, kind in _OLE2_STREAMS.items():
-        if stream in names:
+        if stream in top:
             return kind
-    if {"contents", "mn0"} & names:
+    if {"contents", "mn0"} & top:
         raise FileProblem(ProblemKind.LEGACY, detail="a Microsoft Works document")
-    raise FileProblem(ProblemKind.UNSUPPORTED, detail=f"OLE2 container with streams {sorted(names)[:8]}")
+    raise FileProblem(ProblemKind.UNSUPPORTED, detail=f"OLE2 container with streams {sorted(top)[:8]}")
+
+
+def _ole2_paths(path: Path) -> list[list[str]] | None:
+    try:
+        import olefile
+    except ImportError:
+        return None
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            return [list(entry) for entry in ole.listdir(streams=True, storages=True)]
+    except Exception:  # noqa: BLE001 - olefile raises many types on a damaged directory
+        return None
 
 
 def _check_pdf(path: Path, head: bytes, size: int) -> str:

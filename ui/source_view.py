@@ -275,6 +275,8 @@ class SourceView(QWidget):
                               CONTEXT_ROWS if table_like else CONTEXT_TEXT)
         if len(chunks) == 1 and library is not None and src.chunk_id is not None:
             self._note_key = "changed"  # the file was re-indexed and the passage is gone from it
+        if src.location.slide is not None:  # a slide's text, not its neighbours': the slide is the page
+            chunks = [c for c in chunks if c.location.slide == src.location.slide] or chunks
         if table_like and self._fill_table(src, chunks):
             self.stack.setCurrentIndex(self.TABLE)
         else:
@@ -289,7 +291,7 @@ class SourceView(QWidget):
                  f".h {{ color: {c['muted']}; font-weight: 600; margin-top: 6px; }}</style>"]
         heading: str | None = None
         for chunk in chunks:
-            h = chunk.location.heading
+            h = chunk.location.heading or (describe_location(chunk.location) if chunk.location.slide else None)
             # a section's path, once, unless the passage itself starts with its heading
             if h and h != heading and not chunk.text.lstrip().startswith(h.split(" > ")[-1]):
                 parts.append(f"<p class='h'>{escape(h)}</p>")

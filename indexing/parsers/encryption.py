@@ -45,7 +45,10 @@ def decrypt_to_temp(path: Path, password: str) -> Path:
     try:
         with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
             office = msoffcrypto.OfficeFile(src)
-            office.load_key(password=password, verify_password=True)
+            try:
+                office.load_key(password=password, verify_password=True)
+            except TypeError:  # the legacy formats' readers check the password while decrypting
+                office.load_key(password=password)
             office.decrypt(dst)
         return out
     except (InvalidKeyError, DecryptionError) as exc:

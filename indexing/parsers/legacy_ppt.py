@@ -62,8 +62,6 @@ def parse(path: Path, info: DocumentInfo, limits: Limits) -> Iterator[Block]:
         names = stream_names(ole)
         if "powerpoint document" not in names:
             raise FileProblem(ProblemKind.UNSUPPORTED, "no PowerPoint Document stream")
-        if "encryptedsummary" in names:
-            raise FileProblem(ProblemKind.ENCRYPTED, "PowerPoint document is encrypted")
         data = read_stream(ole, names["powerpoint document"], limits)
         user = read_stream(ole, names["current user"], limits) if "current user" in names else b""
     finally:

@@ -13,6 +13,7 @@ Rows go through the same renderer as .xlsx sheets (header detection, self-descri
 from __future__ import annotations
 
 import datetime as dt
+import io
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,7 +80,8 @@ def _xlrd_sheets(path: Path, first_error: str = "") -> Iterator[tuple[str, Itera
     import xlrd
 
     try:
-        book = xlrd.open_workbook(str(path), on_demand=True)
+        # xlrd writes its warnings to stdout unless given a log file: keep them out of the output.
+        book = xlrd.open_workbook(str(path), on_demand=True, logfile=io.StringIO())
     except xlrd.XLRDError as exc:
         if "encrypted" in str(exc).lower():
             raise FileProblem(ProblemKind.ENCRYPTED, f"xlrd: {exc}") from exc
