@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 from indexing.errors import FileProblem, ProblemKind
@@ -49,7 +50,15 @@ def decrypt_to_temp(path: Path, password: str) -> Path:
                 office.load_key(password=password, verify_password=True)
             except TypeError:  # the legacy formats' readers check the password while decrypting
                 office.load_key(password=password)
+            except InvalidKeyError:
+                if getattr(office, "type", "") not in ("agile", "standard"):
+                    raise
+                # Some writers (excelize) store a verifier msoffcrypto rejects for the right password:
+                # decrypt anyway, and only a readable package proves the password right.
+                office.load_key(password=password)
             office.decrypt(dst)
+        if getattr(office, "type", "") in ("agile", "standard") and not zipfile.is_zipfile(out):
+            raise InvalidKeyError("the decrypted package is not a zip archive")
         return out
     except (InvalidKeyError, DecryptionError) as exc:
         _remove(out)
