@@ -190,6 +190,8 @@ def _sniff_office(path: Path, head: bytes) -> str:
         return "rtf"
     if head[:2] in _BARE_BIFF and len(head) >= 4 and head[2] in (4, 6, 8) and head[3] == 0:
         return "xls"
+    if head[:4] in (b"\x09\x08\x08\x00", b"\x09\x08\x10\x00"):  # a bare BIFF5/8 workbook stream
+        return "xls"
     if head.startswith(_WORDPERFECT_MAGIC) or head.startswith(b"\xcb\x0a\x01"):
         raise FileProblem(ProblemKind.LEGACY, detail="a WordPerfect document")
     text = _markup_head(head)

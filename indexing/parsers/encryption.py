@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import struct
 import tempfile
 import zipfile
 from pathlib import Path
 
 from indexing.errors import FileProblem, ProblemKind
 from indexing.messages import wrong_password_message
+from indexing.parsers import xls_xor
 
 # Excel encrypts with this built-in password when a workbook is only write-protected: such files open
 # without asking, so they must index without a password too.
@@ -28,9 +30,36 @@ def is_encrypted(path: Path) -> bool:
 
     try:
         with path.open("rb") as fh:
-            return bool(msoffcrypto.OfficeFile(fh).is_encrypted())
+            if msoffcrypto.OfficeFile(fh).is_encrypted():
+                return True
     except Exception:  # noqa: BLE001 - msoffcrypto raises many types for files it does not know: not ours
-        return False
+        pass
+    stream = _workbook_stream(path)  # msoffcrypto does not know Excel 5/95 workbooks
+    return stream is not None and xls_xor.filepass(stream) is not None
+
+
+def _workbook_stream(path: Path) -> bytes | None:
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            for entry in ole.listdir():
+                if len(entry) == 1 and entry[0].lower() in ("workbook", "book"):
+                    return ole.openstream(entry[0]).read()
+    except Exception:  # noqa: BLE001 - not an OLE2 workbook
+        return None
+    return None
+
+
+def _xor_workbook(path: Path, password: str) -> bytes | None:
+    """The workbook stream in clear when the file uses Excel's XOR obfuscation and the password fits."""
+    stream = _workbook_stream(path)
+    if stream is None:
+        return None
+    found = xls_xor.filepass(stream)
+    if found is None:
+        return None
+    return xls_xor.deobfuscate(stream, password)
 
 
 def decrypt_to_temp(path: Path, password: str) -> Path:
@@ -43,6 +72,16 @@ def decrypt_to_temp(path: Path, password: str) -> Path:
 
     fd, name = tempfile.mkstemp(prefix="qwenrag-", suffix=path.suffix.lower())
     out = Path(name)
+    if _is_xor_workbook(path):
+        plain = _xor_workbook(path, password)
+        if plain is None:
+            os.close(fd)
+            _remove(out)
+            raise FileProblem(ProblemKind.ENCRYPTED, "the password did not open it (XOR verifier)",
+                              message=wrong_password_message())
+        with os.fdopen(fd, "wb") as dst:  # the bare workbook stream: the .xls reader takes it as it is
+            dst.write(plain)
+        return out
     try:
         with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
             office = msoffcrypto.OfficeFile(src)
@@ -70,6 +109,14 @@ def decrypt_to_temp(path: Path, password: str) -> Path:
             raise FileProblem(ProblemKind.ENCRYPTED, f"the password did not open it ({exc})",
                               message=wrong_password_message()) from exc
         raise FileProblem(ProblemKind.ENCRYPTED, f"cannot decrypt: {type(exc).__name__}: {exc}") from exc
+
+
+def _is_xor_workbook(path: Path) -> bool:
+    stream = _workbook_stream(path)
+    found = xls_xor.filepass(stream) if stream is not None else None
+    if found is None or stream is None or len(stream) < 6:
+        return False
+    return xls_xor.xor_verifier(found[1], struct.unpack_from("<H", stream, 4)[0] == 0x0600) is not None
 
 
 def _remove(path: Path) -> None:

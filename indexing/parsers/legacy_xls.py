@@ -27,7 +27,7 @@ from indexing.limits import Limits
 from indexing.parsers.xlsx import Row, SheetScan, _SheetRenderer
 
 # BOF record ids of the bare BIFF2, BIFF3 and BIFF4 streams.
-BARE_BIFF_BOFS = (b"\x09\x00", b"\x09\x02", b"\x09\x04")
+BARE_BIFF_BOFS = (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")  # BIFF8: a decrypted stream
 
 
 def parse(path: Path, info: DocumentInfo, limits: Limits) -> Iterator[Block]:
