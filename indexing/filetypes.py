@@ -247,7 +247,7 @@ def _ole2_paths(path: Path) -> list[list[str]] | None:
     try:
         with olefile.OleFileIO(str(path)) as ole:
             return [list(entry) for entry in ole.listdir(streams=True, storages=True)]
-    except Exception:  # noqa: BLE001 - olefile raises many types on a damaged directory
+    except Exception:
         return None
 
 

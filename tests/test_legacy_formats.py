@@ -84,7 +84,7 @@ def indexed(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
 
 
 def test_every_legacy_file_indexes_or_gives_its_one_reason(shared_dir: Path, indexed) -> None:
-    lib, events = indexed
+    _lib, events = indexed
     root = shared_dir / "legacy"
     files = _legacy_files(root)
     assert len(files) >= 250

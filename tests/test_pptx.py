@@ -87,7 +87,7 @@ def _slide_words(deck: Path) -> dict[int, set[str]]:
 
 
 def test_every_deck_indexes_or_gives_its_reason(shared_dir: Path, indexed) -> None:
-    lib, events = indexed
+    _lib, events = indexed
     root = shared_dir / "pptx"
     decks = _decks(root)
     assert len(decks) >= 90

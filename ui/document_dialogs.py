@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from indexing.locations import Location
-from ui.i18n import tr
+from ui.i18n import counted, tr
 from ui.tasks import TaskRunner
 
 
@@ -98,7 +98,7 @@ class ExtractedTextDialog(QDialog):
         if not passages:
             self.summary.setText(tr("Nothing from this file is in the library."))
             return
-        self.summary.setText(tr("%1 passage(s), as the search sees them.").replace("%1", str(len(passages))))
+        self.summary.setText(counted(tr("%1 passage(s), as the search sees them."), len(passages)))
         parts = [f"[{n}] {loc.describe() or tr('(whole document)')}\n{text}"
                  for n, (loc, text) in enumerate(passages, 1)]
         self.text.setPlainText("\n\n".join(parts))

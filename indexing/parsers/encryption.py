@@ -32,7 +32,7 @@ def is_encrypted(path: Path) -> bool:
         with path.open("rb") as fh:
             if msoffcrypto.OfficeFile(fh).is_encrypted():
                 return True
-    except Exception:  # noqa: BLE001 - msoffcrypto raises many types for files it does not know: not ours
+    except Exception:
         pass
     stream = _workbook_stream(path)  # msoffcrypto does not know Excel 5/95 workbooks
     return stream is not None and xls_xor.filepass(stream) is not None
@@ -46,7 +46,7 @@ def _workbook_stream(path: Path) -> bytes | None:
             for entry in ole.listdir():
                 if len(entry) == 1 and entry[0].lower() in ("workbook", "book"):
                     return ole.openstream(entry[0]).read()
-    except Exception:  # noqa: BLE001 - not an OLE2 workbook
+    except Exception:
         return None
     return None
 

@@ -161,9 +161,7 @@ def _leaf_shapes(container: Any, offset: tuple[int, int], depth: int) -> Iterato
         tag = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
         if tag == "grpSp":
             yield from _leaf_shapes(child, _position(child, offset), depth + 1)
-        elif tag == "sp":
-            yield child, _position(child, offset)
-        elif tag == "graphicFrame":
+        elif tag == "sp" or tag == "graphicFrame":
             yield child, _position(child, offset)
         elif tag == "AlternateContent":
             choice = next((c for c in child if str(c.tag).endswith("Choice")), None)
