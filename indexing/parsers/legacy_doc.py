@@ -16,6 +16,7 @@ what the reader sees.
 from __future__ import annotations
 
 import bisect
+import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from indexing.errors import FileProblem, ProblemKind
 from indexing.limits import Limits
 from indexing.locations import Location
 from indexing.normalize import normalize_text
+from indexing.parsers.docx import _TITLE_NAMES
 from indexing.parsers.legacy_ole import open_ole, read_stream
 from indexing.parsers.tables import table_blocks
 
@@ -50,6 +52,13 @@ _LID_CODEPAGES = {0x0804: "gbk", 0x1004: "gbk", 0x0404: "big5", 0x0C04: "big5", 
 # sprm codes read from paragraph properties.
 _SPRM_IN_TABLE, _SPRM_TTP, _SPRM_INNER_TTP, _SPRM_OUTLINE = 0x2416, 0x2417, 0x244C, 0x2640
 _SPRM_OPERAND = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}
+_STI_TITLE = 62
+# Heading style names of localized templates (those the .docx reader knows, and Greek), and title names.
+_HEADING_NAME = re.compile(
+    r"^(?:heading|标题|標題|titre|überschrift|título|titolo|kop|rubrik|otsikko|nagłówek|заголовок|見出し|"
+    r"επικεφαλίδα)\s*([1-9])$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
@@ -247,9 +256,10 @@ class _BodyBlocks:
         self._path: list[tuple[int, str]] = []
         self._paragraph = 0
         self._table = 0
+        self._title = ""
 
     def _heading(self) -> str | None:
-        return _PATH_SEP.join(text for _, text in self._path) or None
+        return _PATH_SEP.join(text for _, text in self._path) or self._title or None
 
     def read(self, paragraphs: Iterator[_Paragraph]) -> Iterator[Block]:
         rows: list[list[str]] = []
@@ -293,7 +303,11 @@ class _BodyBlocks:
             location = Location(heading=heading, paragraph=self._paragraph)
             return Block(text, location, group=("section", heading), heading=heading)
         title = " ".join(text.split())
-        self._path = [(lvl, name) for lvl, name in self._path if lvl < level] + [(level, title)]
+        if level == 0:  # the document's title: the heading of what comes before the first heading
+            self._title = self._title or title
+            self._path = []
+        else:
+            self._path = [(lvl, name) for lvl, name in self._path if lvl < level] + [(level, title)]
         heading = self._heading()
         location = Location(heading=heading, paragraph=self._paragraph)
         return Block(title, location, group=("section", heading), heading=heading, is_heading=True)
@@ -327,7 +341,9 @@ def _pieces(clx: bytes, *, unicode_possible: bool) -> list[_Piece]:
 
 
 def _heading_styles(stsh: bytes) -> dict[int, int]:
-    """Style index -> heading level, from each style's built-in identifier (sti 1-9 = Heading 1-9)."""
+    """Style index -> heading level (0 for the document title): from each style's built-in identifier
+    (sti 1-9 = Heading 1-9, 62 = Title), or from its name where a localized template made the headings
+    user-defined styles ("Επικεφαλίδα 1", "标题 1", "Überschrift 1")."""
     if len(stsh) < 6:
         return {}
     (cb_stshi,) = struct.unpack_from("<H", stsh, 0)
@@ -338,12 +354,25 @@ def _heading_styles(stsh: bytes) -> dict[int, int]:
         if pos + 2 > len(stsh):
             break
         (cb,) = struct.unpack_from("<H", stsh, pos)
-        if cb >= 2 and cb_base >= 2:
-            sti = struct.unpack_from("<H", stsh, pos + 2)[0] & 0x0FFF
-            if 1 <= sti <= 9:
-                out[istd] = sti
+        if cb >= 2 and cb_base >= 2 and pos + 2 + cb <= len(stsh):
+            std = stsh[pos + 2 : pos + 2 + cb]
+            sti = struct.unpack_from("<H", std, 0)[0] & 0x0FFF
+            level = sti if 1 <= sti <= 9 else (0 if sti == _STI_TITLE else _level_from_name(std, cb_base))
+            if level is not None:
+                out[istd] = level
         pos += 2 + cb
     return out
+
+
+def _level_from_name(std: bytes, cb_base: int) -> int | None:
+    if len(std) < cb_base + 2:
+        return None
+    (count,) = struct.unpack_from("<H", std, cb_base)
+    name = std[cb_base + 2 : cb_base + 2 + 2 * count].decode("utf-16-le", "replace").strip()
+    match = _HEADING_NAME.match(name)
+    if match:
+        return int(match.group(1))
+    return 0 if name.casefold() in _TITLE_NAMES else None
 
 
 def _papx_runs(word: bytes, plc: bytes, *, long_pn: bool) -> list[tuple[int, int, _ParaProps]]:
