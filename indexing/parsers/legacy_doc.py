@@ -27,6 +27,7 @@ from indexing.errors import FileProblem, ProblemKind
 from indexing.limits import Limits
 from indexing.locations import Location
 from indexing.normalize import normalize_text
+from indexing.parsers import better_title
 from indexing.parsers.docx import _TITLE_NAMES
 from indexing.parsers.legacy_ole import open_ole, read_stream
 from indexing.parsers.tables import table_blocks
@@ -98,8 +99,8 @@ def parse(path: Path, info: DocumentInfo, limits: Limits) -> Iterator[Block]:
         ole.close()
     yield from doc.blocks()
     meta = _decode_meta(title)
-    if meta and not info.title:
-        info.title = meta
+    if meta:  # the file name wins unless it says nothing ("scan0001"), as for PDFs
+        info.title = better_title(info.title or path.stem, meta)
 
 
 def _describe(names: dict[str, str]) -> str:
