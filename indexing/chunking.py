@@ -248,6 +248,8 @@ def _merge_locations(locations: list[Location]) -> Location:
         paragraph=paragraph,
         table=first.table,
         lines=lines,
+        slide=first.slide,
+        title=first.title,
     )
 
 

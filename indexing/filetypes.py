@@ -26,6 +26,27 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".xlsm": "xlsx",
     ".xltx": "xlsx",
     ".xltm": "xlsx",
+    ".pptx": "pptx",
+    ".pptm": "pptx",
+    ".ppsx": "pptx",
+    ".ppsm": "pptx",
+    ".potx": "pptx",
+    ".potm": "pptx",
+    # Binary Office 97-2003 and WPS Office: what they really are is decided from their bytes.
+    ".doc": "doc",
+    ".dot": "doc",
+    ".wps": "doc",
+    ".wpt": "doc",
+    ".xls": "xls",
+    ".xlt": "xls",
+    ".et": "xls",
+    ".ett": "xls",
+    ".ppt": "ppt",
+    ".pps": "ppt",
+    ".pot": "ppt",
+    ".dps": "ppt",
+    ".dpt": "ppt",
+    ".rtf": "rtf",
     ".txt": "text",
     ".text": "text",
     ".log": "text",
@@ -34,8 +55,9 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".csv": "csv",
     ".tsv": "csv",
 }
-KINDS = frozenset(SUPPORTED_SUFFIXES.values())
-LEGACY_SUFFIXES = frozenset({".doc", ".dot", ".xls", ".xlt", ".ppt", ".pps", ".pot"})
+KINDS = frozenset(SUPPORTED_SUFFIXES.values()) | {"wordml", "html"}
+# Names whose content may be any Office format: sniffed, then sent to the reader of what the bytes are.
+_SNIFFED_KINDS = frozenset({"doc", "xls", "ppt", "rtf"})
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -67,11 +89,23 @@ _MAIN_PARTS: dict[str, str] = {
     "xl/workbook.bin": "xlsb",
     "ppt/presentation.xml": "pptx",
 }
+# OLE2 stream (lower-cased) -> the kind it makes the container.
+_OLE2_STREAMS: dict[str, str] = {
+    "worddocument": "doc",
+    "workbook": "xls",
+    "book": "xls",
+    "powerpoint document": "ppt",
+}
+_BARE_BIFF = (b"\x09\x00", b"\x09\x02", b"\x09\x04")  # BOF of Excel 2.x-4.0 files (no OLE2 container)
+_WORDPERFECT_MAGIC = b"\xffWPC"
 _KIND_NAMES = {
     "docx": "a Word document",
     "xlsx": "an Excel workbook",
     "xlsb": "a binary Excel workbook",
     "pptx": "a PowerPoint presentation",
+    "doc": "a Word 97-2003 document",
+    "xls": "an Excel 97-2003 workbook",
+    "ppt": "a PowerPoint 97-2003 presentation",
     "other": "an Office package with no Word or Excel content (a theme, perhaps)",
 }
 
@@ -85,7 +119,8 @@ def is_supported_name(path: str | Path) -> bool:
 
 
 def detect_kind(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
-    """The kind to parse `path` as: "pdf", "docx", "xlsx", "text", "markdown" or "csv".
+    """The kind to parse `path` as: "pdf", "docx", "xlsx", "pptx", "doc", "xls", "ppt", "rtf", "wordml",
+    "html", "text", "markdown" or "csv".
 
     Raises FileProblem (UNSUPPORTED, LEGACY, UNREADABLE, EMPTY, TOO_LARGE, WRONG_TYPE, ENCRYPTED) when the
     file should not reach a parser at all.
@@ -93,7 +128,7 @@ def detect_kind(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     path = Path(path)
     suffix = path.suffix.lower()
     expected = SUPPORTED_SUFFIXES.get(suffix)
-    if expected is None and suffix not in LEGACY_SUFFIXES:
+    if expected is None:
         raise FileProblem(ProblemKind.UNSUPPORTED, detail=f"suffix {suffix or '(none)'!r}")
     size = _file_size(path)
     if size == 0:
@@ -101,11 +136,11 @@ def detect_kind(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     if size > limits.max_file_bytes:
         raise FileProblem(ProblemKind.TOO_LARGE, detail=f"{size} bytes > limit {limits.max_file_bytes}")
     head = _read_head(path)
-    if expected is None:
-        return _legacy_name(path, head)
+    if expected in _SNIFFED_KINDS:
+        return _sniff_office(path, head)
     if expected == "pdf":
         return _check_pdf(path, head, size)
-    if expected in ("docx", "xlsx"):
+    if expected in ("docx", "xlsx", "pptx"):
         return _check_ooxml(path, head, expected)
     return _check_text(head, expected)
 
@@ -137,13 +172,83 @@ def _read_tail(path: Path, size: int, count: int = 2048) -> bytes:
         raise FileProblem(ProblemKind.UNREADABLE, detail=f"{type(exc).__name__}: {exc}") from exc
 
 
-def _legacy_name(path: Path, head: bytes) -> str:
-    """A .doc/.xls/.ppt name. Word and Excel sometimes save OOXML under the old name: read those."""
+def _sniff_office(path: Path, head: bytes) -> str:
+    """A .doc/.xls/.ppt/.wps/.et/.dps/.rtf name: what the bytes are decides the reader.
+
+    Word, Excel and WPS save OOXML, RTF, HTML and Word 2003 XML under the old names, and an .xls may be a
+    bare Excel 2.x-4.0 stream. Microsoft Works and WordPerfect files are told apart and named.
+    """
+    suffix = path.suffix.lower()
+    if head.startswith(_OLE2_MAGIC):
+        return _ole2_kind(path)
     if head.startswith(_ZIP_MAGIC):
         actual = _ooxml_main_kind(path)
-        if actual in ("docx", "xlsx"):
+        if actual in ("docx", "xlsx", "pptx"):
             return actual
-    raise FileProblem(ProblemKind.LEGACY, detail=f"{path.suffix.lower()} file")
+        raise FileProblem(ProblemKind.WRONG_TYPE, detail=f"named {suffix} but is a zip archive ({actual})")
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    if head[:2] in _BARE_BIFF and len(head) >= 4 and head[2] in (4, 6, 8) and head[3] == 0:
+        return "xls"
+    if head[:4] in (b"\x09\x08\x08\x00", b"\x09\x08\x10\x00"):  # a bare BIFF5/8 workbook stream
+        return "xls"
+    if head.startswith(_WORDPERFECT_MAGIC) or head.startswith(b"\xcb\x0a\x01"):
+        raise FileProblem(ProblemKind.LEGACY, detail="a WordPerfect document")
+    text = _markup_head(head)
+    if text.startswith("<?xml") or text.startswith("<w:worddocument"):
+        if "w:worddocument" in text or 'progid="word.document"' in text:
+            return "wordml"
+        raise FileProblem(ProblemKind.UNSUPPORTED, detail=f"named {suffix} but is an XML file")
+    if text.startswith(("<html", "<!doctype html", "mime-version:")) or "<html" in text[:512]:
+        return "html"
+    other = _binary_magic(head)
+    if other:
+        raise FileProblem(ProblemKind.WRONG_TYPE, detail=f"named {suffix} but is {other}")
+    raise FileProblem(ProblemKind.WRONG_TYPE, detail=f"named {suffix} but is not an Office file")
+
+
+def _markup_head(head: bytes) -> str:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = head.decode("utf-16", "replace")
+    else:
+        data = head.decode("utf-8", "replace")
+    return data.lstrip("\ufeff \t\r\n").lower()
+
+
+def _ole2_kind(path: Path) -> str:
+    """doc, xls or ppt from the container's top-level streams (embedded objects have their own, deeper
+    down); ENCRYPTED for an encrypted OOXML package or a rights-managed document."""
+    entries = _ole2_paths(path)
+    if entries is None:  # olefile cannot walk it: the raw directory scan still finds the main stream
+        top = {name.lower() for name in _ole2_names(path)}
+        all_names = top
+        if not top - {"root entry"}:
+            raise FileProblem(ProblemKind.CORRUPT, detail="OLE2 container whose directory cannot be read")
+    else:
+        top = {e[0].lower() for e in entries if len(e) == 1}
+        all_names = {part.lower() for e in entries for part in e}
+    if "encryptedpackage" in top:
+        raise FileProblem(ProblemKind.ENCRYPTED, detail="OLE2 container with an EncryptedPackage stream")
+    if any(name.endswith("drmcontent") for name in all_names):  # its WordDocument holds only a notice
+        raise FileProblem(ProblemKind.ENCRYPTED, detail="rights-management (IRM) protected")
+    for stream, kind in _OLE2_STREAMS.items():
+        if stream in top:
+            return kind
+    if {"contents", "mn0"} & top:
+        raise FileProblem(ProblemKind.LEGACY, detail="a Microsoft Works document")
+    raise FileProblem(ProblemKind.UNSUPPORTED, detail=f"OLE2 container with streams {sorted(top)[:8]}")
+
+
+def _ole2_paths(path: Path) -> list[list[str]] | None:
+    try:
+        import olefile
+    except ImportError:
+        return None
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            return [list(entry) for entry in ole.listdir(streams=True, storages=True)]
+    except Exception:
+        return None
 
 
 def _check_pdf(path: Path, head: bytes, size: int) -> str:
@@ -165,10 +270,8 @@ def _check_ooxml(path: Path, head: bytes, expected: str) -> str:
     if head.startswith(_OLE2_MAGIC):
         if _ole2_has_stream(path, "EncryptedPackage"):
             raise FileProblem(ProblemKind.ENCRYPTED, detail="OLE2 container with an EncryptedPackage stream")
-        raise FileProblem(
-            ProblemKind.WRONG_TYPE,
-            detail=f"named {path.suffix.lower()} but is an old Office binary (OLE2) file",
-        )
+        # Word and Excel 97-2003 files renamed to the new name: read them as what they are.
+        return _ole2_kind(path)
     if not head.startswith(_ZIP_MAGIC):
         other = _binary_magic(head) or "not a zip package"
         raise FileProblem(ProblemKind.WRONG_TYPE, detail=f"named {path.suffix.lower()} but is {other}")
@@ -238,6 +341,22 @@ def _ole2_has_stream(path: Path, name: str) -> bool:
             return data.find(name.encode("utf-16-le")) >= 0
     except (OSError, ValueError):
         return False
+
+
+def _ole2_names(path: Path) -> set[str]:
+    """Every directory entry name; for a container too damaged to walk, the stream names found by search."""
+    try:
+        with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            try:
+                names = _ole2_entry_names(data)
+            except (struct.error, ValueError, IndexError):
+                names = set()
+            if "Root Entry" in names:
+                return names
+            wanted = ["EncryptedPackage", "WordDocument", "Workbook", "Book", "PowerPoint Document"]
+            return {name for name in wanted if data.find(name.encode("utf-16-le")) >= 0}
+    except (OSError, ValueError):
+        return set()
 
 
 def _ole2_entry_names(data: mmap.mmap) -> set[str]:

@@ -47,8 +47,12 @@ def index_body(title: str, heading: str | None, text: str) -> str:
     return " ".join(tokenize(f"{title}\n{heading}\n{text}" if heading else f"{title}\n{text}"))
 
 
-def parse_file(path: str, limits: Limits = DEFAULT_LIMITS, progress: ProgressFn | None = None) -> ParsedFile:
-    """Parse, chunk and analyze one file. Never raises for a bad file: the problem is in the result."""
+def parse_file(path: str, limits: Limits = DEFAULT_LIMITS, progress: ProgressFn | None = None,
+               password: str | None = None) -> ParsedFile:
+    """Parse, chunk and analyze one file. Never raises for a bad file: the problem is in the result.
+
+    `password` opens a password-protected file for this parse only (never part of the result).
+    """
     from indexing.chunking import chunk_blocks
     from indexing.parsers import open_document
 
@@ -66,7 +70,7 @@ def parse_file(path: str, limits: Limits = DEFAULT_LIMITS, progress: ProgressFn 
             result.content_hash = file_hash(p)
         except OSError as exc:
             raise FileProblem(ProblemKind.UNREADABLE, f"{type(exc).__name__}: {exc}") from exc
-        doc = open_document(p, limits)
+        doc = open_document(p, limits, password=password)
         blocks = _with_progress(doc.blocks, doc.info, progress)
         chunks = list(chunk_blocks(blocks))
         info = doc.info

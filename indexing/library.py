@@ -34,6 +34,7 @@ from indexing.errors import FileProblem, LibraryError, ProblemKind
 from indexing.filetypes import is_supported_name
 from indexing.ingest import ParsedFile, default_workers, file_hash, index_body, parse_file
 from indexing.limits import DEFAULT_LIMITS, Limits
+from indexing.locations import Location
 from indexing.messages import problem_message
 from indexing.notes import note
 from indexing.ownership import DATABASE, LOCK_FILE, WriterLock, claim_folder
@@ -47,7 +48,6 @@ WAIT_POLL_SECONDS = 0.25  # how often a waiting writer looks whether the other o
 WAIT_EVENT_POLLS = 4  # a "waiting" event every this many looks
 REMOVE_WAIT_SECONDS = 60.0  # how long a removal waits for another process's run before giving up
 T = TypeVar("T")
-_LEGACY_SUFFIXES = {".doc", ".xls", ".ppt", ".dot", ".xlt", ".pps"}
 
 
 def _default_dir() -> Path:
@@ -253,14 +253,17 @@ class Library:
 
     # -- adding -----------------------------------------------------------------------------------
     def add(self, paths: Iterable[str | os.PathLike[str]], *, workers: int | None = None,
-            force: bool = False) -> Iterator[IndexEvent]:
+            force: bool = False, password: str | None = None) -> Iterator[IndexEvent]:
         """Index files and folders (recursively). A generator: each step is an IndexEvent; stopping the
         iteration cancels, keeping every file finished so far. While another process changes the library,
-        the first event is "waiting" and the run starts when that process has finished."""
-        return self._exclusive(self._add(list(paths), workers, force))
+        the first event is "waiting" and the run starts when that process has finished.
+
+        password: tried on every password-protected file of this run (and only this run: not stored).
+        """
+        return self._exclusive(self._add(list(paths), workers, force, password=password))
 
     def _add(self, paths: list[str | os.PathLike[str]], workers: int | None, force: bool,
-             counts: Counter[str] | None = None) -> Iterator[IndexEvent]:
+             counts: Counter[str] | None = None, password: str | None = None) -> Iterator[IndexEvent]:
         found = list(expand(paths))
         for root in {f.root for f in found if f.root is not None}:
             self.store.add_root(str(root))
@@ -282,7 +285,7 @@ class Library:
         pending: list[int] = []
         last_commit = time.monotonic()
         try:
-            for item in self._parse(to_parse, workers):
+            for item in self._parse(to_parse, workers, password):
                 if isinstance(item, Progress):
                     yield IndexEvent("progress", path=item.path, file_index=position.get(item.path, 0),
                                      files_total=total, units_done=item.done, units_total=item.total)
@@ -302,26 +305,26 @@ class Library:
         while not self._running.wait(timeout=0.5):
             pass
 
-    def _parse(self, paths: list[str], workers: int | None) -> Iterator[Progress | ParsedFile]:
+    def _parse(self, paths: list[str], workers: int | None,
+               password: str | None = None) -> Iterator[Progress | ParsedFile]:
         n = default_workers() if workers is None else workers
         if n <= 0 or not paths:  # in-process: for debugging and for measuring the bare parsers
             for path in paths:
                 self._wait_while_paused()
-                yield parse_file(path, self.limits)
+                yield parse_file(path, self.limits, password=password)
             return
         with ParsePool(min(n, len(paths)), self.limits) as pool:
             self._pool = pool
             try:
-                yield from pool.run(paths, is_paused=lambda: self.indexing_paused)
+                yield from pool.run(paths, is_paused=lambda: self.indexing_paused, password=password)
             finally:
                 self._pool = None
 
     def _early_outcome(self, path: Path, force: bool) -> IndexEvent | None:
         """Decide without parsing: unsupported, unreadable, or unchanged since last time."""
         if not is_supported_name(path):
-            kind = ProblemKind.LEGACY if path.suffix.lower() in _LEGACY_SUFFIXES else ProblemKind.UNSUPPORTED
-            status = "failed" if kind is ProblemKind.LEGACY else "skipped"
-            return IndexEvent("file_done", path=str(path), status=status, reason=problem_message(kind),
+            kind = ProblemKind.UNSUPPORTED
+            return IndexEvent("file_done", path=str(path), status="skipped", reason=problem_message(kind),
                               detail=f"{kind.value}: suffix {path.suffix or '(none)'}")
         try:
             st = path.stat()
@@ -547,6 +550,13 @@ class Library:
         from indexing.analysis import tokenize_query
 
         return frozenset(self.index.unknown_terms(tokenize_query(query)))
+
+    def passages(self, path: str | os.PathLike[str]) -> list[tuple[Location, str]]:
+        """A document's passages as indexed, in reading order: what search sees of it."""
+        doc = self.document(path)
+        if doc is None:
+            return []
+        return [(loc, text) for _cid, _o, text, loc, _h in self.store.chunks_of(doc.doc_id)]
 
     def chunk_context(self, chunk_id: int, before: int = 2, after: int = 2) -> list[tuple[int, str, object, bool]]:
         """The chunk with its neighbours in reading order: (chunk id, text, location, is_the_chunk)."""

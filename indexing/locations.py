@@ -16,7 +16,8 @@ class Location:
     Excel: sheet and rows (1-based, inclusive, as Excel numbers them);
     Word: heading path ("3 Leave > 3.2 Sick leave") and paragraph (1-based, the first of the chunk),
           or heading, table (1-based) and rows (1-based data rows, inclusive);
-    text/Markdown/CSV: lines (1-based, inclusive).
+    text/Markdown/CSV: lines (1-based, inclusive);
+    PowerPoint: slide (1-based) and the slide's title when it has one.
     """
 
     page: int | None = None
@@ -27,6 +28,8 @@ class Location:
     paragraph: int | None = None
     table: int | None = None
     lines: tuple[int, int] | None = None
+    slide: int | None = None
+    title: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The `location` object of the command line's --json contract."""
@@ -37,6 +40,10 @@ class Location:
                 out["label"] = self.page_label
         if self.sheet is not None:
             out["sheet"] = self.sheet
+        if self.slide is not None:
+            out["slide"] = self.slide
+            if self.title:
+                out["title"] = self.title
         if self.heading is not None or self.paragraph is not None or self.table is not None:
             out["heading"] = self.heading or ""
         if self.paragraph is not None:
@@ -62,6 +69,8 @@ class Location:
             paragraph=data.get("paragraph"),
             table=data.get("table"),
             lines=(int(lines[0]), int(lines[1])) if lines else None,
+            slide=data.get("slide"),
+            title=data.get("title"),
         )
 
     def dumps(self) -> str:
@@ -72,8 +81,10 @@ class Location:
         return cls.from_json(json.loads(text))
 
     def describe(self) -> str:
-        """A short human label: 'p. 3', 'Sheet1 rows 12-14', 'A > B ¶7', 'lines 10-24'."""
+        """A short human label: 'p. 3', 'Sheet1 rows 12-14', 'A > B ¶7', 'lines 10-24', 'slide 4 (Budget)'."""
         parts: list[str] = []
+        if self.slide is not None:
+            parts.append(f"slide {self.slide} ({self.title})" if self.title else f"slide {self.slide}")
         if self.page is not None:
             label = f" ({self.page_label})" if self.page_label and self.page_label != str(self.page) else ""
             parts.append(f"p. {self.page}{label}")

@@ -13,14 +13,15 @@ from indexing.errors import ProblemKind
 
 _MESSAGES: dict[str, dict[ProblemKind, str]] = {
     "en": {
-        ProblemKind.ENCRYPTED: "The file is password-protected. Remove the password and add it again.",
+        ProblemKind.ENCRYPTED: "The file is password-protected. Choose \u201cEnter password\u2026\u201d for it in "
+        "the documents list (or index it with --password-file) to read it.",
         ProblemKind.NO_TEXT: "The file has no text layer (probably a scan). Scanned documents need OCR, "
         "which QwenRAG does not do.",
         ProblemKind.EMPTY: "The file is empty: there is no text to index.",
         ProblemKind.CORRUPT: "The file is damaged or incomplete and cannot be read.",
         ProblemKind.WRONG_TYPE: "The file is not really the type its name says.",
-        ProblemKind.LEGACY: "This is an old Office format (.doc/.xls/.ppt). Open it in Office and save it "
-        "as .docx or .xlsx, then add it again.",
+        ProblemKind.LEGACY: "This is an old format QwenRAG cannot read (such as Microsoft Works or "
+        "WordPerfect). Save it as .docx, .xlsx or .pdf and add it again.",
         ProblemKind.UNSUPPORTED: "This type of file is not supported.",
         ProblemKind.TOO_LARGE: "The file is too large to index.",
         ProblemKind.BOMB: "The file looks unsafe (it expands to an enormous size or references outside "
@@ -30,12 +31,12 @@ _MESSAGES: dict[str, dict[ProblemKind, str]] = {
         "permission to read it).",
     },
     "zh": {
-        ProblemKind.ENCRYPTED: "文件设有密码保护。请先取消密码，再重新添加。",
+        ProblemKind.ENCRYPTED: "文件设有密码保护。请在文档列表中对它选择“输入密码…”（或用 --password-file 索引）后读取。",
         ProblemKind.NO_TEXT: "文件没有文字层（可能是扫描件）。扫描件需要 OCR，QwenRAG 不支持。",
         ProblemKind.EMPTY: "文件是空的，没有可索引的文字。",
         ProblemKind.CORRUPT: "文件已损坏或不完整，无法读取。",
         ProblemKind.WRONG_TYPE: "文件的实际类型与扩展名不符。",
-        ProblemKind.LEGACY: "这是旧版 Office 格式（.doc/.xls/.ppt）。请在 Office 中另存为 .docx 或 .xlsx 后再添加。",
+        ProblemKind.LEGACY: "这是 QwenRAG 无法读取的旧格式（如 Microsoft Works 或 WordPerfect）。请另存为 .docx、.xlsx 或 .pdf 后再添加。",
         ProblemKind.UNSUPPORTED: "不支持这种类型的文件。",
         ProblemKind.TOO_LARGE: "文件太大，无法索引。",
         ProblemKind.BOMB: "文件看起来不安全（解压后体积异常巨大或引用外部内容），未打开。",
@@ -43,6 +44,18 @@ _MESSAGES: dict[str, dict[ProblemKind, str]] = {
         ProblemKind.UNREADABLE: "无法打开文件（可能已被移动，或没有读取权限）。",
     },
 }
+
+
+_WRONG_PASSWORD = {
+    "en": "The password did not open the file. Check it and try again.",
+    "zh": "密码无法打开此文件。请检查后重试。",
+}
+
+
+def wrong_password_message(language: str | None = None) -> str:
+    """For a password-protected file whose given password was wrong (still an ENCRYPTED problem)."""
+    lang = language or current_language()
+    return _WRONG_PASSWORD.get(lang, _WRONG_PASSWORD["en"])
 
 
 def current_language() -> str:

@@ -43,18 +43,19 @@ def _worker_main(conn: Connection, limits: Limits, running: Event) -> None:
     _restrict_self(limits)
     while True:
         try:
-            path = conn.recv()
+            job = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
-        if path is None:
+        if job is None:
             return
+        path, password = job  # the password (for a protected file) lives only for this one parse
 
         def progress(done: int, total: int, _path: str = path) -> None:
             while not running.wait(WATCHDOG_SECONDS):  # paused: an answer is streaming
                 pass
             conn.send(("progress", _path, done, total))
 
-        conn.send(("done", path, parse_file(path, limits, progress)))
+        conn.send(("done", path, parse_file(path, limits, progress, password)))
 
 
 def _die_with_parent() -> None:
@@ -126,7 +127,8 @@ class ParsePool:
         child.close()
         return _Slot(proc, parent)
 
-    def run(self, paths: list[str], is_paused=lambda: False) -> Iterator[Progress | ParsedFile]:  # type: ignore[no-untyped-def]
+    def run(self, paths: list[str], is_paused=lambda: False,  # type: ignore[no-untyped-def]
+            password: str | None = None) -> Iterator[Progress | ParsedFile]:
         queue = list(reversed(paths))
         while queue or any(s.path for s in self._slots):
             self.set_paused(is_paused())
@@ -134,7 +136,7 @@ class ParsePool:
                 for slot in self._slots:
                     if slot.path is None and queue:
                         slot.path, slot.started = queue.pop(), time.monotonic()
-                        slot.conn.send(slot.path)
+                        slot.conn.send((slot.path, password))
             busy = [s for s in self._slots if s.path]
             ready = wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout=0.2)
             for slot in busy:

@@ -1,4 +1,4 @@
-"""The command line: `qwenrag index|search|docs|remove|repair|ask|chat|gui`.
+"""The command line: `qwenrag index|search|docs|text|remove|repair|ask|chat|gui`.
 
 The --json shapes are a contract that outside checks rely on (see README). Exit codes: 0 when the run
 finished (per-file failures are reported, not fatal), 2 for usage errors, 1 for a fatal error with a
@@ -42,7 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per file on standard output")
     p.add_argument("--workers", type=int, default=None, help="parsing processes (0: parse in this process)")
     p.add_argument("--force", action="store_true", help="re-index files even when unchanged")
+    p.add_argument("--password-file", metavar="FILE",
+                   help="a file whose first line is the password to try on password-protected files (not stored)")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("text", help="print a document's passages as indexed (location and text)")
+    p.add_argument("file", metavar="FILE")
+    _library_arg(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_text)
 
     p = sub.add_parser("search", help="search the library; QUERY '-' reads one query per line from stdin")
     p.add_argument("query", metavar="QUERY")
@@ -90,11 +98,12 @@ def cmd_index(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     last_progress = 0.0
     show_progress = sys.stderr.isatty()
+    password = _read_password(args.password_file) if args.password_file else None
     with Library.open(args.library) as lib:
         finished: IndexEvent | None = None
         _print_notices(lib)
         waited = False
-        for event in lib.add(args.paths, workers=args.workers, force=args.force):
+        for event in lib.add(args.paths, workers=args.workers, force=args.force, password=password):
             if event.kind == "waiting" and not waited:
                 waited = True
                 print(f"qwenrag: {event.reason}", file=sys.stderr, flush=True)
@@ -114,6 +123,41 @@ def cmd_index(args: argparse.Namespace) -> int:
             summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to do"
             print(f"{finished.files_total} files: {summary} ({time.perf_counter() - started:.1f} s)",
                   file=sys.stderr if args.json else sys.stdout)
+    return EXIT_OK
+
+
+def _read_password(name: str) -> str:
+    """The first line of the file, without its line break (spaces are part of a password)."""
+    try:
+        with open(name, encoding="utf-8-sig") as fh:
+            line = fh.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _usage(f"cannot read the password file {name}: {exc}") from exc
+    password = line.rstrip("\r\n")
+    if not password:
+        raise _usage(f"the password file {name} is empty: its first line must be the password")
+    return password
+
+
+def cmd_text(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    path = Path(args.file).expanduser()
+    path = path.resolve() if path.exists() else path.absolute()
+    with Library.open(args.library) as lib:
+        doc = lib.document(path)
+        if doc is None:
+            raise QwenragError(f"{path} is not in the library (add it with: qwenrag index {args.file})")
+        passages = lib.passages(path)
+    if args.json:
+        _print_json({"file": doc.path, "status": doc.status, "reason": doc.error or None,
+                     "passages": [{"n": n, "location": loc.to_json(), "text": text}
+                                  for n, (loc, text) in enumerate(passages, 1)]})
+        return EXIT_OK
+    if not passages:
+        print(f"{doc.path}: no passages ({doc.status}{': ' + doc.error if doc.error else ''})")
+    for n, (loc, text) in enumerate(passages, 1):
+        print(f"[{n}] {loc.describe() or '(whole document)'}\n{text}\n")
     return EXIT_OK
 
 

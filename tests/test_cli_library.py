@@ -11,19 +11,19 @@ from tests.helpers import json_lines, run_cli, write_text
 def test_index_search_docs_remove_json_contract(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     good = write_text(docs, "leave.txt", "Annual leave\n\nEmployees get 15 days of annual leave per year.\n")
-    write_text(docs, "notes.pptx", "not really a presentation")
+    write_text(docs, "notes.key", "a Keynote file: not a type we read")
     lib = str(tmp_path / "lib")
 
     out = run_cli("index", str(docs), "--library", lib, "--json")
     assert out.returncode == 0, out.stderr
     rows = {Path(r["file"]).name: r for r in json_lines(out.stdout)}
-    assert set(rows) == {"leave.txt", "notes.pptx"}
+    assert set(rows) == {"leave.txt", "notes.key"}
     for row in rows.values():
         assert set(row) == {"file", "status", "chunks", "reason", "detail"}
         assert Path(row["file"]).is_absolute()
     assert rows["leave.txt"]["status"] == "indexed" and rows["leave.txt"]["chunks"] >= 1
     assert rows["leave.txt"]["reason"] is None
-    assert rows["notes.pptx"]["status"] == "skipped" and rows["notes.pptx"]["reason"]
+    assert rows["notes.key"]["status"] == "skipped" and rows["notes.key"]["reason"]
 
     again = json_lines(run_cli("index", str(good), "--library", lib, "--json").stdout)
     assert [r["status"] for r in again] == ["unchanged"]
@@ -58,7 +58,7 @@ def test_human_output_and_exit_codes(tmp_path: Path) -> None:
     out = run_cli("index", str(docs), "--library", lib)
     assert out.returncode == 0
     assert "indexed" in out.stdout and "a.txt" in out.stdout
-    assert "old.doc" in out.stdout and ".docx" in out.stdout  # the legacy hint names the new format
+    assert "old.doc" in out.stdout and "damaged" in out.stdout  # an OLE2 header over zeros: no directory
 
     assert run_cli("search").returncode == 2  # missing query: usage error
     assert run_cli("search", "x", "-k", "0", "--library", lib).returncode == 2

@@ -11,6 +11,7 @@ import pytest
 from indexing.errors import FileProblem, ProblemKind
 from indexing.filetypes import KINDS, SUPPORTED_SUFFIXES, detect_kind, is_supported_name
 from indexing.limits import Limits
+from indexing.messages import problem_message
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
@@ -37,8 +38,11 @@ def _xlsx_like(path: Path) -> Path:
 
 
 def test_every_suffix_maps_to_a_known_kind() -> None:
-    assert set(SUPPORTED_SUFFIXES.values()) == KINDS == {"pdf", "docx", "xlsx", "text", "markdown", "csv"}
-    for suffix in (".pdf", ".docx", ".docm", ".dotx", ".xlsx", ".xlsm", ".txt", ".md", ".markdown", ".csv"):
+    named = {"pdf", "docx", "xlsx", "pptx", "doc", "xls", "ppt", "rtf", "text", "markdown", "csv"}
+    assert set(SUPPORTED_SUFFIXES.values()) == named
+    assert named | {"wordml", "html"} == KINDS  # kinds only the content tells (a .doc that is markup)
+    for suffix in (".pdf", ".docx", ".docm", ".dotx", ".xlsx", ".xlsm", ".pptx", ".ppsx", ".doc", ".wps",
+                   ".xls", ".et", ".ppt", ".dps", ".txt", ".md", ".markdown", ".csv"):
         assert suffix in SUPPORTED_SUFFIXES
 
 
@@ -51,9 +55,11 @@ def test_every_suffix_maps_to_a_known_kind() -> None:
         ("notes.md", True),
         ("data.tsv", True),
         ("~$report.docx", False),  # Word's lock file beside an open document
-        ("slides.pptx", False),
+        ("slides.pptx", True),
         ("photo.png", False),
-        ("old.doc", False),
+        ("old.doc", True),
+        ("报表.et", True),
+        ("~$old.doc", False),
         ("README", False),
     ],
 )
@@ -99,7 +105,7 @@ def test_headerless_pdf_structure_is_left_to_the_pdf_reader(tmp_path: Path) -> N
     assert detect_kind(path) == "pdf"
 
 
-@pytest.mark.parametrize("suffix", [".pptx", ".png", ".zip", ".exe", ""])
+@pytest.mark.parametrize("suffix", [".key", ".png", ".zip", ".exe", ""])
 def test_unsupported_suffix(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"file{suffix}"
     path.write_bytes(b"whatever")
@@ -136,13 +142,33 @@ def test_missing_file_and_directory_are_unreadable(tmp_path: Path) -> None:
     assert _problem(folder).kind is ProblemKind.UNREADABLE
 
 
-@pytest.mark.parametrize("name", ["old.doc", "old.xls", "old.ppt", "old.DOC"])
-def test_legacy_office_names(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize("name", ["old.doc", "old.xls", "old.ppt", "old.DOC", "old.wps", "old.et"])
+def test_an_unreadable_ole2_container_is_corrupt(tmp_path: Path, name: str) -> None:
+    """Legacy names are read now; an OLE2 header over zeros has no directory to read: damaged."""
     path = tmp_path / name
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     problem = _problem(path)
-    assert problem.kind is ProblemKind.LEGACY
-    assert problem.detail == f"{Path(name).suffix.lower()} file"
+    assert problem.kind is ProblemKind.CORRUPT
+    assert "OLE2" in problem.detail
+
+
+def test_works_and_wordperfect_are_named_as_old_formats(shared_dir: Path) -> None:
+    tika = shared_dir / "legacy" / "apache-tika"
+    for name, what in (("testWORKS.wps", "Microsoft Works"), ("testWORKSWordProcessor3.0.wps", "Microsoft Works"),
+                       ("testWordPerfect_42.doc", "WordPerfect")):
+        problem = _problem(tika / name)
+        assert problem.kind is ProblemKind.LEGACY, name
+        assert what in problem.detail and "Works or WordPerfect" in problem_message(ProblemKind.LEGACY, "en")
+
+
+def test_legacy_kinds_by_content(shared_dir: Path) -> None:
+    legacy = shared_dir / "legacy"
+    assert detect_kind(legacy / "kingsoft-wps-sample" / "test.wps") == "doc"  # WPS Writer
+    assert detect_kind(legacy / "sheetjs-test-files" / "wps" / "fn.et") == "xls"  # WPS Spreadsheets
+    assert detect_kind(legacy / "apache-tika" / "testPPT.ppt") == "ppt"
+    assert detect_kind(legacy / "sheetjs-test-files" / "biff5" / "sushi.xls") == "xls"  # BIFF5 "Book" stream
+    # an .xls holding Word attachments: its own Workbook stream decides, not the embedded WordDocument
+    assert detect_kind(legacy / "apache-tika" / "testWPSAttachment.xls") == "xls"
 
 
 def test_ooxml_saved_under_a_legacy_name_is_read(tmp_path: Path) -> None:
@@ -208,12 +234,10 @@ def test_encrypted_ooxml_is_encrypted(shared_dir: Path) -> None:
         assert "EncryptedPackage" in problem.detail
 
 
-def test_legacy_doc_renamed_docx_is_wrong_type_not_encrypted(shared_dir: Path, tmp_path: Path) -> None:
+def test_legacy_doc_renamed_docx_is_read_as_what_it_is(shared_dir: Path, tmp_path: Path) -> None:
     renamed = tmp_path / "renamed.docx"
     shutil.copy(shared_dir / "malformed" / "legacy-formats" / "legacy_sample.doc", renamed)
-    problem = _problem(renamed)
-    assert problem.kind is ProblemKind.WRONG_TYPE
-    assert "OLE2" in problem.detail
+    assert detect_kind(renamed) == "doc"
 
 
 def test_encrypted_container_is_found_through_the_directory_not_by_luck(

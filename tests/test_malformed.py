@@ -32,7 +32,7 @@ FOLDER_RULES: dict[str, Outcome] = {
     "fuzzed-ooxml": E.CORRUPT,
     "encrypted-ooxml": E.ENCRYPTED,
     # encrypted-pdf: from MANIFEST.md, see _encrypted_pdf_outcome
-    "legacy-formats": E.LEGACY,
+    "legacy-formats": K,  # .doc and .xls are read now
     "protected-but-readable": K,
     "wrong-type": E.WRONG_TYPE,
 }
@@ -54,8 +54,10 @@ EXCEPTIONS: dict[str, Outcome] = {
     "corrupt-pdf/test2238.pdf": K,
     # an encrypted OOXML container (EncryptedPackage stream) among the fuzzer files
     "fuzzed-ooxml/crash-9bf3cd4bd6f50a8a9339d363c2c7af14b536865c.xlsx": E.ENCRYPTED,
-    # a password-protected legacy .doc: it is the old format that stops us first (no EncryptedPackage)
-    "encrypted-ooxml/PasswordProtected.doc": E.LEGACY,
+    # a password-protected legacy .doc (RC4, no EncryptedPackage): found by msoffcrypto-tool
+    "encrypted-ooxml/PasswordProtected.doc": E.ENCRYPTED,
+    # encrypted with Excel's built-in password (write protection only): Excel opens it without asking
+    "encrypted-ooxml/58616.xlsx": K,
     # open with the empty user password, but their only page is blank
     "encrypted-pdf/empty_protected.pdf": E.EMPTY,
     "encrypted-pdf/secHandler.pdf": E.EMPTY,

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from indexing.filetypes import SUPPORTED_SUFFIXES
 from indexing.records import DocumentRecord, IndexEvent
+from ui.document_dialogs import ExtractedTextDialog, PasswordDialog
 from ui.errors import show_file_failures
 from ui.i18n import counted, tr
 from ui.indexing_controller import IndexingController, RunSummary
@@ -78,7 +79,8 @@ class DocRow:
 
 def kind_label(kind: str, path: str) -> str:
     labels = {"pdf": "PDF", "docx": tr("Word"), "xlsx": tr("Excel"), "text": tr("Text"),
-              "markdown": "Markdown", "csv": "CSV"}
+              "markdown": "Markdown", "csv": "CSV", "doc": tr("Word"), "xls": tr("Excel"),
+              "pptx": tr("PowerPoint"), "ppt": tr("PowerPoint"), "rtf": "RTF"}
     if kind in labels:
         return labels[kind]
     suffix = Path(path).suffix.lower()
@@ -95,6 +97,8 @@ def status_label(row: DocRow) -> str:
 def units_label(row: DocRow) -> str:
     if row.sheets:
         return counted(tr("%n sheet(s)"), row.sheets)
+    if row.pages and row.kind in ("pptx", "ppt"):
+        return counted(tr("%n slide(s)"), row.pages)
     if row.pages:
         return counted(tr("%n page(s)"), row.pages)
     return ""
@@ -305,6 +309,10 @@ class DocumentsPanel(QWidget):
         self.open_action.triggered.connect(self.open_selected)
         self.reveal_action = QAction(self)
         self.reveal_action.triggered.connect(self.reveal_selected)
+        self.password_action = QAction(self)
+        self.password_action.triggered.connect(self.enter_password)
+        self.text_action = QAction(self)
+        self.text_action.triggered.connect(self.show_extracted_text)
         self.addAction(self.remove_action)
 
         self.add_files_button = QPushButton(self)
@@ -316,7 +324,8 @@ class DocumentsPanel(QWidget):
         # The style's corner arrow overlapped the last letter; an arrow in the text says the same.
         self.more_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         self.menu = QMenu(self)
-        for a in (self.open_action, self.reveal_action, self.reindex_action, self.remove_action):
+        for a in (self.open_action, self.reveal_action, self.text_action, self.password_action,
+                  self.reindex_action, self.remove_action):
             self.menu.addAction(a)
         self.more_button.setMenu(self.menu)
 
@@ -421,6 +430,8 @@ class DocumentsPanel(QWidget):
         self.reindex_action.setText(tr("Re-&index"))
         self.open_action.setText(tr("&Open in default app"))
         self.reveal_action.setText(tr("Show in &folder"))
+        self.password_action.setText(tr("Enter &password…"))
+        self.text_action.setText(tr("Show extracted &text"))
         self.add_files_button.setText(tr("Add files…"))
         self.add_files_button.setToolTip(tr("Add files to the library (Ctrl+O)"))
         self.add_folder_button.setText(tr("Add folder…"))
@@ -557,6 +568,8 @@ class DocumentsPanel(QWidget):
             a.setEnabled(bool(rows))
         for a in (self.open_action, self.reveal_action):
             a.setEnabled(len(rows) == 1)
+        self.text_action.setEnabled(len(rows) == 1 and rows[0].status == "indexed")
+        self.password_action.setEnabled(len(rows) == 1 and is_password_protected(rows[0]))
         self.stack.setCurrentWidget(self.table if self.model.rows else self.empty_page)
         skipped = sum(r.status == "skipped" for r in self.model.rows)
         if self.skipped_switch.isVisibleTo(self) != (skipped > 0):
@@ -624,6 +637,30 @@ class DocumentsPanel(QWidget):
         rows = self.selected_rows()
         if len(rows) == 1:
             reveal_in_folder(rows[0].path)
+
+    def enter_password(self) -> None:
+        """Ask for the selected protected file's password and index it with it (once; never stored)."""
+        rows = self.selected_rows()
+        if len(rows) != 1 or not is_password_protected(rows[0]):
+            return
+        path = rows[0].path
+        self.password_dialog = PasswordDialog(
+            path, lambda password: self.controller.add([path], force=True, password=password), self)
+        self.password_dialog.open()
+
+    def show_extracted_text(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) != 1:
+            return
+        path = rows[0].path
+        self.text_dialog = ExtractedTextDialog(path, self.runner, lambda: self.services.library.passages(path),
+                                               self)
+        self.text_dialog.show()
+
+
+def is_password_protected(row: DocRow) -> bool:
+    """A file that failed because it needs a password (and not one that is rights-managed)."""
+    return row.status == "failed" and row.detail.startswith("encrypted") and "rights-management" not in row.detail
 
 
 def reveal_in_folder(path: str) -> None:

@@ -86,11 +86,13 @@ class IndexingController(QObject):
         """At start: re-index files changed since last time, then watch the added folders."""
         self.refresh()
 
-    def add(self, paths: Iterable[str], *, force: bool = False) -> None:
-        """Index files and folders (recursively); user-started, so failures are summarised once."""
+    def add(self, paths: Iterable[str], *, force: bool = False, password: str | None = None) -> None:
+        """Index files and folders (recursively); user-started, so failures are summarised once.
+        `password` opens password-protected files in this one run (never stored)."""
         items = [os.fspath(p) for p in paths]
         if items and not self.runner.closed:
-            self._submit(lambda: self.services.library.add(items, force=force, workers=parse_workers()),
+            self._submit(lambda: self.services.library.add(items, force=force, workers=parse_workers(),
+                                                           password=password),
                          user_started=True, explicit={os.path.realpath(p) for p in items})
 
     def reindex(self, paths: Iterable[str]) -> None:

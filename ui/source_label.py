@@ -34,6 +34,10 @@ def describe_location(loc: Location) -> str:
             parts.append(QCoreApplication.translate("SourceLabels", "p. %1").replace("%1", str(loc.page)))
     if loc.sheet is not None:
         parts.append(loc.sheet)
+    if loc.slide is not None:
+        parts.append(QCoreApplication.translate("SourceLabels", "slide %1").replace("%1", str(loc.slide)))
+        if loc.title:
+            parts.append(loc.title)
     if loc.heading:
         parts.append(loc.heading)
     if loc.table is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,14 @@ def read_context(library: Any, source: SourceRecord, before: int, after: int) ->
             part = chunks[max(0, index - before): index + after + 1]
             return [ContextChunk(c[2], c[3], c[0] == chunks[index][0]) for c in part]
     return [ContextChunk(source.text, source.location, True)]
+
+
+def _slide_label(chunk: ContextChunk) -> str | None:
+    """'slide 3, Budget' above a slide's passage; just 'slide 3' when the passage starts with its title."""
+    loc = chunk.location
+    if loc.slide is None:
+        return None
+    return describe_location(loc if loc.title and not chunk.text.startswith(loc.title) else replace(loc, title=None))
 
 
 def _same(a: str, b: str) -> bool:
@@ -275,6 +283,8 @@ class SourceView(QWidget):
                               CONTEXT_ROWS if table_like else CONTEXT_TEXT)
         if len(chunks) == 1 and library is not None and src.chunk_id is not None:
             self._note_key = "changed"  # the file was re-indexed and the passage is gone from it
+        if src.location.slide is not None:  # a slide's text, not its neighbours': the slide is the page
+            chunks = [c for c in chunks if c.location.slide == src.location.slide] or chunks
         if table_like and self._fill_table(src, chunks):
             self.stack.setCurrentIndex(self.TABLE)
         else:
@@ -289,7 +299,7 @@ class SourceView(QWidget):
                  f".h {{ color: {c['muted']}; font-weight: 600; margin-top: 6px; }}</style>"]
         heading: str | None = None
         for chunk in chunks:
-            h = chunk.location.heading
+            h = chunk.location.heading or _slide_label(chunk)
             # a section's path, once, unless the passage itself starts with its heading
             if h and h != heading and not chunk.text.lstrip().startswith(h.split(" > ")[-1]):
                 parts.append(f"<p class='h'>{escape(h)}</p>")

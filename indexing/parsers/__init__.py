@@ -23,6 +23,13 @@ PARSER_MODULES: dict[str, str] = {
     "pdf": "pdf",
     "docx": "docx",
     "xlsx": "xlsx",
+    "pptx": "pptx",
+    "doc": "legacy_doc",
+    "xls": "legacy_xls",
+    "ppt": "legacy_ppt",
+    "rtf": "markup",
+    "wordml": "markup",
+    "html": "markup",
     "text": "text",
     "markdown": "text",
     "csv": "text",
@@ -37,22 +44,83 @@ class ParsedDocument:
     blocks: Iterator[Block]
 
 
-def open_document(path: Path, limits: Limits = DEFAULT_LIMITS) -> ParsedDocument:
+# Kinds stored in an OLE2 container that Office can encrypt with a password (msoffcrypto decrypts them).
+_OLE2_KINDS = frozenset({"doc", "xls", "ppt"})
+
+
+def open_document(path: Path, limits: Limits = DEFAULT_LIMITS, password: str | None = None) -> ParsedDocument:
     """Detect the kind and start the parser. Raises only FileProblem, here or while iterating blocks.
 
     A document that yields no block with text ends in FileProblem(EMPTY) (PDFs say NO_TEXT themselves).
+    `password` opens a password-protected Office file or PDF for this one parse; it is kept nowhere.
     """
     path = Path(path)
     try:
-        kind = detect_kind(path, limits)
+        try:
+            kind = detect_kind(path, limits)
+            if kind in _OLE2_KINDS:
+                _check_legacy_encryption(path)
+        except FileProblem as problem:
+            if problem.kind is ProblemKind.ENCRYPTED and "rights-management" not in problem.detail:
+                return _open_decrypted(path, limits, password, problem)
+            raise
         info = DocumentInfo(kind=kind, title=path.stem)
         module = _parser_module(kind)
-        blocks = module.parse(path, info, limits)
+        blocks = module.parse(path, info, limits, password=password) if kind == "pdf" else module.parse(
+            path, info, limits)
     except FileProblem:
         raise
     except Exception as exc:  # any library failure is a problem with this file, never a crash
         raise translate_exception(exc) from exc
     return ParsedDocument(info=info, blocks=_guarded(blocks))
+
+
+def _check_legacy_encryption(path: Path) -> None:
+    from indexing.parsers.encryption import is_encrypted
+
+    if is_encrypted(path):
+        raise FileProblem(ProblemKind.ENCRYPTED, detail=f"{path.suffix.lower()} file encrypted with a password")
+
+
+def _open_decrypted(path: Path, limits: Limits, password: str | None, problem: FileProblem) -> ParsedDocument:
+    """Decrypt to a private temporary copy and parse that; without a password, the problem stands.
+
+    Excel's built-in password (a workbook that is only write-protected) is always tried: Excel opens
+    those without asking.
+    """
+    from indexing.parsers.encryption import EXCEL_DEFAULT_PASSWORD, decrypt_to_temp, remove_temp
+
+    tries = [password] if password else []
+    if path.suffix.lower() in (".xls", ".xlt", ".et", ".ett", ".xlsx", ".xlsm"):
+        tries.append(EXCEL_DEFAULT_PASSWORD)
+    last = problem
+    for attempt in tries:
+        try:
+            plain = decrypt_to_temp(path, attempt)
+        except FileProblem as failed:
+            last = failed if attempt == password else last
+            continue
+        try:
+            doc = open_document(plain, limits)
+        except BaseException:
+            remove_temp(plain)
+            raise
+        doc.info.title = path.stem if doc.info.title == plain.stem else doc.info.title
+        return ParsedDocument(info=doc.info, blocks=_removing(doc.blocks, plain))
+    raise last
+
+
+def _removing(blocks: Iterator[Block], temp: Path) -> Iterator[Block]:
+    """Pass blocks through; the decrypted copy is deleted as soon as the parse ends, however it ends."""
+    from indexing.parsers.encryption import remove_temp
+
+    try:
+        yield from blocks
+    finally:
+        close = getattr(blocks, "close", None)
+        if close is not None:
+            close()
+        remove_temp(temp)
 
 
 def _parser_module(kind: str) -> ModuleType:

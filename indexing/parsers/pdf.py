@@ -32,16 +32,19 @@ _ERR_SECURITY = 5  # an encryption handler PDFium does not support: we cannot de
 _ERR_SUCCESS = 0  # "loaded" but FPDF_GetPageCount < 1: a document without pages
 
 
-def parse(path: Path, info: DocumentInfo, limits: Limits) -> Iterator[Block]:
-    """Yield one Block per page that has text; raise NO_TEXT when no page has any."""
+def parse(path: Path, info: DocumentInfo, limits: Limits, password: str | None = None) -> Iterator[Block]:
+    """Yield one Block per page that has text; raise NO_TEXT when no page has any.
+
+    `password`: the user password of a protected PDF, for this parse only.
+    """
     info.kind = "pdf"
     try:
-        doc = _open(path)
+        doc = _open(path, password)
     except FileProblem as problem:
         if problem.kind is not ProblemKind.CORRUPT:
             raise
         # PDFium gives up on some damaged files that pypdf's repair reads (a missing %PDF header).
-        yield from _pypdf_fallback(path, info, limits, problem)
+        yield from _pypdf_fallback(path, info, limits, problem, password)
         return
     try:
         count = len(doc)
@@ -56,7 +59,7 @@ def parse(path: Path, info: DocumentInfo, limits: Limits) -> Iterator[Block]:
         doc.close()
 
 
-def _open(path: Path) -> pdfium.PdfDocument:
+def _open(path: Path, password: str | None = None) -> pdfium.PdfDocument:
     # A file object rather than a path: PDFium's own fopen() cannot open non-ASCII paths on Windows,
     # and Chinese file names are the norm for our users. Same speed (measured).
     try:
@@ -64,10 +67,15 @@ def _open(path: Path) -> pdfium.PdfDocument:
     except OSError as exc:
         raise FileProblem(ProblemKind.UNREADABLE, detail=f"{type(exc).__name__}: {exc}") from exc
     try:
-        return pdfium.PdfDocument(stream, autoclose=True)
+        return pdfium.PdfDocument(stream, password=password, autoclose=True)
     except pdfium.PdfiumError as exc:
         stream.close()
-        raise _load_problem(exc) from exc
+        problem = _load_problem(exc)
+        if password and getattr(exc, "err_code", None) == _ERR_PASSWORD:
+            from indexing.messages import wrong_password_message
+
+            problem = FileProblem(ProblemKind.ENCRYPTED, problem.detail, message=wrong_password_message())
+        raise problem from exc
     except BaseException:
         stream.close()
         raise
@@ -141,7 +149,9 @@ def _page_text_and_objects(doc: pdfium.PdfDocument, index: int) -> tuple[str, bo
     return text, has_objects
 
 
-def _pypdf_fallback(path: Path, info: DocumentInfo, limits: Limits, problem: FileProblem) -> Iterator[Block]:
+def _pypdf_fallback(
+    path: Path, info: DocumentInfo, limits: Limits, problem: FileProblem, password: str | None = None
+) -> Iterator[Block]:
     """Read with pypdf what PDFium refused; if pypdf fails too, the PDFium problem stands."""
     import pypdf
 
@@ -151,7 +161,7 @@ def _pypdf_fallback(path: Path, info: DocumentInfo, limits: Limits, problem: Fil
     logger.setLevel(logging.CRITICAL)
     try:
         reader = pypdf.PdfReader(path, strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
+        if reader.is_encrypted and not reader.decrypt(password or ""):
             raise FileProblem(ProblemKind.ENCRYPTED, detail="pypdf: needs a password")
         count = len(reader.pages)
         labels = reader.page_labels

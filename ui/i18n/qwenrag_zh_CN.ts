@@ -4,59 +4,71 @@
 <context>
     <name></name>
     <message>
-        <location filename="../documents_panel.py" line="+80"/>
+        <location filename="../documents_panel.py" line="+81"/>
+        <location line="+1"/>
         <source>Word</source>
         <translation>Word</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-1"/>
+        <location line="+1"/>
         <source>Excel</source>
         <translation>Excel</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-1"/>
         <source>Text</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+2"/>
+        <source>PowerPoint</source>
+        <translation>PowerPoint</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Indexing %1/%2</source>
         <translation>索引中 %1/%2</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+360"/>
+        <location line="+369"/>
         <source>Indexed</source>
         <translation>已索引</translation>
     </message>
     <message>
-        <location line="-360"/>
-        <location line="+360"/>
+        <location line="-369"/>
+        <location line="+369"/>
         <source>Indexing…</source>
         <translation>索引中…</translation>
     </message>
     <message>
-        <location line="-360"/>
-        <location line="+361"/>
+        <location line="-369"/>
+        <location line="+370"/>
         <source>Could not be read</source>
         <translation>无法读取</translation>
     </message>
     <message>
-        <location line="-360"/>
-        <location line="+359"/>
+        <location line="-369"/>
+        <location line="+368"/>
         <source>Not supported</source>
         <translation>不支持</translation>
     </message>
     <message>
-        <location line="-359"/>
-        <location line="+360"/>
+        <location line="-368"/>
+        <location line="+369"/>
         <source>Waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location line="-355"/>
+        <location line="-364"/>
         <source>%n sheet(s)</source>
         <translation>%n 个工作表</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%n slide(s)</source>
+        <translation>%n 张幻灯片</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -70,24 +82,24 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+325"/>
+        <location line="+332"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location line="-325"/>
-        <location line="+327"/>
+        <location line="-332"/>
+        <location line="+334"/>
         <source>Passages</source>
         <translation>段落数</translation>
     </message>
     <message>
-        <location line="-327"/>
-        <location line="+328"/>
+        <location line="-334"/>
+        <location line="+335"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location line="-36"/>
+        <location line="-38"/>
         <source>Documents</source>
         <translation>文档</translation>
     </message>
@@ -120,6 +132,16 @@
         <location line="+1"/>
         <source>Show in &amp;folder</source>
         <translation>在文件夹中显示(&amp;F)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enter &amp;password…</source>
+        <translation>输入密码(&amp;P)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show extracted &amp;text</source>
+        <translation>查看提取的文字(&amp;T)</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -178,7 +200,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>正在索引：第 %1 个，共 %2 个文件</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+50"/>
         <source>Show files that were not added (%1)</source>
         <translation>显示未添加的文件（%1）</translation>
     </message>
@@ -496,11 +518,55 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
+    <message>
+        <location filename="../document_dialogs.py" line="+35"/>
+        <source>Enter password</source>
+        <translation>输入密码</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>“%1” is password-protected. Enter its password to read it.
+
+The password is used once, to open the file, and is not saved. The text read from the file becomes searchable in your library, and stays there without the password.</source>
+        <translation>“%1”设有密码保护。请输入密码以读取它。
+
+密码只用于这一次打开文件，不会被保存。从文件中读出的文字会在您的文档库中可供搜索，并且之后无需密码也会保留。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Open and index</source>
+        <translation>打开并索引</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Extracted text: %1</source>
+        <translation>提取的文字：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Nothing from this file is in the library.</source>
+        <translation>文档库中没有此文件的内容。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 passage(s), as the search sees them.</source>
+        <translation>共 %1 段，即搜索所见的内容。</translation>
+    </message>
 </context>
 <context>
     <name>AnswerCard</name>
     <message>
-        <location filename="../chat_view.py" line="+311"/>
+        <location filename="../chat_view.py" line="+319"/>
         <source>Sources:</source>
         <translation>来源：</translation>
     </message>
@@ -632,7 +698,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>ConversationsPanel</name>
     <message>
-        <location filename="../conversations_panel.py" line="+232"/>
+        <location filename="../conversations_panel.py" line="+233"/>
         <source>Untitled conversation</source>
         <translation>未命名对话</translation>
     </message>
@@ -785,6 +851,11 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>第 %1 页</translation>
     </message>
     <message>
+        <location line="+4"/>
+        <source>slide %1</source>
+        <translation>第 %1 张幻灯片</translation>
+    </message>
+    <message>
         <location line="+6"/>
         <source>table %1</source>
         <translation>表 %1</translation>
@@ -851,7 +922,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>未知文档</translation>
     </message>
     <message>
-        <location line="+205"/>
+        <location line="+207"/>
         <source>Page %1 of %2</source>
         <translation>第 %1 页，共 %2 页</translation>
     </message>
