@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 

@@ -106,7 +106,7 @@ def test_an_exception_in_a_slot_is_an_internal_error_with_a_report(qtbot: QtBot)
 @pytest.mark.qt_no_exception_capture
 def test_an_exception_in_another_thread_is_shown_on_the_gui_thread(qtbot: QtBot) -> None:
     def worker() -> None:
-        {}["missing"]  # noqa: B018  # KeyError in a thread nobody watches
+        {}["missing"]  # KeyError in a thread nobody watches
 
     with hooks():
         t = threading.Thread(target=worker, name="stray")

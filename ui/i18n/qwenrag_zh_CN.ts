@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../documents_panel.py" line="+80"/>
+        <location filename="../documents_panel.py" line="+81"/>
         <source>Word</source>
         <translation>Word</translation>
     </message>
@@ -25,36 +25,36 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+360"/>
+        <location line="+361"/>
         <source>Indexed</source>
         <translation>已索引</translation>
     </message>
     <message>
-        <location line="-360"/>
-        <location line="+360"/>
+        <location line="-361"/>
+        <location line="+361"/>
         <source>Indexing…</source>
         <translation>索引中…</translation>
     </message>
     <message>
-        <location line="-360"/>
-        <location line="+361"/>
+        <location line="-361"/>
+        <location line="+362"/>
         <source>Could not be read</source>
         <translation>无法读取</translation>
     </message>
     <message>
-        <location line="-360"/>
-        <location line="+359"/>
+        <location line="-361"/>
+        <location line="+360"/>
         <source>Not supported</source>
         <translation>不支持</translation>
     </message>
     <message>
-        <location line="-359"/>
-        <location line="+360"/>
+        <location line="-360"/>
+        <location line="+361"/>
         <source>Waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location line="-355"/>
+        <location line="-356"/>
         <source>%n sheet(s)</source>
         <translation>%n 个工作表</translation>
     </message>
@@ -70,19 +70,19 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+325"/>
+        <location line="+326"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location line="-325"/>
-        <location line="+327"/>
+        <location line="-326"/>
+        <location line="+328"/>
         <source>Passages</source>
         <translation>段落数</translation>
     </message>
     <message>
-        <location line="-327"/>
-        <location line="+328"/>
+        <location line="-328"/>
+        <location line="+329"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -198,7 +198,32 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>向文档库添加文件夹</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="+164"/>
+        <location line="+18"/>
+        <source>Remove %1 from the library?</source>
+        <translation>要从文档库移除 %1 吗？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove %1 document(s) from the library?</source>
+        <translation>要从文档库移除 %1 个文档吗？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove from library</source>
+        <translation>从文档库移除</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The files on your disk are not touched; you can add them again later.</source>
+        <translation>磁盘上的文件不会被改动，以后可以重新添加。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="+175"/>
         <source>QwenRAG — a problem</source>
         <translation>QwenRAG — 出现问题</translation>
     </message>
@@ -225,22 +250,27 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>The computer ran out of memory.</source>
         <translation>计算机内存不足。</translation>
     </message>
     <message>
         <location line="+2"/>
+        <source>A part of QwenRAG is missing: the module %1 could not be loaded. Reinstall QwenRAG.</source>
+        <translation>QwenRAG 缺少一个组件：无法加载模块 %1。请重新安装 QwenRAG。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>A file could not be read or written: %1</source>
         <translation>无法读写文件：%1</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Something went wrong: %1</source>
-        <translation>出了点问题：%1</translation>
+        <source>QwenRAG ran into an internal error (a bug in QwenRAG, not a problem with your documents). Use “Copy details” and report it; your library is safe.</source>
+        <translation>QwenRAG 遇到了内部错误（这是 QwenRAG 自身的缺陷，不是您文档的问题）。请点击“复制详细信息”并报告；您的文档库不受影响。</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+95"/>
         <source>The file could not be read.</source>
         <translation>无法读取该文件。</translation>
     </message>
@@ -250,7 +280,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>%2 个文件中有 %1 个无法读取。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="+119"/>
+        <location filename="../main_window.py" line="+121"/>
         <source>Demo model</source>
         <translation>演示模型</translation>
     </message>
@@ -292,7 +322,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location line="+158"/>
+        <location line="+164"/>
         <source>QwenRAG — ask your documents</source>
         <translation>QwenRAG — 向你的文档提问</translation>
     </message>
@@ -338,6 +368,16 @@ or use Add files… (PDF, Word, Excel, text).</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>Re&amp;pair library</source>
+        <translation>修复文档库(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rebuild the search index from the library; nothing you added is lost</source>
+        <translation>从文档库重建搜索索引；已添加的内容不会丢失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>The chat is loading…</source>
         <translation>正在加载对话…</translation>
     </message>
@@ -362,17 +402,39 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>用 %1 作为回答问题的模型吗？</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+42"/>
+        <source>Repairing the library…</source>
+        <translation>正在修复文档库…</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Repairing the library… %1%</source>
+        <translation>正在修复文档库… %1%</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The library was repaired: %1 document(s) searchable.</source>
+        <translation>文档库已修复：%1 个文档可供搜索。</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Removed from the library, no longer on disk: %1 file(s).</source>
+        <translation>已从文档库移除磁盘上已不存在的文件：%1 个。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Indexing cancelled: %1 file(s) indexed.</source>
         <translation>索引已取消：已索引 %1 个文件。</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-5"/>
+        <location line="+7"/>
         <source>%1 file(s) indexed; %2 could not be read.</source>
         <translation>已索引 %1 个文件；%2 个无法读取。</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-6"/>
+        <location line="+8"/>
         <source>%1 file(s) indexed.</source>
         <translation>已索引 %1 个文件。</translation>
     </message>
@@ -500,7 +562,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>AnswerCard</name>
     <message>
-        <location filename="../chat_view.py" line="+311"/>
+        <location filename="../chat_view.py" line="+319"/>
         <source>Sources:</source>
         <translation>来源：</translation>
     </message>
@@ -632,7 +694,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>ConversationsPanel</name>
     <message>
-        <location filename="../conversations_panel.py" line="+232"/>
+        <location filename="../conversations_panel.py" line="+233"/>
         <source>Untitled conversation</source>
         <translation>未命名对话</translation>
     </message>
@@ -762,7 +824,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>Services</name>
     <message>
-        <location filename="../services.py" line="+362"/>
+        <location filename="../services.py" line="+409"/>
         <source>No model file was found. Put %1 into the models folder.</source>
         <translation>没有找到模型文件。请把 %1 放入模型文件夹。</translation>
     </message>
@@ -846,12 +908,12 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>SourceView</name>
     <message>
-        <location filename="../source_view.py" line="+239"/>
+        <location filename="../source_view.py" line="+245"/>
         <source>Unknown document</source>
         <translation>未知文档</translation>
     </message>
     <message>
-        <location line="+205"/>
+        <location line="+258"/>
         <source>Page %1 of %2</source>
         <translation>第 %1 页，共 %2 页</translation>
     </message>
@@ -877,6 +939,11 @@ or use Add files… (PDF, Word, Excel, text).</source>
     </message>
     <message>
         <location line="+3"/>
+        <source>Opening %1…</source>
+        <translation>正在打开 %1…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>The file could not be opened. The passage, as it was when indexed:</source>
         <translation>无法打开该文件。以下是索引时的段落内容：</translation>
     </message>
