@@ -11,7 +11,7 @@ from pathlib import Path
 
 from indexing.blocks import DocumentInfo
 from indexing.chunks import Chunk
-from indexing.errors import FileProblem, ProblemKind
+from indexing.errors import FileProblem, ProblemKind, unexpected_problem
 from indexing.limits import DEFAULT_LIMITS, Limits
 
 ProgressFn = Callable[[int, int], None]
@@ -83,8 +83,9 @@ def parse_file(path: str, limits: Limits = DEFAULT_LIMITS, progress: ProgressFn 
         result.problem = (problem.kind.value, problem.message, problem.detail)
     except MemoryError as exc:
         result.problem = _problem_tuple(FileProblem(ProblemKind.TOO_LARGE, f"MemoryError: {exc}"))
-    except Exception as exc:  # a parser bug must not stop the batch: report it as this file's problem
-        result.problem = _problem_tuple(FileProblem(ProblemKind.CORRUPT, f"{type(exc).__name__}: {exc}"))
+    except Exception as exc:  # a bug (chunking, analysis) must not stop the batch: this file's problem
+        result.problem = _problem_tuple(unexpected_problem(exc) or FileProblem(
+            ProblemKind.CORRUPT, f"{type(exc).__name__}: {exc}"))
     result.seconds = time.perf_counter() - started
     return result
 

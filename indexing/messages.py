@@ -29,6 +29,10 @@ _MESSAGES: dict[str, dict[ProblemKind, str]] = {
         ProblemKind.TIMEOUT: "Reading the file took too long and was stopped.",
         ProblemKind.UNREADABLE: "The file could not be opened (it may have moved, or you may not have "
         "permission to read it).",
+        ProblemKind.MISSING_LIBRARY: "A program library QwenRAG needs for this type of file is missing: "
+        "{module}. Reinstall QwenRAG.",
+        ProblemKind.INTERNAL: "QwenRAG could not read this file because of an internal error (a bug in "
+        "QwenRAG, not a problem with the file). Copy the details and report them.",
     },
     "zh": {
         ProblemKind.ENCRYPTED: "文件设有密码保护。请在文档列表中对它选择“输入密码…”（或用 --password-file 索引）后读取。",
@@ -42,6 +46,9 @@ _MESSAGES: dict[str, dict[ProblemKind, str]] = {
         ProblemKind.BOMB: "文件看起来不安全（解压后体积异常巨大或引用外部内容），未打开。",
         ProblemKind.TIMEOUT: "读取文件用时过长，已停止。",
         ProblemKind.UNREADABLE: "无法打开文件（可能已被移动，或没有读取权限）。",
+        ProblemKind.MISSING_LIBRARY: "缺少 QwenRAG 读取此类文件所需的程序库：{module}。请重新安装 QwenRAG。",
+        ProblemKind.INTERNAL: "由于内部错误（QwenRAG 自身的缺陷，而不是文件的问题），QwenRAG 无法读取此文件。"
+        "请复制详细信息并报告。",
     },
 }
 
@@ -74,6 +81,8 @@ def current_language() -> str:
     return "zh" if lang.lower().startswith("zh") else "en"
 
 
-def problem_message(kind: ProblemKind, language: str | None = None) -> str:
+def problem_message(kind: ProblemKind, language: str | None = None, *, module: str = "") -> str:
+    """The sentence for `kind`; `module` names the missing library (MISSING_LIBRARY)."""
     lang = language or current_language()
-    return _MESSAGES.get(lang, _MESSAGES["en"])[kind]
+    text = _MESSAGES.get(lang, _MESSAGES["en"])[kind]
+    return text.replace("{module}", module or "?")

@@ -13,6 +13,11 @@ calls from Qt worker threads. Requests travel to the owner thread through a queu
 through a per-request queue. Closing or dropping a `Generation` sets its cancel flag, which the owner
 thread checks after every token and between prompt batches, so it stops within a token.
 
+Stop is immediate also while a long prompt is evaluated: cancelling sets a byte that llama.cpp reads
+after every graph node (its abort callback, see `_AbortFlag`), so a running `llama_decode` returns within
+milliseconds and the model is free for the next request. `close()` aborts whatever runs and waits only
+briefly.
+
 Follow-ups reuse the KV cache: `Llama.generate` keeps the longest common token prefix of the previous
 prompt+answer and the new prompt, so a follow-up whose prompt starts with the previous turn's prompt and
 answer (the prompt builder keeps them byte-identical) only evaluates the new tail. `prompt_tokens` counts
@@ -37,6 +42,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import ctypes
 import itertools
 import os
 import queue
@@ -303,6 +309,52 @@ class _GovernorSession:
         return threads
 
 
+# -- aborting llama_decode -------------------------------------------------------------------------------
+class _AbortFlag:
+    """A byte llama.cpp polls to abort a running `llama_decode` (prompt evaluation included).
+
+    llama.cpp's CPU backend calls the context's abort callback after every graph node: hundreds of times
+    per token. A Python callback would take the GIL each time, which costs decode speed and, while another
+    Python thread holds the GIL (the window, indexing), waits up to the switch interval (5 ms) per node.
+    So the callback is the C library's `strlen` on a two-byte buffer that stays NUL-terminated: it returns
+    0 while running and 1 once set, and a 0/1 return read as C `bool` is exactly the flag. No Python runs
+    inside llama.cpp. Where `strlen` cannot be found, a Python callback does the same job.
+    """
+
+    def __init__(self, llama_cpp: Any) -> None:
+        self._buf = ctypes.create_string_buffer(2)  # b"\0\0": not aborted
+        self.data = ctypes.cast(self._buf, ctypes.c_void_p)
+        proto = llama_cpp.ggml_abort_callback
+        strlen = _c_strlen()
+        if strlen is not None:
+            self.callback = proto(strlen)
+            self.native = True
+        else:
+            self.callback = proto(lambda _data: self._buf.raw[0] != 0)
+            self.native = False
+
+    def set(self) -> None:
+        self._buf[0] = b"\x01"
+
+    def clear(self) -> None:
+        self._buf[0] = b"\x00"
+
+    def is_set(self) -> bool:
+        return self._buf.raw[0] != 0
+
+    def install(self, llama_cpp: Any, ctx: Any) -> None:
+        llama_cpp.llama_set_abort_callback(ctx, self.callback, self.data)
+
+
+def _c_strlen() -> int | None:
+    """The address of the C library's strlen, or None."""
+    try:
+        libc = ctypes.cdll.msvcrt if sys.platform == "win32" else ctypes.CDLL(None)
+        return ctypes.cast(libc.strlen, ctypes.c_void_p).value
+    except (OSError, AttributeError):
+        return None
+
+
 # -- requests ---------------------------------------------------------------------------------------------
 @dataclass
 class _Piece:
@@ -319,7 +371,7 @@ class _Cancelled(Exception):
     pass
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: kept in the engine's set of live requests
 class _GenerateRequest:
     prompt: str
     max_tokens: int
@@ -342,9 +394,11 @@ class Generation:
     token. `timings` is set once the stream ended (normally, by cancel, or by error).
     """
 
-    def __init__(self, request: _GenerateRequest, alive: Callable[[], bool] = lambda: True) -> None:
+    def __init__(self, request: _GenerateRequest, alive: Callable[[], bool] = lambda: True,
+                 on_cancel: Callable[[_GenerateRequest], None] | None = None) -> None:
         self._req = request
         self._alive = alive
+        self._on_cancel = on_cancel
         self.timings: Timings | None = None
         self.text = ""
         self._done = False
@@ -375,8 +429,11 @@ class Generation:
             raise end.error
 
     def cancel(self) -> None:
-        """Ask the engine to stop; returns at once (safe from any thread, e.g. a Stop button)."""
+        """Ask the engine to stop; returns at once (safe from any thread, e.g. a Stop button). A prompt
+        being evaluated is aborted too, within milliseconds."""
         self._req.cancel.set()
+        if self._on_cancel is not None:
+            self._on_cancel(self._req)
 
     @property
     def cancelled(self) -> bool:
@@ -386,7 +443,7 @@ class Generation:
         """Cancel and wait (up to `wait` seconds) until the engine has stopped, so timings are final."""
         if self._done:
             return
-        self._req.cancel.set()
+        self.cancel()
         deadline = time.monotonic() + wait
         while not self._done:
             try:
@@ -407,7 +464,7 @@ class Generation:
     def __del__(self) -> None:
         # Abandoned without close(): stop the engine, but never block a garbage collector.
         with contextlib.suppress(Exception):
-            self._req.cancel.set()
+            self.cancel()
 
 
 # -- the engine -------------------------------------------------------------------------------------------
@@ -444,6 +501,10 @@ class Engine:
         self._llama: Any = None
         self._threads_now = 0
         self._active: _GenerateRequest | None = None
+        self._live: set[_GenerateRequest] = set()  # submitted and not yet ended: what cancel_all() stops
+        self._live_lock = threading.Lock()
+        self._abort: _AbortFlag | None = None  # set up by the owner thread when the model is loaded
+        self.last_timings: Timings | None = None  # of the last answer that ran (diagnostics, tests)
         self._thread = threading.Thread(target=self._run, name="qwenrag-llama", daemon=True)
         self._thread.start()
         try:
@@ -531,8 +592,10 @@ class Engine:
                     "min_p": float(min_p), "repeat_penalty": float(repeat_penalty)}
         req = _GenerateRequest(prompt=prompt, max_tokens=int(max_tokens), sampling=sampling,
                                out=queue.Queue(), cancel=threading.Event())
+        with self._live_lock:
+            self._live.add(req)
         self._requests.put(req)
-        return Generation(req, self._thread.is_alive)
+        return Generation(req, self._thread.is_alive, self._abort_if_active)
 
     def complete(self, messages: Sequence[Message] | str, **kwargs: Any) -> tuple[str, Timings]:
         """Generate to the end; (text, timings)."""
@@ -545,14 +608,27 @@ class Engine:
         """Forget the KV cache (a new conversation does not need this: prefixes simply stop matching)."""
         self._call(lambda llama: llama.reset())
 
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._requests.put(None)
+    def cancel_all(self) -> None:
+        """Stop the answer being generated (its prompt evaluation included) and every queued one; returns
+        at once, from any thread. The engine stays usable."""
+        with self._live_lock:
+            live = list(self._live)
+        for req in live:
+            req.cancel.set()
+            self._abort_if_active(req)
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Abort whatever runs, then free the model. Waits up to `timeout` seconds for the owner thread
+        (the window passes a short one: an aborted decode ends within milliseconds, and the daemon thread
+        cannot keep the process alive). True when the owner thread has ended."""
+        if not self._closed:
+            self._closed = True
+            self.cancel_all()
+            self._requests.put(None)
+            self.governor.close()
         if threading.current_thread() is not self._thread:
-            self._thread.join(timeout=30)
-        self.governor.close()
+            self._thread.join(timeout=max(0.0, timeout))
+        return not self._thread.is_alive()
 
     def __enter__(self) -> Engine:
         return self
@@ -628,6 +704,14 @@ class Engine:
                 break
             if not call.future.done():
                 call.future.set_exception(err)
+        with self._live_lock:
+            self._live.clear()
+
+    def _abort_if_active(self, req: _GenerateRequest) -> None:
+        # Any thread. The owner clears the flag before it checks `req.cancel` for a new request, so a cancel
+        # racing the start of its request is seen either here or there.
+        if self._active is req and self._abort is not None:
+            self._abort.set()
 
     def _serve_calls(self) -> None:
         while True:
@@ -681,15 +765,25 @@ class Engine:
         self._evaluated = 0
         original_eval = llama.eval
 
+        abort = self._abort = _AbortFlag(llama_cpp)
+        abort.install(llama_cpp, llama.ctx)
+
         def counting_eval(tokens: Sequence[int]) -> None:
             # Count what is really evaluated (the prefix reuse happens before this) and let a cancel
-            # interrupt a long prompt between batches.
+            # interrupt a long prompt between batches; within a batch the abort flag stops llama_decode
+            # (it then raises RuntimeError, "llama_decode returned 2"). llama-cpp-python counts a batch only
+            # after it succeeded, and drops what an aborted one left in the KV cache before the next eval.
             tokens = list(tokens)
             for i in range(0, len(tokens), self.n_batch):
                 if self._cancel_now is not None and self._cancel_now.is_set():
                     raise _Cancelled
                 chunk = tokens[i:i + self.n_batch]
-                original_eval(chunk)
+                try:
+                    original_eval(chunk)
+                except RuntimeError:
+                    if abort.is_set():
+                        raise _Cancelled from None
+                    raise
                 self._evaluated += len(chunk)
 
         llama.eval = counting_eval
@@ -710,10 +804,21 @@ class Engine:
             self._threads_now = n
 
     def _serve_generate(self, req: _GenerateRequest) -> None:
+        try:
+            self._generate(req)
+        finally:
+            if self._abort is not None:
+                self._abort.clear()  # a later call (tokenize, a warm-up) must not see this request's abort
+            with self._live_lock:
+                self._live.discard(req)
+
+    def _generate(self, req: _GenerateRequest) -> None:
         llama = self._llama
         t0 = req.submitted
         base = Timings(load_s=self.load_s)
-        if req.cancel.is_set():
+        if self._abort is not None:
+            self._abort.clear()
+        if req.cancel.is_set() or self._closed:
             req.out.put(_End(replace(base, stop_reason="cancelled")))
             return
         try:
@@ -792,6 +897,7 @@ class Engine:
             decode_tok_s=(n_out - 1) / decode_s if decode_s > 0 else 0.0, threads=self._threads_now,
             thread_changes=session.changes, stop_reason=stop, tokens_after_cancel=after_cancel,
         )
+        self.last_timings = timings
         req.out.put(_End(timings, error))
 
 

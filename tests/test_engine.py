@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -224,3 +225,88 @@ def test_closed_engine_refuses_work() -> None:
         engine.generate([{"role": "user", "content": "hi"}])
     with pytest.raises(EngineError):
         engine.count_tokens("hi")
+
+
+# -- Stop and close during prompt evaluation ----------------------------------------------------------------
+LONG_PROMPT_TOKENS = 2000
+
+
+def _long_messages(engine: Engine, tokens: int = LONG_PROMPT_TOKENS) -> list[dict[str, str]]:
+    """A chat whose prompt is about `tokens` tokens (checked with the model's own tokenizer)."""
+    filler = "The committee reviewed the annual budget, the staffing plan and the office lease. "
+    reps = tokens // engine.count_tokens(filler)
+    while True:  # repetitions tokenize a little shorter than one alone: add until there
+        messages = [{"role": "user", "content": "Summarize: " + filler * reps}]
+        if engine.prompt_token_count(messages) >= tokens:
+            return messages
+        reps += 1
+
+
+def _wait_until_evaluating(engine: Engine) -> None:
+    deadline = time.monotonic() + 30
+    while engine._active is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert engine._active is not None
+    time.sleep(0.3)  # well inside the prompt: a 2,000-token batch takes seconds on the demo model
+
+
+@pytest.fixture(scope="module")
+def one_batch_engine() -> Iterator[Engine]:
+    """The whole 2,000-token prompt in ONE llama_decode call: cancel checks between batches never run,
+    so only the abort inside llama.cpp can stop it early."""
+    from tests.model_fixtures import demo_model
+
+    engine = Engine(demo_model(), n_ctx=4096, n_batch=4096)
+    yield engine
+    engine.close()
+
+
+@pytest.mark.model
+def test_stop_aborts_prompt_evaluation_and_frees_the_model(one_batch_engine: Engine) -> None:
+    engine = one_batch_engine
+    question = [{"role": "user", "content": "Say hello."}]
+    before, _t = engine.complete(question, max_tokens=8, temperature=0)
+    gen = engine.generate(_long_messages(engine), max_tokens=50)
+    _wait_until_evaluating(engine)
+    stopped_at = time.perf_counter()
+    gen.cancel()  # the Stop button
+    follow = engine.generate(question, max_tokens=8, temperature=0)  # the next question, queued behind
+    assert list(gen) == []
+    freed_after = time.perf_counter() - stopped_at
+    t = gen.timings
+    assert t is not None and t.stop_reason == "cancelled"
+    assert t.prompt_tokens == 0 and t.prompt_total >= LONG_PROMPT_TOKENS - 100  # aborted inside the batch
+    # The model is usable at once and its cache was not left half-written: the same answer as before.
+    assert "".join(follow) == before
+    assert follow.timings is not None and follow.timings.stop_reason in ("stop", "length")
+    assert freed_after < 5.0  # (the 0.5 s bar is measured in tests/bench/bench_gui.py, not timed here)
+
+
+@pytest.mark.model
+def test_close_aborts_a_prompt_being_evaluated() -> None:
+    from tests.model_fixtures import demo_model
+
+    engine = Engine(demo_model(), n_ctx=4096, n_batch=4096)
+    gen = engine.generate(_long_messages(engine), max_tokens=50)
+    queued = engine.generate([{"role": "user", "content": "hi"}], max_tokens=50)
+    _wait_until_evaluating(engine)
+    assert engine.close(timeout=10.0)  # the owner thread ended
+    assert list(gen) == []
+    assert gen.timings is not None and gen.timings.prompt_tokens == 0  # aborted, not finished
+    assert list(queued) == []  # what was queued behind is dropped, not evaluated
+    assert queued.timings is not None and queued.timings.stop_reason == "cancelled"
+    assert queued.timings.prompt_tokens == 0
+
+
+def test_abort_flag_is_read_without_python() -> None:
+    """The abort callback is C strlen on a byte buffer: 0 while running, 1 once set."""
+    pytest.importorskip("llama_cpp")
+    from qwenrag.engine import _AbortFlag, llama_module
+
+    flag = _AbortFlag(llama_module())
+    assert flag.native
+    assert flag.callback(flag.data) is False
+    flag.set()
+    assert flag.callback(flag.data) is True and flag.is_set()
+    flag.clear()
+    assert flag.callback(flag.data) is False

@@ -32,13 +32,14 @@ def run(argv: list[str]) -> int:
         QTimer.singleShot(0, window.close)
     window.start_background_work()
     code = app.exec()
+    window.wait_closed(30.0)  # the window is gone; work it could not wait for finishes before exit
     return int(code)
 
 
 def create_main_window():  # type: ignore[no-untyped-def]
     """Services, the task runner and the window; the interface language from the settings."""
     from ui import i18n
-    from ui.errors import show_exception
+    from ui.errors import install_exception_hooks, show_exception
     from ui.main_window import MainWindow
     from ui.services import Services
     from ui.tasks import TaskRunner
@@ -48,6 +49,7 @@ def create_main_window():  # type: ignore[no-untyped-def]
     runner = TaskRunner()
     window = MainWindow(services, runner)
     runner.default_error_handler = lambda exc: show_exception(window, exc)
+    install_exception_hooks(window)  # slots and stray threads too: one error path, one dialog
     return window
 
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -274,6 +275,7 @@ class DocumentsPanel(QWidget):
         self._loaded = False
         self._current_file = ""
         self._file_units = (0, 0)
+        self.confirm_box: QMessageBox | None = None  # the open "Remove from library?" question
         self._ui_timer = QTimer(self)  # coalesces list events into one refresh of bars and labels
         self._ui_timer.setSingleShot(True)
         self._ui_timer.setInterval(UI_REFRESH_MS)
@@ -615,10 +617,28 @@ class DocumentsPanel(QWidget):
             self.samples_button.setEnabled(False)  # one click is enough; the list takes over once it fills
             self.controller.add([str(p) for p in files])
 
-    def remove_selected(self) -> None:
+    def remove_selected(self) -> QMessageBox | None:
+        """Delete (or the menu item) asks first; the answer removes the documents from the library, never
+        the files on disk. The question is not modal: the window keeps working while it is open."""
         rows = self.selected_rows()
         if not rows:
-            return
+            return None
+        name = rows[0].name if len(rows) == 1 else ""
+        question = (tr("Remove %1 from the library?").replace("%1", name) if name
+                    else counted(tr("Remove %1 document(s) from the library?"), len(rows)))
+        box = QMessageBox(QMessageBox.Icon.Question, tr("Remove from library"), question,
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("confirmRemoveBox")
+        box.setInformativeText(tr("The files on your disk are not touched; you can add them again later."))
+        remove_button = box.addButton(tr("Remove"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: self._remove_rows(rows) if button is remove_button else None)
+        self.confirm_box = box
+        box.open()
+        return box
+
+    def _remove_rows(self, rows: list[DocRow]) -> None:
         paths = {r.path for r in rows}
         self.model.remove_paths({r.path for r in rows if r.status == "skipped"})  # never in the library
         self.controller.remove(sorted(paths), on_done=lambda _recs: self.model.remove_paths(paths))

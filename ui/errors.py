@@ -3,6 +3,12 @@
     show_error(parent, "The model could not be loaded.", detail=traceback_text)
     show_exception(parent, exc)                      # a plain sentence from the exception, details behind
     show_file_failures(parent, failures, total=40)   # "3 of 40 files could not be read", reasons in a list
+    uninstall = install_exception_hooks(window)      # every uncaught exception (slots, threads) lands here
+
+One error path: the task runner's on_error, sys.excepthook (exceptions in Qt slots and event handlers reach
+it) and threading.excepthook (any other thread; shown on the GUI thread) all end in `show_exception`. An
+exception we did not raise on purpose is our bug: it says "internal error", never blames the document, and
+"Copy details" gives a report (versions and traceback) to paste into a bug report. A missing module is named.
 
 Every dialog has the plain sentence first and a "Copy details" button that puts the technical detail on the
 clipboard. Tests set `ErrorPresenter.modal = False` (the default under QT_QPA_PLATFORM=offscreen) so
@@ -11,12 +17,17 @@ dialogs are shown without blocking, and can read `ErrorPresenter.last` to see wh
 
 from __future__ import annotations
 
+import logging
 import os
+import platform
+import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import TracebackType
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -180,19 +191,108 @@ def show_error(parent: QWidget | None, message: str, detail: str = "") -> ErrorD
 
 
 def plain_message(exc: BaseException) -> str:
-    """A sentence for a person: our own errors carry one; anything else gets a generic sentence."""
+    """A sentence for a person: our own errors carry one; a missing module is named; anything else
+    reached nobody who expected it, so it is our bug: an internal error, never "the file is damaged"."""
     if isinstance(exc, QwenragError):
         return getattr(exc, "message", None) or str(exc)
     if isinstance(exc, MemoryError):
         return tr("The computer ran out of memory.")
+    if isinstance(exc, ImportError):
+        return tr("A part of QwenRAG is missing: the module %1 could not be loaded. Reinstall QwenRAG.").replace(
+            "%1", exc.name or str(exc))
     if isinstance(exc, OSError):
         return tr("A file could not be read or written: %1").replace("%1", exc.strerror or str(exc))
-    return tr("Something went wrong: %1").replace("%1", str(exc) or type(exc).__name__)
+    return tr("QwenRAG ran into an internal error (a bug in QwenRAG, not a problem with your documents). "
+              "Use \u201cCopy details\u201d and report it; your library is safe.")
+
+
+def error_report(exc: BaseException) -> str:
+    """The copyable report: what failed, where, and on which versions."""
+    from PySide6 import __version__ as pyside_version
+
+    try:
+        from importlib.metadata import version
+
+        qwenrag_version = version("qwenrag")
+    except Exception:  # running from a source tree that is not installed
+        qwenrag_version = "source"
+    lines = [f"{type(exc).__name__}: {exc}",
+             f"QwenRAG {qwenrag_version}, Python {platform.python_version()}, PySide6 {pyside_version}, "
+             f"{platform.platform()}",
+             "", "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).strip()]
+    return "\n".join(lines)
 
 
 def show_exception(parent: QWidget | None, exc: BaseException, message: str | None = None) -> ErrorDialog:
-    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).strip()
-    return show_error(parent, message or plain_message(exc), detail)
+    return show_error(parent, message or plain_message(exc), error_report(exc))
+
+
+# -- uncaught exceptions ------------------------------------------------------------------------------------
+_log = logging.getLogger(__name__)
+
+
+class _ThreadErrors(QObject):
+    """Carries an exception from any thread to the GUI thread (a queued signal to a slot of this object,
+    which lives on the GUI thread)."""
+
+    raised = Signal(object)
+
+    def __init__(self, show: Callable[[BaseException], None]) -> None:
+        super().__init__()
+        self._show = show
+        self.raised.connect(self.deliver)
+
+    def deliver(self, exc: BaseException) -> None:
+        self._show(exc)
+
+
+def install_exception_hooks(parent: Callable[[], QWidget | None] | QWidget | None) -> Callable[[], None]:
+    """Route uncaught exceptions to `show_exception`: sys.excepthook (the GUI thread, Qt slots included)
+    and threading.excepthook (other threads; queued to the GUI thread). Call on the GUI thread; returns a
+    function that puts the previous hooks back. A failure while showing falls back to the log."""
+    previous_sys, previous_threading = sys.excepthook, threading.excepthook
+    gui_thread = threading.current_thread()
+
+    def target() -> QWidget | None:
+        return parent() if callable(parent) and not isinstance(parent, QWidget) else parent
+
+    def show(exc: BaseException) -> None:
+        try:
+            show_exception(target(), exc)
+        except Exception:  # never let the error path raise in its turn
+            _log.exception("could not show an error")
+            _log.error("uncaught", exc_info=exc)
+
+    bridge = _ThreadErrors(show)
+
+    def on_exception(etype: type[BaseException], value: BaseException | None,
+                     tb: TracebackType | None) -> None:
+        if value is None:
+            value = etype()
+        if isinstance(value, KeyboardInterrupt):
+            previous_sys(etype, value, tb)
+            return
+        if value.__traceback__ is None:
+            value = value.with_traceback(tb)
+        _log.error("uncaught exception", exc_info=(etype, value, tb))
+        if threading.current_thread() is gui_thread:
+            show(value)
+        else:
+            bridge.raised.emit(value)
+
+    def on_thread_exception(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        on_exception(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = on_exception
+    threading.excepthook = on_thread_exception
+
+    def uninstall() -> None:
+        sys.excepthook, threading.excepthook = previous_sys, previous_threading
+        bridge.deleteLater()
+
+    return uninstall
 
 
 def failures_sentence(failed: int, total: int) -> str:

@@ -12,6 +12,7 @@ on `chat.sourceRequested`; until they exist, placeholders.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from ui.documents_panel import DocumentsPanel
-from ui.errors import show_error
+from ui.errors import show_error, show_exception
 from ui.i18n import counted, tr
 from ui.indexing_controller import IndexingController, RunSummary
-from ui.services import QWEN_MODEL_FILE, ModelState, Services
+from ui.services import INDEX_LANE, QWEN_MODEL_FILE, ModelState, Services
 from ui.tasks import TaskRunner
 
+CLOSE_WAIT_S = 0.5  # the most closing the window waits on the GUI thread for background work to stop
 
 def human_size(n: int) -> str:
     if n >= 1 << 30:
@@ -174,6 +176,7 @@ class MainWindow(QMainWindow):
         self.services = services
         self.runner = runner
         self._closed = False
+        self._closer: threading.Thread | None = None  # finishes closing what did not stop in CLOSE_WAIT_S
         self._model_chosen = False  # the next model change was asked for by the person
         self.source_view: Any = None
         self._sizes_before_source: list[int] = []  # the list and the chat before a source opened
@@ -243,7 +246,7 @@ class MainWindow(QMainWindow):
                 from ui.source_view import SourceView
             except ImportError:
                 return
-            self.source_view = SourceView(self.services, self)
+            self.source_view = SourceView(self.services, self, runner=self.runner)
             self.source_view.installEventFilter(self)  # hidden in any way: the list comes back
             self.splitter.addWidget(self.source_view)
         self.source_view.show()
@@ -296,6 +299,9 @@ class MainWindow(QMainWindow):
         self.about_action = QAction(self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self._about)
+        self.repair_action = QAction(self)
+        self.repair_action.setObjectName("repairAction")
+        self.repair_action.triggered.connect(self.repair_library)
 
         bar = self.menuBar()
         self.file_menu = bar.addMenu("")
@@ -308,6 +314,8 @@ class MainWindow(QMainWindow):
         self.documents_menu = bar.addMenu("")
         for a in (d.open_action, d.reveal_action, d.reindex_action, d.remove_action):
             self.documents_menu.addAction(a)
+        self.documents_menu.addSeparator()
+        self.documents_menu.addAction(self.repair_action)
         self.help_menu = bar.addMenu("")
         for a in (self.model_hint_action, self.models_folder_action, self.about_action):
             self.help_menu.addAction(a)
@@ -322,6 +330,8 @@ class MainWindow(QMainWindow):
         self.model_hint_action.setText(tr("How to get the &Qwen model"))
         self.models_folder_action.setText(tr("Open the &models folder"))
         self.about_action.setText(tr("&About QwenRAG"))
+        self.repair_action.setText(tr("Re&pair library"))
+        self.repair_action.setToolTip(tr("Rebuild the search index from the library; nothing you added is lost"))
         for w, text in ((self.chat, tr("The chat is loading…")),
                         (self.conversations, tr("Conversations"))):
             if isinstance(w, QLabel) and w.objectName().endswith("Placeholder"):
@@ -398,10 +408,49 @@ class MainWindow(QMainWindow):
             self._model_chosen = True
             self.services.start_model_load(self.runner)
 
+    # -- repair -------------------------------------------------------------------------------------
+    def repair_library(self) -> None:
+        """Rebuild the search index (Documents > Repair library). Runs on the index lane, after any indexing
+        already queued; progress and the result go to the status bar, a failure to the error dialog."""
+        if self.runner.closed:
+            return
+        self.repair_action.setEnabled(False)
+        self.statusBar().showMessage(tr("Repairing the library…"))
+
+        def progress(event: Any) -> None:
+            if event.kind == "repair" and event.units_total:
+                percent = 100 * event.units_done // event.units_total
+                self.statusBar().showMessage(tr("Repairing the library… %1%").replace("%1", str(percent)))
+            elif event.kind == "finished":
+                docs = event.counts.get("documents", event.files_total)
+                self.statusBar().showMessage(
+                    counted(tr("The library was repaired: %1 document(s) searchable."), docs), 8000)
+
+        def done() -> None:
+            self.repair_action.setEnabled(True)
+            self.services.notify_library_changed()
+
+        def failed(exc: BaseException) -> None:
+            self.repair_action.setEnabled(True)
+            self.statusBar().clearMessage()
+            show_exception(self, exc)
+
+        self.runner.run_generator(self.services.repair_library, on_item=progress, on_done=done, on_error=failed,
+                                  throttle_ms=100, keep=lambda e: e.kind != "repair", lane=INDEX_LANE,
+                                  name="repair library")
+
     # -- status -------------------------------------------------------------------------------------
     def _on_run_finished(self, summary: RunSummary) -> None:
         indexed = summary.counts.get("indexed", 0)
         bad = len(summary.failures)
+        removed = summary.counts.get("removed", 0)  # files gone from disk left the library (refresh)
+        if removed and not summary.cancelled:
+            gone = counted(tr("Removed from the library, no longer on disk: %1 file(s)."), removed)
+            if indexed or bad:
+                gone += " " + (counted(tr("%1 file(s) indexed; %2 could not be read."), indexed).replace(
+                    "%2", str(bad)) if bad else counted(tr("%1 file(s) indexed."), indexed))
+            self.statusBar().showMessage(gone, 12000)
+            return
         if summary.cancelled:
             msg = counted(tr("Indexing cancelled: %1 file(s) indexed."), indexed)
         elif bad:
@@ -465,10 +514,37 @@ class MainWindow(QMainWindow):
             if stop_chat is not None:
                 stop_chat()  # the answer so far is kept in the conversation
             self.controller.cancel()
+            self.services.stop_answers()  # the model aborts even a prompt it is still reading
             self.services.resume_indexing_if_open()  # a paused run would never see its cancel
-            self.runner.shutdown(10.0)
+            joined = self.runner.shutdown(CLOSE_WAIT_S)
             flush = getattr(self.chat, "flush_saves", None)
             if flush is not None:
                 flush()  # a conversation write the shutdown dropped from the queue
-            self.services.close()
+            if joined:
+                self.services.close(engine_wait=CLOSE_WAIT_S)
+            else:
+                # A worker is inside a call that cannot be interrupted (a parse, a large commit). The window
+                # goes now; this thread closes the library once it is out, and the process waits for it
+                # (not a daemon) so nothing is cut off mid-write.
+                runner, services = self.runner, self.services
+                self._closer = threading.Thread(target=_finish_closing, args=(runner, services),
+                                                name="qwenrag-close")
+                self._closer.start()
         super().closeEvent(event)
+
+    def wait_closed(self, timeout: float) -> bool:
+        """After close(): wait for the closing that continued in the background. True when it is done."""
+        if self._closer is not None:
+            self._closer.join(timeout)
+            return not self._closer.is_alive()
+        return True
+
+
+def _finish_closing(runner: TaskRunner, services: Services, timeout: float = 60.0) -> None:
+    """Off the GUI thread, after the window closed: wait for the workers, then release library and model.
+    A worker still stuck after `timeout` keeps the library open (closing it under a writer is worse than a
+    process exit: the store is crash-safe); the model is released either way."""
+    if runner.wait_threads(timeout):
+        services.close(engine_wait=5.0)
+    else:
+        services.stop_answers()

@@ -10,7 +10,7 @@ scales pages without updating zoomFactor, so the mapping could not be known from
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
@@ -30,6 +30,18 @@ from ui.passage_match import find_passage
 
 HIGHLIGHT = QColor(255, 204, 0, 95)  # a marker pen: readable through, visible on white and on scans
 ZOOM_MIN, ZOOM_MAX = 0.25, 6.0
+
+
+def load_pdf_document(path: str) -> QPdfDocument:
+    """On a worker thread: open `path` (PDFium reads and parses it here, not on the GUI thread) and hand the
+    document to the GUI thread, where the view will use it. Qt serialises PDFium calls with a global lock."""
+    doc = QPdfDocument()
+    doc.load(path)
+    doc.pageCount()
+    app = QCoreApplication.instance()
+    if app is not None:
+        doc.moveToThread(app.thread())  # a QObject may only be moved from its own thread: here
+    return doc
 
 
 class PassagePdfView(QPdfView):

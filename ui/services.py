@@ -18,8 +18,9 @@ For the chat panel:
   passages the answer may cite; omitted for plain chat), then "token"* (append `text`), then exactly one of
   "done" (text = the whole answer, cleaned; `sources` = every passage it may cite, including ones from
   earlier turns) or "not_found" (no passage answers it; `text` = a sentence in the question's language,
-  `sources` = the nearest passages). Cancelling (Stop) closes the generator: the model stops within a
-  token, no "done" arrives, the text so far stands.
+  `sources` = the nearest passages). Cancelling (Stop) stops the model at once, also while it is still
+  reading the prompt (the factory's iterator has a `cancel()` that the task runner calls from the GUI
+  thread), then the runner closes it; no "done" arrives, the text so far stands.
 - Answers come from qwenrag.pipeline (search, prompt, citations, not-found); it pauses indexing while
   the model runs. Follow-ups continue the pipeline's conversation when `history` matches it.
 - Errors raise from the generator (on_error gets them): pass them to ui.errors.show_error.
@@ -43,7 +44,7 @@ from qwenrag import paths
 if TYPE_CHECKING:
     from indexing.library import Library
     from indexing.locations import Location
-    from indexing.records import SearchHit
+    from indexing.records import IndexEvent, SearchHit
     from ui.tasks import TaskHandle, TaskRunner
 
 MODEL_LANE = "model"  # the one thread that owns the llama.cpp object
@@ -167,18 +168,32 @@ class Services(QObject):
         """Passages for `query` (thread-safe; use from a worker for big libraries)."""
         return [Source.from_hit(h) for h in self.library.search(query, k or self._settings.passages)]
 
+    def repair_library(self) -> Iterator[IndexEvent]:
+        """Rebuild the search index from the library's store (run on INDEX_LANE): "repair" progress events,
+        then "finished" with counts. Nothing the person added is lost: the store is the source of truth."""
+        yield from _repair(self.library)
+
     def resume_indexing_if_open(self) -> None:
         with self._library_lock:
             if self._library is not None:
                 self._library.resume_indexing()
 
-    def close(self) -> None:
-        """After the runner has shut down: release the library and the model."""
+    def stop_answers(self) -> None:
+        """Any thread, returns at once: the model drops the answer it is generating (or the prompt it is
+        reading) and any queued one. The window calls it when it closes."""
+        engine = self._engine
+        cancel_all = getattr(engine, "cancel_all", None)
+        if cancel_all is not None:
+            cancel_all()
+
+    def close(self, engine_wait: float = 30.0) -> None:
+        """After the runner has shut down: release the library and the model (waiting at most `engine_wait`
+        seconds for the model's thread: it has been aborted, so that is milliseconds unless it is stuck)."""
         with self._library_lock:
             if self._library is not None:
                 self._library.close()
                 self._library = None
-        self._close_engine()
+        self._close_engine(engine_wait)
 
     # settings --------------------------------------------------------------------------------------
     @property
@@ -245,13 +260,13 @@ class Services(QObject):
 
         self._load_handle = runner.run(load, on_done=loaded, on_error=failed, lane=MODEL_LANE, name="load model")
 
-    def _close_engine(self) -> None:
+    def _close_engine(self, wait: float = 30.0) -> None:
         engine, self._engine = self._engine, None
         self._pipeline = self._conversation = None
         if engine is not None:
             close = getattr(engine, "close", None)
             if close is not None:
-                close()
+                close(wait)
 
     def _set_model(self, status: ModelStatus) -> None:
         self._model = status
@@ -263,12 +278,13 @@ class Services(QObject):
         """A generator factory for TaskRunner.run_generator(..., lane=MODEL_LANE). See the module doc."""
         turns = tuple(history)
 
-        def generate() -> Iterator[AnswerEvent]:
+        def generate() -> AnswerStream:
             engine = self._engine
             if engine is None:
                 raise RuntimeError(self._model.error or "The model is not loaded.")
             conversation = self._pipeline_conversation(engine, turns)
-            yield from _answer_events(conversation.ask(question, use_documents=use_documents))
+            events = _answer_events(conversation.ask(question, use_documents=use_documents))
+            return AnswerStream(events, conversation.cancel)
 
         return generate
 
@@ -292,6 +308,37 @@ class Services(QObject):
             conv = self._conversation = pipeline.conversation()
             conv.turns.extend(HistoryTurn(q, q, a) for q, a in wanted)
         return conv
+
+
+class AnswerStream:
+    """The events of one answer, plus `cancel()` from any thread: the model stops now, even in the middle
+    of reading a long prompt, where no event would come for seconds (the runner's Stop calls it)."""
+
+    def __init__(self, events: Iterator[AnswerEvent], cancel: Callable[[], None]) -> None:
+        self._events = events
+        self.cancel = cancel
+
+    def __iter__(self) -> AnswerStream:
+        return self
+
+    def __next__(self) -> AnswerEvent:
+        return next(self._events)
+
+    def close(self) -> None:
+        close = getattr(self._events, "close", None)
+        if close is not None:
+            close()
+
+
+def _repair(library: Library) -> Iterator[IndexEvent]:
+    """The core's repair. Until `Library.repair()` (a generator of the same events) is in the core, its
+    blocking `rebuild_search_index()` stands in; then this body becomes `return library.repair()`."""
+    from indexing.records import IndexEvent
+
+    library.rebuild_search_index()
+    docs = library.documents()
+    yield IndexEvent("finished", files_total=len(docs), counts={"documents": len(docs)})
+
 
 # -- settings storage (qwenrag.settings: one JSON file, written atomically) ------------------------------
 _CORE_NAMES = {"passages": "top_k", "interface_language": "ui_language"}  # UiSettings -> core Settings
@@ -414,7 +461,7 @@ def _answer_events(events: Iterator[Any]) -> Iterator[AnswerEvent]:
 
 
 __all__ = [
-    "INDEX_LANE", "MODEL_LANE", "QWEN_MODEL_FILE", "AnswerEvent", "ChatTurn", "ModelState", "ModelStatus",
-    "Services", "Source", "UiSettings", "demo_model_path", "load_settings", "resolve_model_path",
+    "INDEX_LANE", "MODEL_LANE", "QWEN_MODEL_FILE", "AnswerEvent", "AnswerStream", "ChatTurn", "ModelState",
+    "ModelStatus", "Services", "Source", "UiSettings", "demo_model_path", "load_settings", "resolve_model_path",
     "save_settings",
 ]

@@ -1,7 +1,11 @@
 """Where a citation points: the PDF page with the passage highlighted, or the passage in its context.
 
-    view = SourceView(services)            # anything with a `.library` (indexing.library.Library)
+    view = SourceView(services, runner=runner)   # services: anything with a `.library`; runner: ui.tasks
     chat.sourceRequested.connect(view.show_source)
+
+With a runner, the slow part of opening a source (PDFium parsing the PDF, reading the passages around the
+cited one from the library) runs on a worker and a placeholder shows meanwhile; the GUI thread only puts
+the result on screen. Without one (small tests) it is done in place.
 
 PDF: the page rendered by Qt's PDF module, the passage's lines highlighted and scrolled into view.
 Word, text, Markdown: the neighbouring passages in reading order with the cited one highlighted.
@@ -41,7 +45,7 @@ from indexing.locations import Location
 from qwenrag.conversations import SourceRecord
 from ui.chat_theme import theme
 from ui.passage_match import parse_table_chunk
-from ui.pdf_view import PassagePdfView
+from ui.pdf_view import PassagePdfView, load_pdf_document
 from ui.source_label import as_record, describe_location
 from ui.source_list import kind_badge
 
@@ -105,10 +109,12 @@ class SourceView(QWidget):
 
     PDF, TEXT, TABLE, MESSAGE = range(4)
 
-    def __init__(self, services: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(self, services: Any = None, parent: QWidget | None = None, runner: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("sourceView")
         self.services = services
+        self.runner = runner  # ui.tasks.TaskRunner: load off the GUI thread
+        self._request = 0  # which show_source a finished load belongs to (a later one supersedes it)
         self.source: SourceRecord | None = None
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl  # tests replace it
         self._pdf_path = ""
@@ -248,6 +254,7 @@ class SourceView(QWidget):
         self.name.setToolTip(src.file)
         self.open_button.setEnabled(bool(src.file) and Path(src.file).is_file())
         self._update_where()
+        self._request += 1
         if not src.file or not Path(src.file).is_file():
             self._show_message("missing")
         elif self._is_pdf(src) and src.location.page is not None:
@@ -261,11 +268,49 @@ class SourceView(QWidget):
     def _is_pdf(src: SourceRecord) -> bool:
         return src.kind == "pdf" or src.file.lower().endswith(".pdf")
 
+    @property
+    def loading(self) -> bool:
+        """A placeholder is shown while the source loads on a worker."""
+        return self.stack.currentIndex() == self.MESSAGE and self._message_key == "loading"
+
+    def _in_background(self, work: Callable[[], Any], show: Callable[[Any], None],
+                       failed: Callable[[BaseException], None]) -> None:
+        """Run `work` on the runner and `show` its result, unless another source was asked for meanwhile."""
+        request = self._request
+        self._show_message("loading")
+        if self.runner.closed:  # the window is closing
+            return
+        self.runner.run(work, on_done=lambda result: show(result) if request == self._request else None,
+                        on_error=lambda exc: failed(exc) if request == self._request else None,
+                        name="open source")
+
     def _show_pdf(self, src: SourceRecord) -> None:
         if self._pdf_path != src.file or self.pdf_document.status() != QPdfDocument.Status.Ready:
+            if self.runner is not None:
+                self._in_background(lambda: load_pdf_document(src.file),
+                                    lambda doc: self._pdf_loaded(src, doc),
+                                    lambda _exc: self._pdf_failed())
+                return
             self.pdf_document.close()
             self.pdf_document.load(src.file)
             self._pdf_path = src.file
+        self._show_pdf_page(src)
+
+    def _pdf_loaded(self, src: SourceRecord, doc: QPdfDocument) -> None:
+        old, self.pdf_document = self.pdf_document, doc
+        doc.setParent(self)  # last among the children: deleted after the view (see __init__)
+        self.pdf_view.setDocument(doc)
+        old.close()
+        old.deleteLater()
+        self._pdf_path = src.file
+        self._show_pdf_page(src)
+        self._update_note()
+
+    def _pdf_failed(self) -> None:
+        self._pdf_path = ""
+        self._show_message("unreadable")
+
+    def _show_pdf_page(self, src: SourceRecord) -> None:
         if self.pdf_document.status() != QPdfDocument.Status.Ready:
             self._pdf_path = ""
             self._show_message("unreadable")
@@ -277,11 +322,24 @@ class SourceView(QWidget):
         self._update_page_label()
 
     def _show_context(self, src: SourceRecord) -> None:
-        library = self._library()
         table_like = src.location.sheet is not None or src.location.table is not None or src.kind == "csv"
-        chunks = read_context(library, src, CONTEXT_ROWS if table_like else CONTEXT_TEXT,
-                              CONTEXT_ROWS if table_like else CONTEXT_TEXT)
-        if len(chunks) == 1 and library is not None and src.chunk_id is not None:
+        n = CONTEXT_ROWS if table_like else CONTEXT_TEXT
+
+        def read() -> tuple[list[ContextChunk], bool]:
+            library = self._library()
+            return read_context(library, src, n, n), library is not None
+
+        if self.runner is not None:
+            self._in_background(read, lambda result: self._context_read(src, table_like, *result),
+                                lambda _exc: self._context_read(src, table_like, [], False))
+            return
+        self._context_read(src, table_like, *read())
+
+    def _context_read(self, src: SourceRecord, table_like: bool, chunks: list[ContextChunk],
+                      has_library: bool) -> None:
+        if not chunks:  # the library could not be read: the passage alone is still worth showing
+            chunks = [ContextChunk(src.text, src.location, True)]
+        if len(chunks) == 1 and has_library and src.chunk_id is not None:
             self._note_key = "changed"  # the file was re-indexed and the passage is gone from it
         if src.location.slide is not None:  # a slide's text, not its neighbours': the slide is the page
             chunks = [c for c in chunks if c.location.slide == src.location.slide] or chunks
@@ -292,6 +350,7 @@ class SourceView(QWidget):
             self.stack.setCurrentIndex(self.TEXT)
         self._scroll_pending = True
         QTimer.singleShot(0, self, self._scroll_to_target)
+        self._update_note()
 
     def _fill_text(self, chunks: list[ContextChunk]) -> None:
         c = theme(self)
@@ -472,9 +531,11 @@ class SourceView(QWidget):
         elif self._message_key == "missing":
             text = self.tr("The file is no longer at %1. The passage, as it was when indexed:").replace(
                 "%1", src.file if src else "")
+        elif self._message_key == "loading":
+            text = self.tr("Opening %1…").replace("%1", src.name if src else "")
         else:
             text = self.tr("The file could not be opened. The passage, as it was when indexed:")
-        if src is not None and self._message_key != "empty":
+        if src is not None and self._message_key not in ("empty", "loading"):
             text = f"<p>{escape(text)}</p><blockquote>{escape(src.text).replace(chr(10), '<br/>')}</blockquote>"
         self.message.setText(text)
 

@@ -60,11 +60,21 @@ class TaskHandle(Generic[T]):
         self.name = name
         self._cancel = threading.Event()
         self._finished = threading.Event()  # set on the GUI thread once on_done/on_error ran (or never will)
+        self._interrupt: Callable[[], None] | None = None  # the running iterator's own cancel(), if it has one
 
     def cancel(self) -> None:
         """Ask the task to stop. The worker notices between items, closes the generator (its `finally`
-        blocks run on the worker) and then on_done runs on the GUI thread. Safe to call twice or late."""
+        blocks run on the worker) and then on_done runs on the GUI thread. Safe to call twice or late.
+
+        An iterator that may wait long for its next item (an answer whose prompt is being evaluated) can
+        offer a `cancel()` method: it is called here, on the caller's thread, so the wait ends at once."""
         self._cancel.set()
+        interrupt = self._interrupt
+        if interrupt is not None:
+            try:
+                interrupt()
+            except Exception:  # stopping must never fail the caller (a Stop button, the closing window)
+                _log.exception("cancelling task %s", self.name)
 
     @property
     def cancelled(self) -> bool:
@@ -220,6 +230,9 @@ class TaskRunner(QObject):
 
         def body(task: _Task) -> None:
             gen = factory()
+            task.handle._interrupt = getattr(gen, "cancel", None)
+            if task.handle.cancelled and task.handle._interrupt is not None:
+                task.handle._interrupt()  # cancelled while the factory ran
             try:
                 for item in gen:
                     if task.handle.cancelled:
@@ -229,6 +242,7 @@ class TaskRunner(QObject):
                     if task.handle.cancelled:
                         break
             finally:
+                task.handle._interrupt = None
                 close = getattr(gen, "close", None)
                 if close is not None:
                     close()  # runs the generator's finally blocks here, on its own thread
@@ -366,6 +380,12 @@ class TaskRunner(QObject):
 
     def thread_count(self) -> int:
         return sum(1 for lane in self._lanes.values() for t in lane.threads if t.is_alive())
+
+    def wait_threads(self, timeout: float) -> bool:
+        """After shutdown(): wait up to `timeout` seconds for the threads still running (any thread may call
+        this). True when none is left."""
+        deadline = time.monotonic() + timeout
+        return all([lane.join(deadline) for lane in list(self._lanes.values())])
 
     def shutdown(self, timeout: float = 5.0) -> bool:
         """Cancel every task, stop and join every thread. True when all threads ended within `timeout`.

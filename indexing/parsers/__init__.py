@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from indexing.blocks import Block, DocumentInfo
-from indexing.errors import FileProblem, ProblemKind
+from indexing.errors import FileProblem, ProblemKind, unexpected_problem
 from indexing.filetypes import detect_kind
 from indexing.limits import DEFAULT_LIMITS, Limits
 
@@ -128,14 +128,17 @@ def _parser_module(kind: str) -> ModuleType:
     name = PARSER_MODULES[kind]
     try:
         return importlib.import_module(f"{__name__}.{name}")
-    except ImportError as exc:
-        raise FileProblem(ProblemKind.UNSUPPORTED, detail=f"no parser for {kind}: {exc}") from exc
+    except ImportError as exc:  # a library the parser needs is missing: name it
+        raise (unexpected_problem(exc) or FileProblem(ProblemKind.UNSUPPORTED, detail=str(exc))) from exc
 
 
 def translate_exception(exc: BaseException) -> FileProblem:
     """The FileProblem for an exception a parser let escape."""
     if isinstance(exc, FileProblem):
         return exc
+    own = unexpected_problem(exc)  # a missing module or our own bug: not "the file is damaged"
+    if own is not None:
+        return own
     detail = f"{type(exc).__name__}: {exc}"[:500]
     if isinstance(exc, MemoryError):
         return FileProblem(ProblemKind.TOO_LARGE, detail=f"ran out of memory ({detail})")

@@ -8,6 +8,14 @@
    QTimer measures how late it fires. Bar: < 50 ms.
 3. The same while an answer is generated (with whatever model qwenrag finds; the demo model at least), with
    a conversation history already saved (the list is re-read when an answer is saved).
+4. All at once with one competing busy process on the machine: indexing, an answer streaming, and a
+   100-page PDF opened in the source view (a generated PDF, indexed first). Bar: < 50 ms.
+5. Stop during a 2,000-token prompt (the window's own path: services.ask on the model lane, Stop = the
+   task's cancel): from Stop to the model being free for the next question. Bar: <= 0.5 s.
+6. Closing the window mid-answer (2,000-token prompt, indexing running too): how long close() takes on the
+   GUI thread. Bar: <= 1 s.
+7. What the abort check costs: prompt evaluation of the same 2,000 tokens with llama.cpp's abort callback
+   as installed (C strlen on a flag), with none, and with a Python callback, medians of 3.
 
 Indexing includes ../shared/corpora/malformed when present, so the run ends with the failure summary.
 With --why, a watchdog thread samples the GUI thread's Python stack whenever the loop is late by more than
@@ -36,6 +44,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 STALL_BAR_MS = 50.0
 STARTUP_BAR_S = 1.0
+STOP_BAR_S = 0.5
+CLOSE_BAR_S = 1.0
+LONG_PROMPT_TOKENS = 2000
+FILLER = "The committee reviewed the annual budget, the staffing plan and the office lease. "
 TICK_MS = 5
 
 
@@ -208,6 +220,96 @@ def save_conversations(count: int) -> None:
         store.save(conv)
 
 
+def make_long_pdf(path: Path, pages: int = 100) -> Path:
+    """A text PDF of `pages` pages (reportlab, a dev dependency)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for page in range(1, pages + 1):
+        y = 800
+        for line in range(45):
+            c.drawString(60, y, f"Page {page}, line {line}: the travel policy allows economy fares and "
+                                f"hotel rates up to {100 + page} per night.")
+            y -= 17
+        c.showPage()
+    c.save()
+    return path
+
+
+class BusyProcess:
+    """One competing process that keeps a core busy (a plain Python spin loop)."""
+
+    def __enter__(self) -> BusyProcess:
+        self.proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def long_question(services: object) -> str:
+    engine = services._engine  # type: ignore[attr-defined]
+    return "Summarize: " + FILLER * (LONG_PROMPT_TOKENS // engine.count_tokens(FILLER))
+
+
+def start_long_answer(window: object) -> tuple[object, object]:
+    """An answer with a ~2,000-token prompt through the window's path; returns once the prompt is being read."""
+    from ui.services import MODEL_LANE
+
+    services, runner = window.services, window.runner  # type: ignore[attr-defined]
+    engine = services._engine
+    handle = runner.run_generator(services.ask(long_question(services), (), use_documents=False),
+                                  on_item=lambda _e: None, lane=MODEL_LANE, name="long answer")
+    pump(lambda: engine._active is not None, 60)
+    pump(lambda: False, 0.5)  # well inside the prompt
+    return engine, handle
+
+
+def stop_times(window: object, runs: int) -> list[float]:
+    """Seconds from Stop (the task's cancel, as the chat's Stop button does) to the engine being idle."""
+    out: list[float] = []
+    for _ in range(runs):
+        engine, handle = start_long_answer(window)
+        started = time.perf_counter()
+        handle.cancel()  # type: ignore[attr-defined]
+        while not engine.idle:  # type: ignore[attr-defined]
+            time.sleep(0.001)
+        out.append(time.perf_counter() - started)
+        pump(lambda: window.runner.is_idle(), 30)  # type: ignore[attr-defined]
+    return out
+
+
+def abort_cost(runs: int = 3) -> dict[str, float]:
+    """Median prompt seconds for LONG_PROMPT_TOKENS with the abort callback as installed, none, and Python."""
+    import ctypes
+
+    from qwenrag.engine import Engine, llama_module
+
+    llama_cpp = llama_module()
+    out: dict[str, float] = {}
+    with Engine(n_ctx=4096) as engine:
+        messages = [{"role": "user", "content": "Summarize: " + FILLER * (LONG_PROMPT_TOKENS //
+                                                                            engine.count_tokens(FILLER))}]
+        native = engine._abort
+        python_cb = llama_cpp.ggml_abort_callback(lambda _d: False)
+        none_cb = llama_cpp.ggml_abort_callback()  # a NULL function pointer: llama.cpp checks nothing
+        variants = {"strlen flag (installed)": (native.callback, native.data),
+                    "no callback": (none_cb, None), "Python callback": (python_cb, None)}
+        for name, (cb, data) in variants.items():
+            engine._call(lambda llama, cb=cb, data=data: llama_cpp.llama_set_abort_callback(
+                llama.ctx, cb, ctypes.c_void_p(data.value if data is not None else None)))
+            times = []
+            for _ in range(runs):
+                engine.reset_cache()
+                _text, t = engine.complete(messages, max_tokens=1, temperature=0)
+                times.append(t.prompt_s)
+            out[name] = statistics.median(times)
+        engine._call(lambda llama: native.install(llama_cpp, llama.ctx))
+    return out
+
+
 def in_process(index_seconds: float, conversations: int, why: bool
                ) -> dict[str, tuple[float, float, int, str]]:
     home = Path(tempfile.mkdtemp(prefix="qwenrag-bench-"))
@@ -277,11 +379,47 @@ def in_process(index_seconds: float, conversations: int, why: bool
         meter.stop()
         results["generating + indexing"] = (*meter.summary(), f"samples re-indexed during an answer; "
                                             f"{gc_pauses.take()}{meter.cpu_note()}")
+    if services.model.ready and hasattr(chat, "ask"):
+        # Everything at once, with a competitor: indexing, an answer, a 100-page PDF opened.
+        long_pdf = make_long_pdf(home / "travel-100-pages.pdf")
+        window.controller.add([str(long_pdf)])
+        pump(lambda: not window.controller.busy, 300)
+        hit = next((h for h in services.search("travel policy hotel rates 150 per night", k=10)
+                    if h.file == str(long_pdf)), None)
+        with BusyProcess():
+            pump(lambda: False, 1.5)  # let the engine's load monitor see the competitor
+            sampler.phase = "all at once + busy process"
+            gc_pauses.take()
+            meter.start()
+            window.controller.reindex([str(ROOT / "samples"), *(s for s in sources[1:2] if "pdf" in s)])
+            chat.ask("How many days of annual leave do employees get after three years?")
+            pump(lambda: False, 0.3)
+            if hit is not None:
+                window.show_source(hit)
+            pump(lambda: window.source_view is not None and not window.source_view.loading, 60)
+            pump(lambda: not chat.busy and not window.controller.busy, 300)
+            meter.stop()
+            page = hit.location.page if hit is not None else "-"
+            results["all at once + busy process"] = (*meter.summary(), f"re-index + answer + 100-page PDF "
+                                                     f"opened at p. {page}; {gc_pauses.take()}{meter.cpu_note()}")
     sampler.phase = ""
     sampler.stop()
     if why:
         sampler.report()
-    window.close()
+    if services.model.ready:
+        stops = stop_times(window, 3)
+        results["_stop"] = (max(stops), statistics.median(stops), len(stops), "")
+        # Close mid-answer, with indexing running too.
+        window.controller.reindex([str(ROOT / "samples")])
+        start_long_answer(window)
+        started = time.perf_counter()
+        window.close()
+        took = time.perf_counter() - started
+        background = not window.wait_closed(0) or window._closer is not None
+        results["_close"] = (took, took, 1, "finished in the background" if background else "all stopped")
+        window.wait_closed(60)
+    else:
+        window.close()
     window.deleteLater()
     app.processEvents()
     return results
@@ -296,6 +434,9 @@ def main() -> int:
     args = parser.parse_args()
     starts = startup_times(args.runs)
     stalls = in_process(args.index_seconds, args.conversations, args.why)
+    stop = stalls.pop("_stop", None)
+    close = stalls.pop("_close", None)
+    costs = abort_cost() if stop is not None else {}
     print()
     print(f"{'measure':<28}{'value':>12}{'bar':>10}  {'ok':<4}note")
     print("-" * 100)
@@ -306,6 +447,18 @@ def main() -> int:
         ok = "yes" if longest < STALL_BAR_MS else "NO"
         print(f"{'stall: ' + name:<28}{longest:>9.1f} ms{STALL_BAR_MS:>7.0f} ms  {ok:<4}p99 {p99:.1f} ms, "
               f"{ticks} ticks; {note}")
+    if stop is not None:
+        ok = "yes" if stop[0] <= STOP_BAR_S else "NO"
+        print(f"{'Stop -> model free':<28}{stop[0] * 1000:>9.0f} ms{STOP_BAR_S * 1000:>7.0f} ms  {ok:<4}"
+              f"worst of {stop[2]}, median {stop[1] * 1000:.0f} ms; {LONG_PROMPT_TOKENS}-token prompt being read")
+    if close is not None:
+        ok = "yes" if close[0] <= CLOSE_BAR_S else "NO"
+        print(f"{'close mid-answer':<28}{close[0] * 1000:>9.0f} ms{CLOSE_BAR_S * 1000:>7.0f} ms  {ok:<4}"
+              f"while reading a {LONG_PROMPT_TOKENS}-token prompt and re-indexing; {close[3]}")
+    if costs:
+        base = costs["no callback"]
+        print(f"\nprompt evaluation, {LONG_PROMPT_TOKENS} tokens (median of 3): " + ", ".join(
+            f"{name} {sec:.2f} s ({sec / base:.3f}x)" for name, sec in costs.items()))
     sys.stdout.flush()
     # Skip interpreter teardown: PySide6 objects collected after QApplication can crash at exit.
     os._exit(0)

@@ -106,4 +106,5 @@ def make_window(qtbot: QtBot) -> Iterator[Callable[..., object]]:
     yield make
     for w in made:
         w.close()
+        assert w.wait_closed(30.0)  # what could not stop within the close's short wait finishes off-GUI
         assert w.runner.is_idle() and w.runner.thread_count() == 0

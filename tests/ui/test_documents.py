@@ -134,9 +134,23 @@ def test_remove_and_reindex(qtbot: QtBot, make_window: Callable[..., MainWindow]
     panel.table.selectRow(0)
     victim = panel.selected_rows()[0].path
     assert panel.remove_action.isEnabled() and panel.open_action.isEnabled()
+    # Delete asks first; "Cancel" keeps the document.
     panel.remove_action.trigger()
+    box = panel.confirm_box
+    assert box is not None and box.isVisible() and Path(victim).name in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    wait_idle(qtbot, window)
+    assert window.services.library.document(victim) is not None
+    assert victim in {r.path for r in panel.model.rows}
+    # "Remove" removes it from the library (the file on disk stays).
+    panel.remove_action.trigger()
+    box = panel.confirm_box
+    assert box is not None and box.isVisible()
+    remove = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole)
+    remove.click()
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: victim not in {r.path for r in panel.model.rows})
+    assert Path(victim).is_file()
     assert window.services.library.document(victim) is None
     panel.table.selectRow(0)
     again = panel.selected_rows()[0].path
