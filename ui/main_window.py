@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from ui.documents_panel import DocumentsPanel
-from ui.errors import show_error
+from ui.errors import show_error, show_exception
 from ui.i18n import counted, tr
 from ui.indexing_controller import IndexingController, RunSummary
-from ui.services import QWEN_MODEL_FILE, ModelState, Services
+from ui.services import QWEN_MODEL_FILE, ModelState, Services, size_text
 from ui.tasks import TaskRunner
 
 
@@ -366,16 +366,50 @@ class MainWindow(QMainWindow):
                           tr("Use %1 as the model for answers?").replace("%1", Path(path).name),
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setObjectName("useModelBox")
-        box.setInformativeText(path)
+        box.setInformativeText(tr("It is checked and copied into the models folder (%1).")
+                               .replace("%1", str(self.services.models_dir())))
+        box.setDetailedText(path)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def answered(result: int) -> None:
             if result == QMessageBox.StandardButton.Yes:
-                self.use_model(path)
+                self.install_model(path)
 
         box.finished.connect(answered)
         box.open()
         return box
+
+    def install_model(self, path: str) -> None:
+        """A GGUF the person chose or dropped: checked and copied into the models folder on a worker (a
+        model is hundreds of MB), then selected and loaded. A bad file gets its message and changes nothing."""
+        name = Path(path).name
+        bar = self.statusBar()
+        bar.showMessage(tr("Checking %1…").replace("%1", name))
+        installed: list[Any] = []
+
+        def progress(step: Any) -> None:
+            if step.model is not None:
+                installed.append(step.model)
+            elif step.total:
+                bar.showMessage(tr("Copying %1 into the models folder: %2%").replace("%1", name)
+                                .replace("%2", str(step.copied * 100 // step.total)))
+
+        def done() -> None:
+            if installed:
+                model = installed[-1]
+                self.use_model(str(model.path))
+                bar.showMessage(tr("Model: %1 (%2)").replace("%1", model.path.name)
+                                .replace("%2", size_text(model.size_bytes)), 8000)
+            else:
+                bar.clearMessage()
+
+        def failed(exc: BaseException) -> None:
+            bar.clearMessage()
+            show_exception(self, exc)
+
+        self.runner.run_generator(lambda: self.services.install_model(path), on_item=progress, on_done=done,
+                                  on_error=failed, throttle_ms=100, keep=lambda step: step.model is not None,
+                                  name="install model")
 
     def use_model(self, path: str) -> None:
         from dataclasses import replace
@@ -391,6 +425,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.services, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self._settings_applied)
+        dialog.modelChosen.connect(self.install_model)
         dialog.open()
 
     def _settings_applied(self, model_changed: bool) -> None:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ui import i18n
 from ui.i18n import tr
-from ui.services import Services, UiSettings, resolve_model_path
+from ui.services import Services, UiSettings, resolve_model_path, size_text
 
 CONTEXT_SIZES = (2048, 4096, 8192, 16384, 32768)
 
@@ -34,6 +34,7 @@ class SettingsDialog(QDialog):
     """Edits UiSettings. `applied(model_changed)` fires after OK/Apply saved them."""
 
     applied = Signal(bool)
+    modelChosen = Signal(str)  # a GGUF picked with "Choose a GGUF file…": the window checks and copies it
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +43,7 @@ class SettingsDialog(QDialog):
         self._build()
         self.load(services.settings)
         self.retranslateUi()
+        services.settings_changed.connect(self._settings_saved)
 
     def _build(self) -> None:
         self.model_edit = QLineEdit(self)
@@ -124,7 +126,7 @@ class SettingsDialog(QDialog):
         self._label(self.answer_form, 1).setText(tr("Passages per answer:"))
         self._label(self.answer_form, 2).setText(tr("Answer language:"))
         self._label(self.ui_form, 0).setText(tr("Interface language:"))
-        self.browse_button.setText(tr("Choose…"))
+        self.browse_button.setText(tr("Choose a GGUF file…"))
         self.model_edit.setPlaceholderText(tr("Automatic: the Qwen model in the models folder"))
         self.threads.setSpecialValueText(tr("Automatic"))
         self.temperature.setToolTip(tr("Lower is more literal; higher is more varied."))
@@ -180,19 +182,27 @@ class SettingsDialog(QDialog):
 
     def _update_model_note(self) -> None:
         path, demo = resolve_model_path(self.model_edit.text().strip())
+        size = size_text(path.stat().st_size) if path is not None and path.is_file() else ""
         if path is None:
             note = tr("No model file found.")
         elif demo:
             note = tr("In use: the small demo model (%1).").replace("%1", path.name)
         else:
-            note = tr("In use: %1").replace("%1", str(path))
+            note = tr("In use: %1 (%2)").replace("%1", path.name).replace("%2", size)
         self.model_note.setText(note)
+        self.model_note.setToolTip(str(path) if path is not None else "")
 
     def choose_model(self) -> None:
         start = self.model_edit.text() or str(self.services.models_dir())
-        path, _ = QFileDialog.getOpenFileName(self, tr("Choose a model file"), start, tr("GGUF models (*.gguf)"))
+        path, _ = QFileDialog.getOpenFileName(self, tr("Choose a GGUF file"), start, tr("GGUF models (*.gguf)"))
         if path:
-            self.model_edit.setText(path)
+            self.modelChosen.emit(path)
+
+    def _settings_saved(self) -> None:
+        """A model chosen here (or dropped on the window) was installed and selected: show it."""
+        chosen = self.services.settings.model_path
+        if chosen != self.model_edit.text().strip():
+            self.model_edit.setText(chosen)
 
     def apply(self) -> None:
         new = self.values()
