@@ -400,8 +400,10 @@ def validate_model(path: Path, n_ctx: int = 4096) -> GGUFHeader:
 
 
 def size_text(n: int) -> str:
-    """A size for people: 398 MB, 1.3 GB (powers of 1000, as file managers and download pages show)."""
-    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
+    """A size for people: 398 MB, 1.3 GB (powers of 1000, as download pages and file managers show)."""
+    if n >= 1e9:
+        return f"{n / 1e9:.1f} GB"
+    return f"{n / 1e6:.0f} MB" if n >= 1e6 else f"{max(1, n // 1000)} KB"
 
 
 def _gb(n: int) -> str:
@@ -504,3 +506,22 @@ def install_model(source: str | os.PathLike[str], folder: Path | None = None, n_
         if part.exists():  # failed or closed mid-way: no half file left behind
             part.unlink(missing_ok=True)
     yield InstallProgress(total, total, _info(target, "models_dir"))
+
+
+# -- what the real model costs ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MeasuredCost:
+    """Qwen2.5-0.5B-Instruct's cost per quantization, measured on its shape-and-tokenizer twin
+    (tests/bench/make_qwen_twin.py) by `tests/bench/bench_answer.py --cost`: 2 threads on 2 shared cores."""
+
+    quant: str
+    file_mb: int  # the official file's size
+    ram_mb: int  # the process's RSS after loading and answering one question, library included
+    first_word_s: float  # a typical document question, window already open (system prompt warmed up)
+    tokens_s: float  # generation speed (a token is about a Chinese character or 3/4 of an English word)
+
+
+QWEN_COSTS: tuple[MeasuredCost, ...] = ()
+CORES_MEASURED = 2
+# Q4_K_M's first word (s) extrapolated to 4 and 8 cores from the measured 1 -> 2 thread scaling.
+SCALING_NOTE: tuple[float, float] = (0.0, 0.0)

@@ -35,14 +35,6 @@ from ui.services import QWEN_MODEL_FILE, ModelState, Services, size_text
 from ui.tasks import TaskRunner
 
 
-def human_size(n: int) -> str:
-    if n >= 1 << 30:
-        return f"{n / (1 << 30):.1f} GB"
-    if n >= 1 << 20:
-        return f"{n / (1 << 20):.0f} MB"
-    return f"{max(1, n // 1024)} KB"
-
-
 def window_settings() -> QSettings:
     """Geometry and splitter state beside the user settings (so tests and portable use stay isolated)."""
     from qwenrag import paths
@@ -118,7 +110,7 @@ class ModelStatusWidget(QWidget):
         self.badge.setVisible(m.is_demo and m.state is not ModelState.FAILED)
         self.badge.setText(tr("Demo model"))
         self.badge.setToolTip(demo_hint())
-        size = f" ({human_size(m.size_bytes)})" if m.size_bytes else ""
+        size = f" ({size_text(m.size_bytes)})" if m.size_bytes else ""
         if m.state is ModelState.LOADING:
             text = tr("Loading model %1…").replace("%1", m.name + size)
         elif m.state is ModelState.READY:
@@ -395,13 +387,9 @@ class MainWindow(QMainWindow):
                                 .replace("%2", str(step.copied * 100 // step.total)))
 
         def done() -> None:
+            bar.clearMessage()  # the model's name and size show at the status bar's right end
             if installed:
-                model = installed[-1]
-                self.use_model(str(model.path))
-                bar.showMessage(tr("Model: %1 (%2)").replace("%1", model.path.name)
-                                .replace("%2", size_text(model.size_bytes)), 8000)
-            else:
-                bar.clearMessage()
+                self.use_model(str(installed[-1].path))
 
         def failed(exc: BaseException) -> None:
             bar.clearMessage()

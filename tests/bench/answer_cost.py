@@ -331,6 +331,18 @@ def print_table(results: list[dict[str, Any]], app_rss: dict[str, dict[str, Any]
         rows.append([f"bare, {n} thread(s): prompt reading / generation",
                      *cells(lambda r, n=n: f"{r['scaling'][str(n)]['prompt_tok_s']:.0f} / "
                                            f"{r['scaling'][str(n)]['decode_tok_s']:.1f} tok/s"), "", ""])
+    def project(r: dict[str, Any], cores: int) -> str:
+        """Extrapolated: each doubling of cores speeds prompt reading and generation by the factor measured
+        from 1 to 2 threads here (optimistic for generation, which memory bandwidth limits)."""
+        s = r["scaling"]
+        fp = s["2"]["prompt_tok_s"] / s["1"]["prompt_tok_s"]
+        fd = s["2"]["decode_tok_s"] / s["1"]["decode_tok_s"]
+        doublings = {4: 1, 8: 2}[cores]
+        return (f"~{r['first_word_warm_s'] / fp ** doublings:.1f} s first word, "
+                f"~{r['decode_idle'][0] * fd ** doublings:.0f} tok/s")
+
+    rows.append(["projected, 4 cores (from the 1->2 thread scaling)", *cells(lambda r: project(r, 4)), "", ""])
+    rows.append(["projected, 8 cores", *cells(lambda r: project(r, 8)), "", ""])
     rows.append(["whole app, 100k-chunk library, model loaded, after a question",
                  *cells(lambda r: f"{app_rss[r['name']]['rss_mb']:.0f} MB "
                                   f"({app_rss[r['name']]['chunks']:,} chunks)"), "", "<= 900 MB"])

@@ -299,13 +299,15 @@ def write_twin(path: Path, shape: Shape = QWEN25_0_5B, seed: int = 0, name: str 
 
 def quantize(src: Path, dst: Path, kind: str, threads: int = 0) -> Path:
     """Quantize with llama.cpp's own API (the same code as llama-quantize)."""
+    import ctypes
+
     import llama_cpp
 
     ftype = {"q4_k_m": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_K_M, "q8_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0}[kind]
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = ftype
     params.nthread = threads
-    rc = llama_cpp.llama_model_quantize(str(src).encode(), str(dst).encode(), params)
+    rc = llama_cpp.llama_model_quantize(str(src).encode(), str(dst).encode(), ctypes.byref(params))
     if rc != 0:
         raise RuntimeError(f"llama_model_quantize failed ({rc}) for {dst.name}")
     return dst

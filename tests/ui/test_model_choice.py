@@ -37,8 +37,8 @@ def test_a_dropped_real_gguf_is_copied_selected_loaded_and_warmed_up(
     assert window.services.settings.model_path == str(copy)  # the copy, not the dropped original
     assert copy.read_bytes() == src.read_bytes()
     assert window.services.model.path == str(copy) and window.services.model.size_bytes == src.stat().st_size
-    shown = window.statusBar().currentMessage()
-    assert src.name in shown and "MB" in shown
+    shown = window.model_status.label.text()
+    assert shown == f"Model: {src.name} ({src.stat().st_size / 1e6:.0f} MB)"
     assert window.services.warmed_tokens > 20  # the system prompt went into the KV cache after loading
     assert ErrorPresenter.last is None
     assert window.documents.model.rows == []  # a model is not a document
