@@ -555,7 +555,7 @@ class Engine:
             if self._active is not None:
                 return 0
             a, b = self._prompt_tokens(llama, prefix), self._prompt_tokens(llama, probe)
-            n = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            n = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
             tokens = b[:n]
             if llama.n_tokens >= n and list(llama.input_ids[:n]) == tokens:
                 return 0

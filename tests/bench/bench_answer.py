@@ -121,9 +121,10 @@ class Bare:
     def run(self, prompt: str, max_tokens: int) -> dict[str, float]:
         llm = self.llm
         llm.reset()  # no KV reuse: a fresh prompt, like the pipeline's cleared cache
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
         first = last = 0.0
+        cpu_first = cpu_last = 0.0
         n = 0
         for tok in llm.generate(tokens, temp=SAMPLING["temperature"], top_k=SAMPLING["top_k"],
                                 top_p=SAMPLING["top_p"], min_p=SAMPLING["min_p"],
@@ -133,12 +134,18 @@ class Bare:
                 break
             llm.detokenize([tok])
             n += 1
+            cpu_last = time.thread_time()
             if n == 1:
-                first = now
+                first, cpu_first = now, cpu_last
             last = now
         decode_s = last - first
-        return {"ttft_s": first - started, "decode_tokens": n,
-                "decode_tok_s": (n - 1) / decode_s if n > 1 and decode_s > 0 else 0.0}
+        # With one thread llama.cpp computes on this (calling) thread, so its CPU time is what the work
+        # takes on an idle core, however busy the machine is (see answer_cost.py).
+        cpu_decode = cpu_last - cpu_first
+        return {"ttft_s": first - started, "decode_tokens": n, "prompt_tokens": len(tokens),
+                "decode_tok_s": (n - 1) / decode_s if n > 1 and decode_s > 0 else 0.0,
+                "ttft_cpu_s": cpu_first - cpu_started,
+                "decode_cpu_tok_s": (n - 1) / cpu_decode if n > 1 and cpu_decode > 0 else 0.0}
 
 
 class OnOwner:
