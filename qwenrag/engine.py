@@ -604,6 +604,31 @@ class Engine:
         assert gen.timings is not None
         return text, gen.timings
 
+    def warm_up(self, messages: Sequence[Message]) -> int:
+        """Evaluate the fixed start of every prompt (the system message) now, so the KV cache holds it and
+        the first question evaluates only what follows it (Llama.generate reuses a common token prefix).
+        Call it right after loading, e.g. while the window opens. Returns the tokens evaluated: 0 when
+        the cache already starts with them or an answer is running (its cache is not disturbed)."""
+        prefix = self.format_chat(messages, add_generation_prompt=False)
+        # Only the tokens that a real prompt shares: a template may render the end of the system turn
+        # differently once a user turn follows.
+        probe = self.format_chat([*messages, {"role": "user", "content": "?"}])
+
+        def run(llama: Any) -> int:
+            if self._active is not None:
+                return 0
+            a, b = self._prompt_tokens(llama, prefix), self._prompt_tokens(llama, probe)
+            n = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+            tokens = b[:n]
+            if llama.n_tokens >= n and list(llama.input_ids[:n]) == tokens:
+                return 0
+            llama.reset()
+            self._evaluated = 0
+            llama.eval(tokens)
+            return self._evaluated
+
+        return int(self._call(run))
+
     def reset_cache(self) -> None:
         """Forget the KV cache (a new conversation does not need this: prefixes simply stop matching)."""
         self._call(lambda llama: llama.reset())

@@ -399,6 +399,13 @@ def validate_model(path: Path, n_ctx: int = 4096) -> GGUFHeader:
     return header
 
 
+def size_text(n: int) -> str:
+    """A size for people: 398 MB, 1.3 GB (powers of 1000, as download pages and file managers show)."""
+    if n >= 1e9:
+        return f"{n / 1e9:.1f} GB"
+    return f"{n / 1e6:.0f} MB" if n >= 1e6 else f"{max(1, n // 1000)} KB"
+
+
 def _gb(n: int) -> str:
     return f"{n / (1 << 30):.1f} GB" if n >= 1 << 30 else f"{n / (1 << 20):.0f} MB"
 
@@ -414,3 +421,107 @@ def iter_candidates(settings: Any = None) -> Iterator[ModelInfo]:
     demo = demo_model_path()
     if demo is not None:
         yield _info(demo, "demo")
+
+
+# -- a model a person brings --------------------------------------------------------------------------------
+COPY_CHUNK = 8 << 20
+_DISK_MARGIN = 64 << 20  # leave some room on the disk after the copy
+
+
+@dataclass(frozen=True)
+class InstallProgress:
+    """One step of `install_model`: bytes copied so far; `model` is set on the last step only."""
+
+    copied: int
+    total: int
+    model: ModelInfo | None = None
+
+
+def _same_file_content(a: Path, b: Path) -> bool:
+    """A model already in the folder under the same name: same size and same first and last blocks (a
+    full compare of a 400 MB file would take longer than the copy it saves)."""
+    size = a.stat().st_size
+    if b.stat().st_size != size:
+        return False
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        if fa.read(1 << 20) != fb.read(1 << 20):
+            return False
+        fa.seek(max(0, size - (1 << 20)))
+        fb.seek(max(0, size - (1 << 20)))
+        return fa.read() == fb.read()
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    target = folder / name
+    stem, suffix = target.stem, target.suffix
+    n = 2
+    while target.exists():
+        target = folder / f"{stem}-{n}{suffix}"
+        n += 1
+    return target
+
+
+def install_model(source: str | os.PathLike[str], folder: Path | None = None, n_ctx: int = 4096
+                  ) -> Iterator[InstallProgress]:
+    """Validate a GGUF file a person chose (or dropped) and copy it into the models folder, so the choice
+    still works when the original is moved or on a removed disk. A generator: progress while copying,
+    the installed model's ModelInfo on the last item. Closing it mid-way removes the partial copy.
+    Raises ModelError (not GGUF, truncated, no chat template, too big, no room on the disk)."""
+    src = Path(source).expanduser().absolute()
+    if src.suffix.lower() != ".gguf":
+        raise ModelError(f"{src.name} is not a GGUF model file (the name should end in .gguf).", path=str(src))
+    validate_model(src, n_ctx)
+    folder = folder or paths.models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    total = src.stat().st_size
+    existing = folder / src.name
+    if existing.exists() and (existing.resolve() == src.resolve() or _same_file_content(src, existing)):
+        yield InstallProgress(total, total, _info(existing, "models_dir"))
+        return
+    import shutil
+
+    free = shutil.disk_usage(folder).free
+    if free < total + _DISK_MARGIN:
+        raise ModelError(f"There is not enough room in {folder} for {src.name}: it needs {_gb(total)}, "
+                         f"{_gb(free)} is free.", path=str(src))
+    target = _free_name(folder, src.name)
+    part = target.with_name(target.name + ".part")
+    copied = 0
+    try:
+        with open(src, "rb") as fin, open(part, "wb") as fout:
+            while chunk := fin.read(COPY_CHUNK):
+                fout.write(chunk)
+                copied += len(chunk)
+                yield InstallProgress(copied, total)
+            fout.flush()
+            os.fsync(fout.fileno())
+        if copied != total:
+            raise ModelError(f"{src.name} changed while it was being copied.", f"{copied} of {total} bytes",
+                             path=str(src))
+        os.replace(part, target)
+    except OSError as exc:
+        raise ModelError(f"{src.name} could not be copied into {folder}.", f"{type(exc).__name__}: {exc}",
+                         path=str(src)) from exc
+    finally:
+        if part.exists():  # failed or closed mid-way: no half file left behind
+            part.unlink(missing_ok=True)
+    yield InstallProgress(total, total, _info(target, "models_dir"))
+
+
+# -- what the real model costs ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MeasuredCost:
+    """Qwen2.5-0.5B-Instruct's cost per quantization, measured on its shape-and-tokenizer twin
+    (tests/bench/make_qwen_twin.py) by `tests/bench/bench_answer.py --cost`: 2 threads on 2 shared cores."""
+
+    quant: str
+    file_mb: int  # the official file's size
+    ram_mb: int  # the process's RSS after loading and answering one question, library included
+    first_word_s: float  # a typical document question, window already open (system prompt warmed up)
+    tokens_s: float  # generation speed (a token is about a Chinese character or 3/4 of an English word)
+
+
+QWEN_COSTS: tuple[MeasuredCost, ...] = ()
+CORES_MEASURED = 2
+# Q4_K_M's first word (s) extrapolated to 4 and 8 cores from the measured 1 -> 2 thread scaling.
+SCALING_NOTE: tuple[float, float] = (0.0, 0.0)

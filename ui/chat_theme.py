@@ -65,5 +65,5 @@ QLabel#kindBadge {{ color: {c['muted']}; border: 1px solid {c['border']}; border
 QLabel#sourceWhere, QLabel#sourceSnippet {{ color: {c['muted']}; }}
 QToolButton#copyButton, QToolButton#moreButton {{ color: {c['muted']}; }}
 QLabel#welcomeTitle {{ font-size: 18px; font-weight: 600; color: {c['text']}; }}
-QLabel#welcomeHint {{ color: {c['muted']}; }}
+QLabel#welcomeHint, QLabel#welcomeModelHint {{ color: {c['muted']}; }}
 """

@@ -405,14 +405,27 @@ class Welcome(QWidget):
         self.hint.setObjectName("welcomeHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setWordWrap(True)
+        self.model_hint = QLabel()
+        self.model_hint.setObjectName("welcomeModelHint")
+        self.model_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.model_hint.setWordWrap(True)
+        self.model_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.title)
         layout.addWidget(self.hint)
+        layout.addWidget(self.model_hint)
         self.retranslateUi()
 
     def retranslateUi(self) -> None:
         self.title.setText(self.tr("Ask a question about your documents"))
-        self.hint.setText(self.tr("Answers cite the passages they come from: click a [1] to see it in "
-                                  "the document. Turn off document search to chat with the model alone."))
+        self.hint.setText(self.tr("Each answer lists the passages of your documents it was found in: click "
+                                  "one to see it in the document. Turn off document search to chat with "
+                                  "the model alone."))
+        # Where the real model comes from; the app itself never downloads anything.
+        self.model_hint.setText(self.tr(
+            "For better answers, use Qwen2.5-0.5B-Instruct: in your web browser, download "
+            "qwen2.5-0.5b-instruct-q4_k_m.gguf (398 MB) from Qwen's official GGUF repository on Hugging "
+            "Face (huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF), then drop the file onto this window or "
+            "choose it in Settings → Model. QwenRAG downloads nothing itself."))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -32,18 +32,10 @@ from ui.documents_panel import DocumentsPanel
 from ui.errors import show_error, show_exception
 from ui.i18n import counted, tr
 from ui.indexing_controller import IndexingController, RunSummary
-from ui.services import INDEX_LANE, QWEN_MODEL_FILE, ModelState, Services
+from ui.services import INDEX_LANE, QWEN_MODEL_FILE, ModelState, Services, size_text
 from ui.tasks import TaskRunner
 
 CLOSE_WAIT_S = 0.5  # the most closing the window waits on the GUI thread for background work to stop
-
-def human_size(n: int) -> str:
-    if n >= 1 << 30:
-        return f"{n / (1 << 30):.1f} GB"
-    if n >= 1 << 20:
-        return f"{n / (1 << 20):.0f} MB"
-    return f"{max(1, n // 1024)} KB"
-
 
 def window_settings() -> QSettings:
     """Geometry and splitter state beside the user settings (so tests and portable use stay isolated)."""
@@ -120,7 +112,7 @@ class ModelStatusWidget(QWidget):
         self.badge.setVisible(m.is_demo and m.state is not ModelState.FAILED)
         self.badge.setText(tr("Demo model"))
         self.badge.setToolTip(demo_hint())
-        size = f" ({human_size(m.size_bytes)})" if m.size_bytes else ""
+        size = f" ({size_text(m.size_bytes)})" if m.size_bytes else ""
         if m.state is ModelState.LOADING:
             text = tr("Loading model %1…").replace("%1", m.name + size)
         elif m.state is ModelState.READY:
@@ -376,16 +368,46 @@ class MainWindow(QMainWindow):
                           tr("Use %1 as the model for answers?").replace("%1", Path(path).name),
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setObjectName("useModelBox")
-        box.setInformativeText(path)
+        box.setInformativeText(tr("It is checked and copied into the models folder (%1).")
+                               .replace("%1", str(self.services.models_dir())))
+        box.setDetailedText(path)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def answered(result: int) -> None:
             if result == QMessageBox.StandardButton.Yes:
-                self.use_model(path)
+                self.install_model(path)
 
         box.finished.connect(answered)
         box.open()
         return box
+
+    def install_model(self, path: str) -> None:
+        """A GGUF the person chose or dropped: checked and copied into the models folder on a worker (a
+        model is hundreds of MB), then selected and loaded. A bad file gets its message and changes nothing."""
+        name = Path(path).name
+        bar = self.statusBar()
+        bar.showMessage(tr("Checking %1…").replace("%1", name))
+        installed: list[Any] = []
+
+        def progress(step: Any) -> None:
+            if step.model is not None:
+                installed.append(step.model)
+            elif step.total:
+                bar.showMessage(tr("Copying %1 into the models folder: %2%").replace("%1", name)
+                                .replace("%2", str(step.copied * 100 // step.total)))
+
+        def done() -> None:
+            bar.clearMessage()  # the model's name and size show at the status bar's right end
+            if installed:
+                self.use_model(str(installed[-1].path))
+
+        def failed(exc: BaseException) -> None:
+            bar.clearMessage()
+            show_exception(self, exc)
+
+        self.runner.run_generator(lambda: self.services.install_model(path), on_item=progress, on_done=done,
+                                  on_error=failed, throttle_ms=100, keep=lambda step: step.model is not None,
+                                  name="install model")
 
     def use_model(self, path: str) -> None:
         from dataclasses import replace
@@ -401,6 +423,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.services, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self._settings_applied)
+        dialog.modelChosen.connect(self.install_model)
         dialog.open()
 
     def _settings_applied(self, model_changed: bool) -> None:

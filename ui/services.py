@@ -29,6 +29,7 @@ For the chat panel:
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -145,6 +146,7 @@ class Services(QObject):
         self._pipeline: Any = None  # qwenrag.pipeline.Pipeline and its Conversation: MODEL_LANE only
         self._conversation: Any = None
         self._load_handle: TaskHandle[Any] | None = None
+        self.warmed_tokens = 0  # system-prompt tokens evaluated in the background after the last load
 
     # library ---------------------------------------------------------------------------------------
     @property
@@ -223,6 +225,13 @@ class Services(QObject):
         """(the model file to load, is it the demo model)."""
         return resolve_model_path(self._settings.model_path)
 
+    def install_model(self, path: str) -> Iterator[Any]:
+        """On a worker: validate a GGUF and copy it into the models folder (qwenrag.models.install_model:
+        progress steps, the installed ModelInfo on the last). Raises ModelError for a bad file."""
+        from qwenrag.models import install_model
+
+        return install_model(path, paths.models_dir(), n_ctx=self._settings.context_size)
+
     def start_model_load(self, runner: TaskRunner) -> None:
         """Load (or reload) the model on MODEL_LANE; `model_changed` fires at start and end.
 
@@ -249,6 +258,9 @@ class Services(QObject):
             # Kept here, on the lane, not in the callback: a load that ends while the window closes must
             # still be closed by close() (callbacks no longer run then).
             self._engine = _load_engine(str(info.path), opts)
+            # Still on the lane, so a question asked meanwhile waits behind it: the system prompt is
+            # evaluated now, while the person reads the window, and the first answer skips it.
+            self.warmed_tokens = warm_up(self._engine, opts)
 
         def loaded(_none: None) -> None:
             if self._model.path == status.path:  # else another model was chosen meanwhile
@@ -391,6 +403,13 @@ def resolve_model_path(chosen: str) -> tuple[Path | None, bool]:
     return info.path, info.demo
 
 
+def size_text(n: int) -> str:
+    """398 MB, 1.3 GB."""
+    from qwenrag.models import size_text as core_size_text
+
+    return core_size_text(n)
+
+
 def demo_model_path() -> Path | None:
     from qwenrag.models import demo_model_path as core_demo
 
@@ -421,6 +440,28 @@ def _load_engine(chosen: str, s: UiSettings) -> Any:
     from qwenrag import engine as core_engine
 
     return core_engine.load(chosen or None, n_ctx=s.context_size, n_threads=s.threads or None)
+
+
+def warm_up_language(s: UiSettings) -> str:
+    """The language the first question will most likely be in: the answer language when fixed, else the
+    interface language."""
+    if s.answer_language in ("zh", "en"):
+        return s.answer_language
+    from ui import i18n
+
+    return "zh" if i18n.resolve(s.interface_language).startswith("zh") else "en"
+
+
+def warm_up(engine: Any, s: UiSettings) -> int:
+    """On MODEL_LANE, after loading: put the document-answer system prompt into the KV cache. Only a
+    speed-up: a failure here leaves the model usable, and the first question pays the prefix itself."""
+    from qwenrag.prompt import SYSTEM_DOCS
+
+    try:
+        return int(engine.warm_up([{"role": "system", "content": SYSTEM_DOCS[warm_up_language(s)]}]))
+    except Exception:
+        logging.getLogger(__name__).warning("warming up the model failed", exc_info=True)
+        return 0
 
 
 def _source(p: Any) -> Source:
@@ -463,5 +504,5 @@ def _answer_events(events: Iterator[Any]) -> Iterator[AnswerEvent]:
 __all__ = [
     "INDEX_LANE", "MODEL_LANE", "QWEN_MODEL_FILE", "AnswerEvent", "AnswerStream", "ChatTurn", "ModelState",
     "ModelStatus", "Services", "Source", "UiSettings", "demo_model_path", "load_settings", "resolve_model_path",
-    "save_settings",
+    "save_settings", "size_text",
 ]

@@ -25,15 +25,35 @@ from PySide6.QtWidgets import (
 
 from ui import i18n
 from ui.i18n import tr
-from ui.services import Services, UiSettings, resolve_model_path
+from ui.services import Services, UiSettings, resolve_model_path, size_text
 
 CONTEXT_SIZES = (2048, 4096, 8192, 16384, 32768)
+
+
+def cost_text() -> str:
+    """What Qwen2.5-0.5B-Instruct costs per quantization, as measured (qwenrag.models.QWEN_COSTS), and what
+    to expect with more cores."""
+    from qwenrag.models import CORES_MEASURED, QWEN_COSTS, SCALING_NOTE
+
+    if not QWEN_COSTS:
+        return ""
+    lines = [tr("Qwen2.5-0.5B-Instruct, measured on %1 cores:").replace("%1", str(CORES_MEASURED))]
+    for c in QWEN_COSTS:
+        lines.append(tr("%1: %2 MB file, about %3 MB of memory, first word of an answer after about %4 s, "
+                        "then %5 words per second").replace("%1", c.quant).replace("%2", str(c.file_mb))
+                     .replace("%3", str(c.ram_mb)).replace("%4", f"{c.first_word_s:.1f}")
+                     .replace("%5", f"{c.tokens_s:.0f}"))
+    four, eight = SCALING_NOTE
+    lines.append(tr("With 4 cores expect the first word after about %1 s, with 8 cores after about %2 s.")
+                 .replace("%1", f"{four:.1f}").replace("%2", f"{eight:.1f}"))
+    return "\n".join(lines)
 
 
 class SettingsDialog(QDialog):
     """Edits UiSettings. `applied(model_changed)` fires after OK/Apply saved them."""
 
     applied = Signal(bool)
+    modelChosen = Signal(str)  # a GGUF picked with "Choose a GGUF file…": the window checks and copies it
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +62,7 @@ class SettingsDialog(QDialog):
         self._build()
         self.load(services.settings)
         self.retranslateUi()
+        services.settings_changed.connect(self._settings_saved)
 
     def _build(self) -> None:
         self.model_edit = QLineEdit(self)
@@ -53,6 +74,9 @@ class SettingsDialog(QDialog):
         self.model_note.setWordWrap(True)
         self.model_note.setObjectName("modelNote")
         self.model_edit.textChanged.connect(self._update_model_note)
+        self.cost_note = QLabel(self)
+        self.cost_note.setWordWrap(True)
+        self.cost_note.setObjectName("modelCost")
         model_row = QHBoxLayout()
         model_row.addWidget(self.model_edit, 1)
         model_row.addWidget(self.browse_button)
@@ -79,6 +103,7 @@ class SettingsDialog(QDialog):
         self.model_form = QFormLayout(self.model_group)
         self.model_form.addRow(QLabel(self), model_row)
         self.model_form.addRow("", self.model_note)
+        self.model_form.addRow("", self.cost_note)
         self.model_form.addRow(QLabel(self), self.threads)
         self.model_form.addRow(QLabel(self), self.context)
         self.answer_group = QGroupBox(self)
@@ -118,13 +143,13 @@ class SettingsDialog(QDialog):
         self.answer_group.setTitle(tr("Answers"))
         self.ui_group.setTitle(tr("Interface"))
         self._label(self.model_form, 0).setText(tr("Model file:"))
-        self._label(self.model_form, 2).setText(tr("Threads:"))
-        self._label(self.model_form, 3).setText(tr("Context size (tokens):"))
+        self._label(self.model_form, 3).setText(tr("Threads:"))
+        self._label(self.model_form, 4).setText(tr("Context size (tokens):"))
         self._label(self.answer_form, 0).setText(tr("Temperature:"))
         self._label(self.answer_form, 1).setText(tr("Passages per answer:"))
         self._label(self.answer_form, 2).setText(tr("Answer language:"))
         self._label(self.ui_form, 0).setText(tr("Interface language:"))
-        self.browse_button.setText(tr("Choose…"))
+        self.browse_button.setText(tr("Choose a GGUF file…"))
         self.model_edit.setPlaceholderText(tr("Automatic: the Qwen model in the models folder"))
         self.threads.setSpecialValueText(tr("Automatic"))
         self.temperature.setToolTip(tr("Lower is more literal; higher is more varied."))
@@ -133,12 +158,14 @@ class SettingsDialog(QDialog):
         for i, text in enumerate((tr("System language"), "English", "简体中文")):
             self.interface_language.setItemText(i, text)
         self._update_model_note()
+        self.cost_note.setText(cost_text())
+        self.cost_note.setVisible(bool(self.cost_note.text()))
         self._fit_words()
 
     def _fit_words(self) -> None:
         """The three groups' fields start in one column, and the model field shows its whole hint (it was
         cut to "…the mod…"), in either language."""
-        labels = [self._label(form, row) for form, rows in ((self.model_form, (0, 2, 3)),
+        labels = [self._label(form, row) for form, rows in ((self.model_form, (0, 3, 4)),
                                                             (self.answer_form, (0, 1, 2)), (self.ui_form, (0,)))
                   for row in rows]
         widest = max(label.sizeHint().width() for label in labels)
@@ -180,19 +207,27 @@ class SettingsDialog(QDialog):
 
     def _update_model_note(self) -> None:
         path, demo = resolve_model_path(self.model_edit.text().strip())
+        size = size_text(path.stat().st_size) if path is not None and path.is_file() else ""
         if path is None:
             note = tr("No model file found.")
         elif demo:
             note = tr("In use: the small demo model (%1).").replace("%1", path.name)
         else:
-            note = tr("In use: %1").replace("%1", str(path))
+            note = tr("In use: %1 (%2)").replace("%1", path.name).replace("%2", size)
         self.model_note.setText(note)
+        self.model_note.setToolTip(str(path) if path is not None else "")
 
     def choose_model(self) -> None:
         start = self.model_edit.text() or str(self.services.models_dir())
-        path, _ = QFileDialog.getOpenFileName(self, tr("Choose a model file"), start, tr("GGUF models (*.gguf)"))
+        path, _ = QFileDialog.getOpenFileName(self, tr("Choose a GGUF file"), start, tr("GGUF models (*.gguf)"))
         if path:
-            self.model_edit.setText(path)
+            self.modelChosen.emit(path)
+
+    def _settings_saved(self) -> None:
+        """A model chosen here (or dropped on the window) was installed and selected: show it."""
+        chosen = self.services.settings.model_path
+        if chosen != self.model_edit.text().strip():
+            self.model_edit.setText(chosen)
 
     def apply(self) -> None:
         new = self.values()

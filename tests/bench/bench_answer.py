@@ -5,6 +5,10 @@ Not collected by pytest. Prints one table. With the demo model by default; any G
 
     .venv/bin/python tests/bench/bench_answer.py [--model PATH] [--threads N] [--ctx 4096]
                                                  [--questions 1000] [--reps 5] [--quick]
+    .venv/bin/python tests/bench/bench_answer.py --cost --model TWIN_Q4_K_M --model TWIN_Q8_0
+
+--cost: what a model costs a user, the demo model and each --model side by side (the Qwen2.5-0.5B-shaped
+twins of make_qwen_twin.py); see answer_cost.py.
 
 Rows and bars (issue 3):
 - decode tokens/s, pipeline / bare, same prompt, threads, settings, greedy        bar: ratio >= 0.95
@@ -41,6 +45,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import answer_cost  # noqa: E402
 
 from qwenrag.engine import DEFAULT_N_BATCH, Engine, _has_amx, _model_params_patch, llama_module  # noqa: E402
 from qwenrag.models import find_model  # noqa: E402
@@ -114,9 +121,10 @@ class Bare:
     def run(self, prompt: str, max_tokens: int) -> dict[str, float]:
         llm = self.llm
         llm.reset()  # no KV reuse: a fresh prompt, like the pipeline's cleared cache
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
         first = last = 0.0
+        cpu_first = cpu_last = 0.0
         n = 0
         for tok in llm.generate(tokens, temp=SAMPLING["temperature"], top_k=SAMPLING["top_k"],
                                 top_p=SAMPLING["top_p"], min_p=SAMPLING["min_p"],
@@ -126,12 +134,18 @@ class Bare:
                 break
             llm.detokenize([tok])
             n += 1
+            cpu_last = time.thread_time()
             if n == 1:
-                first = now
+                first, cpu_first = now, cpu_last
             last = now
         decode_s = last - first
-        return {"ttft_s": first - started, "decode_tokens": n,
-                "decode_tok_s": (n - 1) / decode_s if n > 1 and decode_s > 0 else 0.0}
+        # With one thread llama.cpp computes on this (calling) thread, so its CPU time is what the work
+        # takes on an idle core, however busy the machine is (see answer_cost.py).
+        cpu_decode = cpu_last - cpu_first
+        return {"ttft_s": first - started, "decode_tokens": n, "prompt_tokens": len(tokens),
+                "decode_tok_s": (n - 1) / decode_s if n > 1 and decode_s > 0 else 0.0,
+                "ttft_cpu_s": cpu_first - cpu_started,
+                "decode_cpu_tok_s": (n - 1) / cpu_decode if n > 1 and cpu_decode > 0 else 0.0}
 
 
 class OnOwner:
@@ -260,7 +274,8 @@ def rss_row(engine: Engine, lib: Any, args: argparse.Namespace, row: Any) -> Non
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", type=Path, help="any GGUF (default: the discovered model, else the demo model)")
+    ap.add_argument("--model", type=Path, action="append", default=[],
+                    help="any GGUF (default: the discovered model, else the demo model); with --cost, repeatable")
     ap.add_argument("--threads", type=int, default=None, help="threads for the side-by-side runs (default: "
                     "physical cores)")
     ap.add_argument("--ctx", type=int, default=4096)
@@ -271,12 +286,16 @@ def main() -> int:
     ap.add_argument("--rss-trace", action="store_true", help="print RSS every 25 questions of the RSS row")
     ap.add_argument("--quick", action="store_true", help="3 reps, 50 questions: a smoke run")
     ap.add_argument("--child-contrast", type=Path, help=argparse.SUPPRESS)
+    answer_cost.add_arguments(ap)
     args = ap.parse_args()
+    cost = answer_cost.dispatch(args)
+    if cost is not None:
+        return cost
     if args.child_contrast:
         return child_contrast(args.child_contrast, args)
     if args.quick:
         args.reps, args.questions = 3, 50
-    info = find_model(args.model)
+    info = find_model(args.model[0] if args.model else None)
     from qwenrag.engine import physical_cores
 
     threads = args.threads or physical_cores()

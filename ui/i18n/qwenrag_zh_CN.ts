@@ -301,7 +301,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>%2 个文件中有 %1 个无法读取。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="+121" />
+        <location filename="../main_window.py" line="+113" />
         <source>Demo model</source>
         <translation>演示模型</translation>
     </message>
@@ -423,7 +423,22 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>用 %1 作为回答问题的模型吗？</translation>
     </message>
     <message>
-        <location line="+42" />
+        <location line="+3" />
+        <source>It is checked and copied into the models folder (%1).</source>
+        <translation>将先检查该文件，再复制到模型文件夹（%1）。</translation>
+    </message>
+    <message>
+        <location line="+18" />
+        <source>Checking %1…</source>
+        <translation>正在检查 %1…</translation>
+    </message>
+    <message>
+        <location line="+7" />
+        <source>Copying %1 into the models folder: %2%</source>
+        <translation>正在将 %1 复制到模型文件夹：%2%</translation>
+    </message>
+    <message>
+        <location line="+45" />
         <source>Repairing the library…</source>
         <translation>正在修复文档库…</translation>
     </message>
@@ -470,7 +485,22 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>QwenRAG 离线地根据你自己的文档回答问题，并列出每个回答所依据的段落。</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="+116" />
+        <location filename="../settings_dialog.py" line="+40" />
+        <source>Qwen2.5-0.5B-Instruct, measured on %1 cores:</source>
+        <translation>Qwen2.5-0.5B-Instruct，在 %1 核 CPU 上实测：</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>%1: %2 MB file, about %3 MB of memory, first word of an answer after about %4 s, then %5 words per second</source>
+        <translation>%1：文件 %2 MB，约占内存 %3 MB，约 %4 秒后出现回答的第一个字，之后每秒约 %5 个词</translation>
+    </message>
+    <message>
+        <location line="+5" />
+        <source>With 4 cores expect the first word after about %1 s, with 8 cores after about %2 s.</source>
+        <translation>4 核 CPU 约 %1 秒出现第一个字，8 核约 %2 秒。</translation>
+    </message>
+    <message>
+        <location line="+94" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -526,11 +556,21 @@ or use Add files… (PDF, Word, Excel, text).</source>
     </message>
     <message>
         <location line="+1" />
-        <source>Choose…</source>
-        <translation>选择…</translation>
+        <source>Choose a GGUF file…</source>
+        <translation>选择 GGUF 文件…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+64" />
+        <source>In use: %1 (%2)</source>
+        <translation>使用中：%1（%2）</translation>
+    </message>
+    <message>
+        <location line="+6" />
+        <source>Choose a GGUF file</source>
+        <translation>选择 GGUF 文件</translation>
+    </message>
+    <message>
+        <location line="-69" />
         <source>Automatic: the Qwen model in the models folder</source>
         <translation>自动：使用模型文件夹中的 Qwen 模型</translation>
     </message>
@@ -555,7 +595,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location line="+51" />
+        <location line="+54" />
         <source>No model file found.</source>
         <translation>没有找到模型文件。</translation>
     </message>
@@ -565,17 +605,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>当前使用：小型演示模型（%1）。</translation>
     </message>
     <message>
-        <location line="+2" />
-        <source>In use: %1</source>
-        <translation>当前使用：%1</translation>
-    </message>
-    <message>
-        <location line="+5" />
-        <source>Choose a model file</source>
-        <translation>选择模型文件</translation>
-    </message>
-    <message>
-        <location line="+0" />
+        <location line="+8" />
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
@@ -889,7 +919,7 @@ The password is used once, to open the file, and is not saved. The text read fro
 <context>
     <name>Services</name>
     <message>
-        <location filename="../services.py" line="+409" />
+        <location filename="../services.py" line="+428" />
         <source>No model file was found. Put %1 into the models folder.</source>
         <translation>没有找到模型文件。请把 %1 放入模型文件夹。</translation>
     </message>
@@ -1066,14 +1096,19 @@ The password is used once, to open the file, and is not saved. The text read fro
 <context>
     <name>Welcome</name>
     <message>
-        <location filename="../chat_view.py" line="+29" />
+        <location filename="../chat_view.py" line="+35" />
         <source>Ask a question about your documents</source>
         <translation>就你的文档提一个问题</translation>
     </message>
     <message>
         <location line="+1" />
-        <source>Answers cite the passages they come from: click a [1] to see it in the document. Turn off document search to chat with the model alone.</source>
-        <translation>回答会注明所依据的段落：点击 [1] 即可在文档中查看。关闭文档搜索即可只与模型对话。</translation>
+        <source>Each answer lists the passages of your documents it was found in: click one to see it in the document. Turn off document search to chat with the model alone.</source>
+        <translation>每个回答都会列出它所依据的文档段落：点击即可在文档中查看。关闭文档搜索即可只与模型对话。</translation>
+    </message>
+    <message>
+        <location line="+5" />
+        <source>For better answers, use Qwen2.5-0.5B-Instruct: in your web browser, download qwen2.5-0.5b-instruct-q4_k_m.gguf (398 MB) from Qwen's official GGUF repository on Hugging Face (huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF), then drop the file onto this window or choose it in Settings → Model. QwenRAG downloads nothing itself.</source>
+        <translation>想要更好的回答，请使用 Qwen2.5-0.5B-Instruct：在网页浏览器中从 Qwen 在 Hugging Face 上的官方 GGUF 仓库（huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF）下载 qwen2.5-0.5b-instruct-q4_k_m.gguf（398 MB），然后把文件拖到本窗口，或在“设置 → 模型”中选择它。QwenRAG 本身不会下载任何内容。</translation>
     </message>
 </context>
 </TS>
