@@ -173,11 +173,11 @@
         <source>No documents yet.
 
 Drop files or folders anywhere on this window,
-or use Add files… (PDF, Word, Excel, text).</source>
+or use Add files… (PDF, Word, Excel, PowerPoint, text).</source>
         <translation>还没有文档。
 
 把文件或文件夹拖到窗口任意位置，
-或点击“添加文件…”（PDF、Word、Excel、文本）。</translation>
+或点击“添加文件…”（PDF、Word、Excel、PowerPoint、文本）。</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -917,7 +917,7 @@ The password is used once, to open the file, and is not saved. The text read fro
 <context>
     <name>SourceView</name>
     <message>
-        <location filename="../source_view.py" line="+239"/>
+        <location filename="../source_view.py" line="+247"/>
         <source>Unknown document</source>
         <translation>未知文档</translation>
     </message>
