@@ -7,6 +7,7 @@ textract's raw_text.txt) at >= 0.95 word (character, for Chinese) recall.
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,34 @@ def test_markup_saved_as_doc_indexes(tmp_path: Path) -> None:
         assert [e.status for e in events] == ["indexed", "indexed"]
         assert "中文 Leave policy" in lib.passages(rtf)[0][1]
         assert lib.passages(html)[0][1] == "年假 15 天"
+
+
+def _biff5_stream(text: str, codepage: int, encoding: str) -> bytes:
+    """A minimal Excel 5/95 workbook stream: globals (BOF, CODEPAGE, BOUNDSHEET, EOF), one sheet, one cell."""
+    def rec(num: int, data: bytes) -> bytes:
+        return struct.pack("<HH", num, len(data)) + data
+
+    name = b"Sheet1"
+    head = rec(0x0809, struct.pack("<HHHH", 0x0500, 0x0005, 0, 0)) + rec(0x0042, struct.pack("<H", codepage))
+    sheet_at = len(head) + 4 + 7 + len(name) + 4  # after the BOUNDSHEET and EOF records
+    head += rec(0x0085, struct.pack("<IHB", sheet_at, 0, len(name)) + name) + rec(0x000A, b"")
+    raw = text.encode(encoding)
+    label = rec(0x0204, struct.pack("<HHHH", 0, 0, 0, len(raw)) + raw)
+    return head + rec(0x0809, struct.pack("<HHHH", 0x0500, 0x0010, 0, 0)) + label + rec(0x000A, b"")
+
+
+@pytest.mark.parametrize(("codepage", "encoding", "text"), [
+    (10000, "mac_roman", "Café crème brûlée"),  # Mac Roman
+    (1251, "cp1251", "Отчёт о продажах"),  # Cyrillic
+    (1253, "cp1253", "Πωλήσεις ανά μήνα"),  # Greek
+    (1257, "cp1257", "Pārdošanas atskaite"),  # Baltic
+    (1258, "cp1258", "Bán hàng theo tháng"),  # Vietnamese
+])
+def test_biff5_text_is_read_in_its_code_page(tmp_path: Path, codepage: int, encoding: str, text: str) -> None:
+    path = tmp_path / f"cp{codepage}.xls"
+    path.write_bytes(_biff5_stream(text, codepage, encoding))
+    assert detect_kind(path) == "xls"
+    with Library.open(tmp_path / "lib") as lib:
+        assert [e.status for e in lib.add([path], workers=0) if e.kind == "file_done"] == ["indexed"]
+        assert lib.passages(path)[0][1] == f"Sheet1 | {text}"
+        assert lib.search(text.split()[0], k=1)[0].file == str(path)

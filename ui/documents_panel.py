@@ -440,7 +440,7 @@ class DocumentsPanel(QWidget):
         self.more_button.setText(tr("More") + " ▾")
         self.cancel_button.setText(tr("Cancel"))
         self.empty_hint.setText(tr("No documents yet.\n\nDrop files or folders anywhere on this window,\n"
-                                   "or use Add files… (PDF, Word, Excel, text)."))
+                                   "or use Add files… (PDF, Word, Excel, PowerPoint, text)."))
         self.samples_button.setText(tr("Add the sample documents"))
         self.samples_button.setToolTip(tr("Index the example documents that come with QwenRAG, to try it out"))
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(DocumentsModel.COLUMNS) - 1)

@@ -172,11 +172,11 @@
         <source>No documents yet.
 
 Drop files or folders anywhere on this window,
-or use Add files… (PDF, Word, Excel, text).</source>
+or use Add files… (PDF, Word, Excel, PowerPoint, text).</source>
         <translation>还没有文档。
 
 把文件或文件夹拖到窗口任意位置，
-或点击“添加文件…”（PDF、Word、Excel、文本）。</translation>
+或点击“添加文件…”（PDF、Word、Excel、PowerPoint、文本）。</translation>
     </message>
     <message>
         <location line="+2" />
