@@ -1,4 +1,4 @@
-"""The command line: `qwenrag index|search|docs|remove|repair|ask|chat|gui`.
+"""The command line: `qwenrag index|search|docs|remove|ask|chat|gui`.
 
 The --json shapes are a contract that outside checks rely on (see README). Exit codes: 0 when the run
 finished (per-file failures are reported, not fatal), 2 for usage errors, 1 for a fatal error with a
