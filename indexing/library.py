@@ -27,7 +27,7 @@ from indexing.filetypes import is_supported_name
 from indexing.ingest import ParsedFile, default_workers, file_hash, index_body, parse_file
 from indexing.limits import DEFAULT_LIMITS, Limits
 from indexing.messages import problem_message
-from indexing.records import DocumentRecord, IndexEvent, SearchHit
+from indexing.records import DocumentRecord, IndexEvent, Passage
 from indexing.search_index import INDEX_FORMAT, SearchIndex
 from indexing.store import Store
 from indexing.workers import ParsePool, Progress
@@ -326,7 +326,7 @@ class Library:
     def roots(self) -> list[str]:
         return self.store.roots()
 
-    def search(self, query: str, k: int = 5) -> list[SearchHit]:
+    def search(self, query: str, k: int = 5) -> list[Passage]:
         from indexing.analysis import tokenize_query
 
         tokens = tokenize_query(query)
@@ -335,7 +335,7 @@ class Library:
         scored = self.index.search(tokens, max(k * 3, k + 10))
         rows = self.store.chunks_by_ids([cid for _s, cid in scored])
         docs: dict[int, DocumentRecord | None] = {}
-        hits: list[SearchHit] = []
+        hits: list[Passage] = []
         for score, cid in scored:
             row = rows.get(cid)
             if row is None:
@@ -346,7 +346,7 @@ class Library:
             doc = docs[doc_id]
             if doc is None or doc.status not in ("indexed", "indexing"):
                 continue
-            hits.append(SearchHit(rank=len(hits) + 1, score=score, file=doc.path, location=location, text=text,
+            hits.append(Passage(n=len(hits) + 1, score=score, file=doc.path, location=location, text=text,
                                   title=doc.title, heading=heading, chunk_id=cid, doc_id=doc_id, kind=doc.kind))
             if len(hits) >= k:
                 break

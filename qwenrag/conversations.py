@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from indexing.locations import Location
+from indexing.records import Passage
 from qwenrag import paths
 
 log = logging.getLogger(__name__)
@@ -47,47 +48,9 @@ TITLE_CHARS = 60
 _ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 
 
-@dataclass(slots=True)
-class SourceRecord:
-    """A passage an answer drew on, as saved: enough to show it and to open it again."""
-
-    n: int  # the number the answer cites it by: [n]
-    file: str
-    location: Location
-    text: str
-    chunk_id: int | None = None
-    doc_id: int | None = None
-    title: str = ""
-    kind: str = ""
-
-    @property
-    def name(self) -> str:
-        return Path(self.file).name if self.file else self.title
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "n": self.n, "file": self.file, "location": self.location.to_json(), "text": self.text,
-            "chunk_id": self.chunk_id, "doc_id": self.doc_id, "title": self.title, "kind": self.kind,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SourceRecord:
-        return cls(
-            n=int(data.get("n", 0)), file=str(data.get("file", "")),
-            location=Location.from_json(data.get("location") or {}), text=str(data.get("text", "")),
-            chunk_id=_int_or_none(data.get("chunk_id")), doc_id=_int_or_none(data.get("doc_id")),
-            title=str(data.get("title", "")), kind=str(data.get("kind", "")),
-        )
-
-    @classmethod
-    def from_hit(cls, n: int, hit: Any) -> SourceRecord:
-        """From an indexing SearchHit (or anything shaped like one)."""
-        return cls(
-            n=n, file=str(getattr(hit, "file", "")), location=getattr(hit, "location", None) or Location(),
-            text=str(getattr(hit, "text", "")), chunk_id=getattr(hit, "chunk_id", None),
-            doc_id=getattr(hit, "doc_id", None), title=str(getattr(hit, "title", "") or ""),
-            kind=str(getattr(hit, "kind", "") or ""),
-        )
+# A passage an answer drew on, as saved: the library's one passage type (to_json/from_json keep enough to
+# show it and to open it again). The name is kept for the code that saves and shows conversations.
+SourceRecord = Passage
 
 
 @dataclass(slots=True)
@@ -98,7 +61,7 @@ class Turn:
     answer: str = ""
     found: bool = True  # False: "not found in your documents"; sources are then the nearest passages
     citations: list[int] = field(default_factory=list)  # source numbers the answer actually cites
-    sources: list[SourceRecord] = field(default_factory=list)
+    sources: list[Passage] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     asked_at: float = field(default_factory=time.time)
     use_documents: bool = True  # False: plain chat with the model
@@ -108,7 +71,7 @@ class Turn:
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question, "answer": self.answer, "found": self.found,
-            "citations": list(self.citations), "sources": [s.to_json() for s in self.sources],
+            "citations": list(self.citations), "sources": [s.to_record() for s in self.sources],
             "timings": dict(self.timings), "asked_at": self.asked_at, "use_documents": self.use_documents,
             "stopped": self.stopped, "error": self.error,
         }
@@ -119,7 +82,7 @@ class Turn:
             question=str(data.get("question", "")), answer=str(data.get("answer", "")),
             found=bool(data.get("found", True)),
             citations=[int(c) for c in data.get("citations") or [] if isinstance(c, int | str) and str(c).isdigit()],
-            sources=[SourceRecord.from_json(s) for s in data.get("sources") or [] if isinstance(s, dict)],
+            sources=[Passage.from_json(s) for s in data.get("sources") or [] if isinstance(s, dict)],
             timings={str(k): float(v) for k, v in (data.get("timings") or {}).items()
                      if isinstance(v, int | float)},
             asked_at=float(data.get("asked_at") or 0.0), use_documents=bool(data.get("use_documents", True)),
@@ -471,7 +434,7 @@ def write_markdown(conv: Conversation, path: Path, **kwargs: Any) -> None:
         raise ConversationError(f"The conversation could not be exported to {path}: {exc}") from exc
 
 
-def _sources_to_list(turn: Turn) -> list[SourceRecord]:
+def _sources_to_list(turn: Turn) -> list[Passage]:
     """Cited sources when the answer cites any, else all that were given (the nearest, when not found)."""
     if turn.found and turn.citations:
         cited = set(turn.citations)
@@ -494,13 +457,6 @@ def _excerpt(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def _int_or_none(value: object) -> int | None:
-    try:
-        return None if value is None else int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None
-
-
-def sources_from_hits(hits: Iterable[Any]) -> list[SourceRecord]:
+def sources_from_hits(hits: Iterable[Passage]) -> list[Passage]:
     """Number search hits 1..n the way the answer cites them."""
-    return [SourceRecord.from_hit(i, hit) for i, hit in enumerate(hits, 1)]
+    return [hit.numbered(i) for i, hit in enumerate(hits, 1)]

@@ -36,7 +36,7 @@ from ui import errors
 from ui.chat_theme import chat_style, theme
 from ui.chat_view import AnswerCard, MessageList, QuestionBubble
 from ui.services import MODEL_LANE, ModelState, Services
-from ui.source_label import as_record, cited_numbers
+from ui.source_label import cited_numbers
 from ui.tasks import TaskHandle, TaskRunner
 
 HISTORY_TURNS = 3  # earlier turns sent along with a question (a small model's context is short)
@@ -288,7 +288,7 @@ class ChatPanel(QWidget):
         if kind == "status":
             card.set_status(event.text)
         elif kind == "sources":
-            turn.sources = [as_record(s) for s in event.sources]
+            turn.sources = list(event.sources)
             card.set_sources(turn.sources)
             if not card.streaming:
                 card.set_waiting("think")
@@ -302,7 +302,7 @@ class ChatPanel(QWidget):
             if event.text:
                 turn.answer = event.text  # cleaned by the pipeline (markers normalised)
             if event.sources:  # also passages of earlier turns that this answer cites
-                turn.sources = [as_record(s) for s in event.sources]
+                turn.sources = list(event.sources)
                 card.set_sources(turn.sources)
             timings = getattr(event, "timings", None)  # kept when the core sends them (seconds)
             if isinstance(timings, dict):
@@ -311,7 +311,7 @@ class ChatPanel(QWidget):
             self._ended = True
             turn.found = False
             turn.answer = event.text  # the pipeline's sentence, in the question's language
-            turn.sources = [as_record(s) for s in event.sources]
+            turn.sources = list(event.sources)
             card.show_not_found(turn.sources)
 
     def _on_done(self) -> None:

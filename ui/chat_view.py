@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qwenrag.conversations import SourceRecord, Turn
+from indexing.records import Passage
+from qwenrag.conversations import Turn
 from ui.chat_theme import mix
 from ui.source_label import CITE_SCHEME, cited_numbers, describe_location, link_citations
 from ui.source_list import SourceList
@@ -162,13 +163,13 @@ class AnswerCard(QFrame):
     """
 
     citationClicked = Signal(int)  # [n] in the answer
-    sourceClicked = Signal(object)  # a SourceRecord from the list below
+    sourceClicked = Signal(object)  # a Passage from the list below
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("answerCard")
         self.setProperty("state", "answer")
-        self.sources: list[SourceRecord] = []
+        self.sources: list[Passage] = []
         self.answer = ""
         self.found = True
         self.streaming = False
@@ -235,7 +236,7 @@ class AnswerCard(QFrame):
         self._status_key, self._status_text = "", text
         self._update_status()
 
-    def set_sources(self, sources: Sequence[SourceRecord]) -> None:
+    def set_sources(self, sources: Sequence[Passage]) -> None:
         self.sources = list(sources)
         self.source_list.prepare(self.sources)  # built while the answer streams, listed when it ends
 
@@ -267,7 +268,7 @@ class AnswerCard(QFrame):
         self.copy_button.setVisible(bool(self.answer.strip()) and self.found)
         self._update_note()
 
-    def show_not_found(self, nearest: Sequence[SourceRecord], elapsed: float | None = None) -> None:
+    def show_not_found(self, nearest: Sequence[Passage], elapsed: float | None = None) -> None:
         self._render_timer.stop()
         self.streaming = False
         self.found = False
@@ -325,7 +326,7 @@ class AnswerCard(QFrame):
         """The numbers this answer's sources are cited by."""
         return {s.n for s in self.sources}
 
-    def source(self, n: int) -> SourceRecord | None:
+    def source(self, n: int) -> Passage | None:
         return next((s for s in self.sources if s.n == n), None)
 
     # -- drawing -------------------------------------------------------------------------------------

@@ -8,13 +8,13 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from qwenrag.conversations import SourceRecord
+from indexing.records import Passage
 from ui.source_label import describe_location
 
 _KIND_BADGES = {"pdf": "PDF", "docx": "DOCX", "xlsx": "XLSX", "csv": "CSV", "markdown": "MD", "text": "TXT"}
 
 
-def kind_badge(source: SourceRecord) -> str:
+def kind_badge(source: Passage) -> str:
     kind = source.kind or source.file.rsplit(".", 1)[-1].lower()
     return _KIND_BADGES.get(kind, kind.upper()[:4] or "DOC")
 
@@ -53,9 +53,9 @@ class ElidedLabel(QLabel):
 class SourceRow(QFrame):
     """One passage: number, file type, file name and where in it. Click (or Enter) opens it."""
 
-    clicked = Signal(object)  # SourceRecord
+    clicked = Signal(object)  # Passage
 
-    def __init__(self, source: SourceRecord, *, show_excerpt: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(self, source: Passage, *, show_excerpt: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.source = source
         self.setObjectName("sourceRow")
@@ -152,7 +152,7 @@ class SourceRow(QFrame):
         super().focusOutEvent(event)
 
 
-def _key(source: SourceRecord, excerpts: bool) -> tuple[object, ...]:
+def _key(source: Passage, excerpts: bool) -> tuple[object, ...]:
     return (source.n, source.file, source.chunk_id, source.location, source.text, excerpts)
 
 
@@ -164,7 +164,7 @@ class SourceList(QWidget):
     "n more" that were not prepared (a reloaded conversation) are only built when that is clicked.
     """
 
-    sourceClicked = Signal(object)  # SourceRecord
+    sourceClicked = Signal(object)  # Passage
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -180,11 +180,11 @@ class SourceList(QWidget):
         self.more.setCursor(Qt.CursorShape.PointingHandCursor)
         self.more.clicked.connect(self.show_more)
         self._built: dict[tuple[object, ...], SourceRow] = {}
-        self._first: list[SourceRecord] = []  # shown
-        self._rest: list[SourceRecord] = []  # behind "n more" until it is clicked
+        self._first: list[Passage] = []  # shown
+        self._rest: list[Passage] = []  # behind "n more" until it is clicked
         self._expanded = False
         self._excerpts = False
-        self._to_prepare: list[SourceRecord] = []
+        self._to_prepare: list[Passage] = []
         self._prepare_scheduled = False
         self._captioned_as_cited = True
         self.hide()
@@ -199,7 +199,7 @@ class SourceList(QWidget):
                 out.append(row)
         return out
 
-    def prepare(self, sources: Sequence[SourceRecord]) -> None:
+    def prepare(self, sources: Sequence[Passage]) -> None:
         """Build (hidden) rows for these sources, one per event-loop turn, before set_sources needs them."""
         self._to_prepare = [s for s in sources if _key(s, False) not in self._built]
         if self._to_prepare and not self._prepare_scheduled:
@@ -217,7 +217,7 @@ class SourceList(QWidget):
             self._prepare_scheduled = True
             QTimer.singleShot(0, self, self._prepare_next)
 
-    def _row(self, src: SourceRecord, excerpts: bool) -> SourceRow:
+    def _row(self, src: Passage, excerpts: bool) -> SourceRow:
         key = _key(src, excerpts)
         row = self._built.get(key)
         if row is None:
@@ -228,7 +228,7 @@ class SourceList(QWidget):
             self._built[key] = row
         return row
 
-    def set_sources(self, sources: Sequence[SourceRecord], cited: Sequence[int] = (), *,
+    def set_sources(self, sources: Sequence[Passage], cited: Sequence[int] = (), *,
                     excerpts: bool = False) -> None:
         self._to_prepare = []
         cited_set = set(cited)

@@ -38,11 +38,11 @@ from PySide6.QtWidgets import (
 )
 
 from indexing.locations import Location
-from qwenrag.conversations import SourceRecord
+from indexing.records import Passage
 from ui.chat_theme import theme
 from ui.passage_match import parse_table_chunk
 from ui.pdf_view import PassagePdfView
-from ui.source_label import as_record, describe_location
+from ui.source_label import describe_location
 from ui.source_list import kind_badge
 
 CONTEXT_TEXT = 3  # passages before and after the cited one in the text view
@@ -56,7 +56,7 @@ class ContextChunk:
     is_target: bool
 
 
-def read_context(library: Any, source: SourceRecord, before: int, after: int) -> list[ContextChunk]:
+def read_context(library: Any, source: Passage, before: int, after: int) -> list[ContextChunk]:
     """The cited chunk and its neighbours in reading order.
 
     Chunk ids change when a file is re-indexed, so a saved citation is checked against its text; when it no
@@ -101,7 +101,7 @@ class SourceView(QWidget):
         super().__init__(parent)
         self.setObjectName("sourceView")
         self.services = services
-        self.source: SourceRecord | None = None
+        self.source: Passage | None = None
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl  # tests replace it
         self._pdf_path = ""
         self._note_key = ""
@@ -229,9 +229,8 @@ class SourceView(QWidget):
         return button
 
     # -- showing ------------------------------------------------------------------------------------
-    def show_source(self, source: Any) -> None:
-        """Show where `source` (a SourceRecord, services.Source or SearchHit) comes from."""
-        src = as_record(source)
+    def show_source(self, src: Passage) -> None:
+        """Show where the passage `src` comes from."""
         self.source = src
         self._note_key = ""
         self.badge.setText(kind_badge(src))
@@ -250,10 +249,10 @@ class SourceView(QWidget):
         self.show()
 
     @staticmethod
-    def _is_pdf(src: SourceRecord) -> bool:
+    def _is_pdf(src: Passage) -> bool:
         return src.kind == "pdf" or src.file.lower().endswith(".pdf")
 
-    def _show_pdf(self, src: SourceRecord) -> None:
+    def _show_pdf(self, src: Passage) -> None:
         if self._pdf_path != src.file or self.pdf_document.status() != QPdfDocument.Status.Ready:
             self.pdf_document.close()
             self.pdf_document.load(src.file)
@@ -268,7 +267,7 @@ class SourceView(QWidget):
             self._note_key = "not_on_page"
         self._update_page_label()
 
-    def _show_context(self, src: SourceRecord) -> None:
+    def _show_context(self, src: Passage) -> None:
         library = self._library()
         table_like = src.location.sheet is not None or src.location.table is not None or src.kind == "csv"
         chunks = read_context(library, src, CONTEXT_ROWS if table_like else CONTEXT_TEXT,
@@ -303,7 +302,7 @@ class SourceView(QWidget):
                 parts.append(f"<p>{body}</p>")
         self.text_view.setHtml("".join(parts))
 
-    def _fill_table(self, src: SourceRecord, chunks: list[ContextChunk]) -> bool:
+    def _fill_table(self, src: Passage, chunks: list[ContextChunk]) -> bool:
         header: list[str] = []
         rows: list[tuple[list[tuple[str, str]], bool, str, str]] = []  # (record, is target, label, line)
         captions: list[str] = []  # a sheet's title lines above its header row

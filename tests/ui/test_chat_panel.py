@@ -63,7 +63,7 @@ def library_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _sources(library_dir: Path, query: str, k: int = 5) -> tuple[Source, ...]:
     lib = Library.open(library_dir)
     try:
-        return tuple(Source.from_hit(h, i) for i, h in enumerate(lib.search(query, k=k), 1))
+        return tuple(h.numbered(i) for i, h in enumerate(lib.search(query, k=k), 1))
     finally:
         lib.close()
 
@@ -329,7 +329,7 @@ def test_clicking_a_citation_opens_the_pdf_page_with_the_passage_highlighted(
         make_chat: Callable[..., Parts], qtbot: QtBot, library_dir: Path) -> None:
     sources = _sources(library_dir, "试用期 3 个月 90%")
     probation = next(s for s in sources if Path(s.file).name == PDF and s.location.page == 2)
-    n = probation.number
+    n = probation.n
     answer = f"试用期为 **3 个月** [{n}]，试用期工资为转正后月工资的 90% [{n}]。"
     events = [AnswerEvent("sources", sources=sources)]
     events += [AnswerEvent("token", text=answer[i:i + 4]) for i in range(0, len(answer), 4)]
@@ -359,14 +359,14 @@ def test_clicking_an_excel_source_selects_its_rows(make_chat: Callable[..., Part
                                                    library_dir: Path) -> None:
     sources = _sources(library_dir, "BX-2024-0005 宁波客户商务午餐")
     sheet = next(s for s in sources if Path(s.file).name == XLSX)
-    answer = f"宁波客户商务午餐报销了 688 元 [{sheet.number}]。"
+    answer = f"宁波客户商务午餐报销了 688 元 [{sheet.n}]。"
     events = [AnswerEvent("sources", sources=sources), AnswerEvent("token", text=answer),
               AnswerEvent("done", text=answer)]
     parts = make_chat(ScriptedServices(events, library_dir))
     parts.chat.ask("宁波客户商务午餐花了多少钱？")
     _wait_idle(qtbot, parts, 20_000)
     card = parts.chat.cards()[0]
-    row = next(r for r in card.source_list.rows if r.source.n == sheet.number)
+    row = next(r for r in card.source_list.rows if r.source.n == sheet.n)
     assert XLSX in row.name.text() and "报销明细" in row.where.text()
     qtbot.mouseClick(row, Qt.MouseButton.LeftButton)
     view = parts.view
@@ -706,9 +706,7 @@ def test_switching_language_retranslates_without_losing_the_conversation(
 
 
 def test_source_rows_are_keyboard_reachable(qtbot: QtBot, library_dir: Path) -> None:
-    from ui.source_label import as_record
-
-    source = as_record(_sources(library_dir, "试用期")[0])
+    source = _sources(library_dir, "试用期")[0]
     row = SourceRow(source)
     qtbot.addWidget(row)
     got: list[Any] = []

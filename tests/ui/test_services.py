@@ -34,8 +34,8 @@ def test_an_answer_streams_sources_then_tokens_then_done() -> None:
 
     out = list(_answer_events(events()))
     assert [e.kind for e in out] == ["status", "sources", "token", "token", "done"]
-    assert out[1].sources[0].number == 1 and out[1].sources[0].location.page == 1
-    assert out[1].sources[1].chunk_id == 102 and out[1].sources[1].where == "p. 2"
+    assert out[1].sources[0].n == 1 and out[1].sources[0].location.page == 1
+    assert out[1].sources[1].chunk_id == 102 and out[1].sources[1].location.describe() == "p. 2"
     assert out[-1] == AnswerEvent("done", text="Ten days [1].", sources=out[1].sources)
 
 

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from indexing.library import Library
 from indexing.locations import Location
-from indexing.records import SearchHit
+from indexing.records import Passage
 from qwenrag.conversations import SourceRecord
 from tests.conftest import SAMPLES_DIR
 from ui.passage_match import find_passage, parse_record, parse_table_chunk
@@ -40,7 +40,7 @@ class _Services:
         self.library = library
 
 
-def _hit(library: Library, query: str, name: str, **where: object) -> SearchHit:
+def _hit(library: Library, query: str, name: str, **where: object) -> Passage:
     for hit in library.search(query, k=20):
         if Path(hit.file).name == name and all(getattr(hit.location, k) == v for k, v in where.items()):
             return hit
