@@ -83,7 +83,7 @@ def check(answer: str, question: str, passages: Sequence[Passage]) -> Backing:
     q_total = sum(term_weight(t) for t in q_terms) or 1.0
     best_topic, support = 0.0, []
     for p in pool:
-        for s, e in sentences(p.text):
+        for s, e in sentences(p.text, p.kind):
             sent_terms = set(tokenize(p.text[s:e]))
             share = len(answer_terms & sent_terms) / len(answer_terms) if answer_terms else 0.0
             if share < 0.5:

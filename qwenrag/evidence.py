@@ -145,16 +145,34 @@ class Quote:
                 "text": self.text, "start": self.start, "end": self.end}
 
 
-# A sentence ends at 。！？!? (and the closing quote after them), at a newline (a table row, a line), or at
-# . followed by a space and not by a lower-case letter ("e.g. this" stays whole).
+# A sentence ends at 。！？!? (and the closing quote after them), at a line break that is not a wrapped line,
+# or at . followed by a space and not by a lower-case letter ("e.g. this" stays whole).
 _SENTENCE_END = re.compile(r"[。！？!?]+[”’」』）)]*|\n+|(?<=[^\s.][.])[”’\"')]*(?=\s+[^a-z\s])")
+_WRAPPED_MIN = 30  # a line this long that stops mid-sentence was wrapped by the page (PDF, hard-wrapped text)
+_ROWS = frozenset({"xlsx", "csv"})  # one row per line: a row ("header: value | ...") is one sentence
+_CONTINUES = re.compile(r"[a-z0-9\u3400-\u9fff\uf900-\ufaff(（“\"'%]")
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of `text`, surrounding spaces left out."""
+def _soft_break(text: str, at: int, end: int) -> bool:
+    """Whether the single line break text[at:end] only wraps a sentence that goes on in the next line."""
+    if end - at != 1:
+        return False  # a blank line ends a paragraph
+    line_start = text.rfind("\n", 0, at) + 1
+    before = text[at - 1] if at else ""
+    after = text[end] if end < len(text) else ""
+    return (at - line_start >= _WRAPPED_MIN and bool(before) and (before.isalnum() or before in ",，、;；-")
+            and bool(after) and _CONTINUES.match(after) is not None)
+
+
+def sentences(text: str, kind: str = "") -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, surrounding spaces left out. `kind`: the document's type
+    (a spreadsheet row is one sentence; a PDF line that wraps a sentence does not end it)."""
     spans: list[tuple[int, int]] = []
     pos = 0
+    rows = kind in _ROWS
     for m in _SENTENCE_END.finditer(text):
+        if m.group().startswith("\n") and not rows and _soft_break(text, m.start(), m.end()):
+            continue
         spans.append((pos, m.end()))
         pos = m.end()
     spans.append((pos, len(text)))
@@ -201,6 +219,10 @@ class _Candidate:
     terms: frozenset[str]
 
 
+def _positions(folded: str, term: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(term), folded)]
+
+
 def _window(text: str, start: int, end: int, terms: dict[str, float], cap: int) -> tuple[int, int]:
     """A span of at most `cap` characters of text[start:end] holding most of the matched terms' weight."""
     if end - start <= cap:
@@ -208,17 +230,15 @@ def _window(text: str, start: int, end: int, terms: dict[str, float], cap: int) 
     folded = fold_text(text[start:end])
     if len(folded) != end - start:  # lower-casing changed the length: positions would not map back
         return start, start + cap
-    marks: list[tuple[int, float]] = []
-    for term, w in terms.items():
-        for m in re.finditer(re.escape(term), folded):
-            marks.append((m.start(), w))
+    marks = [(a, w) for term, w in terms.items() for a in _positions(folded, term)]
     if not marks:
         return start, start + cap
     marks.sort()
     best, best_at = -1.0, 0
-    for i, (at, _w) in enumerate(marks):
+    for at, _w in marks:
         lo = max(0, at - cap // 4)  # a little before the first matched term: the subject often precedes
-        total = sum(w for a, w in marks[i:] if a < lo + cap)
+        inside = {t for t, w in terms.items() if any(lo <= a < lo + cap for a in _positions(folded, t))}
+        total = sum(terms[t] for t in inside)
         if total > best:
             best, best_at = total, lo
     lo = min(best_at, end - start - cap)
@@ -242,7 +262,7 @@ def find_quotes(question: str, passages: Sequence[Passage], limit: int = MAX_QUO
         return []
     cands: list[_Candidate] = []
     for rank, p in enumerate(passages):
-        for s, e in sentences(p.text):
+        for s, e in sentences(p.text, p.kind):
             cands.append(_Candidate(p, rank, s, e, frozenset(tokenize(p.text[s:e]))))
     if not cands:
         return []
@@ -279,7 +299,8 @@ def find_quotes(question: str, passages: Sequence[Passage], limit: int = MAX_QUO
         if (s, e) == (c.start, c.end):  # a whole sentence: its better neighbour joins it if both fit
             prv = cands[i - 1] if i > 0 and cands[i - 1].passage is c.passage else None
             nxt = cands[i + 1] if i + 1 < len(cands) and cands[i + 1].passage is c.passage else None
-            back = prv is not None and c.end - prv.start <= cap and (
+            asks = text[c.start:c.end].rstrip()[-1:] in "?？"  # a question in the document (an FAQ)
+            back = prv is not None and c.end - prv.start <= cap and not asks and (
                 _LEANS_BACK.match(text[c.start:c.end]) is not None
                 or nxt is None or nxt.end - c.start > cap or plain[i - 1] > plain[i + 1])
             if back and prv is not None:
@@ -300,7 +321,7 @@ def baseline_quote(question: str, passages: Sequence[Passage]) -> Quote | None:
         return None
     q = set(tokenize_query(question))
     p = passages[0]
-    best = max(sentences(p.text), key=lambda se: len(q & set(tokenize(p.text[se[0]:se[1]]))), default=None)
+    best = max(sentences(p.text, p.kind), key=lambda se: len(q & set(tokenize(p.text[se[0]:se[1]]))), default=None)
     if best is None:
         return None
     s, e = best

@@ -429,8 +429,7 @@ class Conversation:
     def _quotes_only(self, question: str, candidates: list[Passage], quotes: tuple[Quote, ...], lang: Language,
                      retrieval_ms: float, started: float) -> Iterator[Event]:
         """No model (`ask --no-model`): the quotes are the answer."""
-        answer = quote_answer(quotes)
-        yield Token(answer)
+        answer = quote_answer(quotes)  # no Token: the quotes were in Retrieved; the answer is in Done
         result = AnswerResult(
             question=question, answer=answer, found=True, citations=quote_citations(answer, quotes),
             sources=candidates, model=None, language=lang, mode="quotes", quotes=list(quotes),
