@@ -40,6 +40,7 @@ from typing import Any
 from indexing.locations import Location
 from indexing.records import Passage
 from qwenrag import paths
+from qwenrag.evidence import Quote
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,10 @@ class Turn:
     use_documents: bool = True  # False: plain chat with the model
     stopped: bool = False  # the person pressed Stop; the answer is partial
     error: str | None = None  # a sentence for a person when the answer failed
+    quotes: list[Quote] = field(default_factory=list)  # the documents' own words, shown first
+    grounded: bool | None = None  # the model's text was backed by its passages (None: no model text)
+    demo: bool = False  # written by the small demo model: shown marked, never as the answer
+    model_text: str = ""  # what the model wrote when it is not the answer (unbacked, or the demo model)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,11 +79,13 @@ class Turn:
             "citations": list(self.citations), "sources": [s.to_record() for s in self.sources],
             "timings": dict(self.timings), "asked_at": self.asked_at, "use_documents": self.use_documents,
             "stopped": self.stopped, "error": self.error,
+            "quotes": [{"n": q.n, "start": q.start, "end": q.end} for q in self.quotes],
+            "grounded": self.grounded, "demo": self.demo, "model_text": self.model_text,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Turn:
-        return cls(
+        turn = cls(
             question=str(data.get("question", "")), answer=str(data.get("answer", "")),
             found=bool(data.get("found", True)),
             citations=[int(c) for c in data.get("citations") or [] if isinstance(c, int | str) and str(c).isdigit()],
@@ -87,7 +94,25 @@ class Turn:
                      if isinstance(v, int | float)},
             asked_at=float(data.get("asked_at") or 0.0), use_documents=bool(data.get("use_documents", True)),
             stopped=bool(data.get("stopped", False)), error=data.get("error"),
+            grounded=data.get("grounded") if isinstance(data.get("grounded"), bool) else None,
+            demo=bool(data.get("demo", False)), model_text=str(data.get("model_text") or ""),
         )
+        turn.quotes = _quotes_from_json(data.get("quotes"), turn.sources)
+        return turn
+
+
+def _quotes_from_json(data: Any, sources: list[Passage]) -> list[Quote]:
+    """Quotes are saved as (n, start, end) into the turn's sources; a span that no longer fits is dropped."""
+    by_n = {s.n: s for s in sources}
+    out = []
+    for q in data if isinstance(data, list) else []:
+        try:
+            p, start, end = by_n.get(int(q["n"])), int(q["start"]), int(q["end"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if p is not None and 0 <= start < end <= len(p.text):
+            out.append(Quote(p, start, end))
+    return out
 
 
 @dataclass(slots=True)

@@ -289,7 +289,9 @@ class ChatPanel(QWidget):
             card.set_status(event.text)
         elif kind == "sources":
             turn.sources = list(event.sources)
+            turn.quotes = list(event.quotes)
             card.set_sources(turn.sources)
+            card.set_quotes(turn.quotes)  # the documents' own words, before the model has written
             if not card.streaming:
                 card.set_waiting("think")
         elif kind == "token":
@@ -299,8 +301,14 @@ class ChatPanel(QWidget):
             card.append(event.text)
         elif kind == "done":
             self._ended = True
-            if event.text:
+            turn.grounded, turn.demo = event.grounded, event.demo
+            if event.quotes and (event.demo or event.grounded is False) and event.model_text is not None:
+                # Not the answer: the model's text stays visible below a note; the quotes above answer.
+                turn.model_text = turn.answer = event.model_text
+                turn.quotes = list(event.quotes)
+            elif event.text:
                 turn.answer = event.text  # cleaned by the pipeline (markers normalised)
+            card.set_verdict(turn.grounded, turn.demo)
             if event.sources:  # also passages of earlier turns that this answer cites
                 turn.sources = list(event.sources)
                 card.set_sources(turn.sources)

@@ -84,6 +84,10 @@ class AnswerEvent:
     kind: Literal["status", "sources", "token", "done", "not_found"]
     text: str = ""
     sources: tuple[Source, ...] = ()
+    quotes: tuple[Any, ...] = ()  # qwenrag.evidence.Quote: the documents' own words ("sources", "done")
+    grounded: bool | None = None  # "done": the model's text was backed by its passages (None: no model text)
+    model_text: str | None = None  # "done": what the model wrote (the answer only when grounded, not demo)
+    demo: bool = False  # "done": written by the small demo model
 
 
 @dataclass(frozen=True)
@@ -367,7 +371,7 @@ def _answer_events(events: Iterator[Any]) -> Iterator[AnswerEvent]:
             elif kind == "sources":
                 srcs = tuple(ev.sources)
                 if ev.found:
-                    yield AnswerEvent("sources", sources=srcs)
+                    yield AnswerEvent("sources", sources=srcs, quotes=tuple(ev.quotes))
                 else:
                     nearest = srcs
             elif kind == "token" and nearest is None:
@@ -377,8 +381,10 @@ def _answer_events(events: Iterator[Any]) -> Iterator[AnswerEvent]:
                 if result.mode == "not_found":
                     yield AnswerEvent("not_found", text=result.answer, sources=nearest or ())
                 else:
-                    yield AnswerEvent("done", text=result.answer,
-                                      sources=tuple(result.sources))
+                    yield AnswerEvent("done", text=result.answer, sources=tuple(result.sources),
+                                      quotes=tuple(result.quotes), grounded=result.grounded,
+                                      model_text=result.model_text,
+                                      demo=bool(result.model is not None and result.model.demo))
     finally:
         close = getattr(events, "close", None)
         if close is not None:

@@ -1,14 +1,16 @@
-"""The passages under an answer: one clickable row per source, the cited ones first."""
+"""The passages under an answer (one clickable row per source, the cited ones first) and the quotes above it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from indexing.records import Passage
+from qwenrag.evidence import Quote
 from ui.source_label import describe_location
 
 _KIND_BADGES = {"pdf": "PDF", "docx": "DOCX", "xlsx": "XLSX", "csv": "CSV", "markdown": "MD", "text": "TXT"}
@@ -281,4 +283,81 @@ class SourceList(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslateUi()
+        super().changeEvent(event)
+
+
+class QuoteRow(QLabel):
+    """One quote: the document's own sentences, verbatim, with [n] and where they are. Click (or Enter) opens
+    the source with exactly these sentences highlighted."""
+
+    clicked = Signal(object)  # Quote
+
+    def __init__(self, quote: Quote, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.quote = quote
+        self.setObjectName("quoteRow")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.retranslateUi()
+
+    def where(self) -> str:
+        p = self.quote.passage
+        return ", ".join(x for x in (p.name, describe_location(p.location)) if x)
+
+    def retranslateUi(self) -> None:
+        text = escape(" ".join(self.quote.text.split()))
+        self.setText(f"<b>[{self.quote.n}]</b> “{text}” <span style='color: gray;'>— {escape(self.where())}</span>")
+        self.setToolTip(self.tr("Open the source with this passage highlighted"))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.quote)
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit(self.quote)
+            return
+        super().keyPressEvent(event)
+
+
+class QuoteList(QWidget):
+    """What the documents say, shown first (before the model has written a word): up to three quotes."""
+
+    quoteClicked = Signal(object)  # Quote
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[QuoteRow] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.heading = QLabel()
+        self.heading.setObjectName("quotesHeading")
+        layout.addWidget(self.heading)
+        self.hide()
+        self.retranslateUi()
+
+    def set_quotes(self, quotes: Sequence[Quote]) -> None:
+        for row in self.rows:
+            row.deleteLater()
+        self.rows = []
+        for q in quotes:
+            row = QuoteRow(q, self)
+            row.clicked.connect(self.quoteClicked)
+            self.layout().addWidget(row)
+            self.rows.append(row)
+        self.setVisible(bool(self.rows))
+
+    def retranslateUi(self) -> None:
+        self.heading.setText(self.tr("Your documents say:"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslateUi()
+            for row in self.rows:
+                row.retranslateUi()
         super().changeEvent(event)

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from indexing.locations import Location
 from indexing.records import Passage
+from qwenrag.evidence import Quote
 from ui.chat_theme import theme
 from ui.passage_match import parse_table_chunk
 from ui.pdf_view import PassagePdfView
@@ -102,6 +103,7 @@ class SourceView(QWidget):
         self.setObjectName("sourceView")
         self.services = services
         self.source: Passage | None = None
+        self.quote = ""  # a quote was clicked: only these sentences of the passage are highlighted
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl  # tests replace it
         self._pdf_path = ""
         self._note_key = ""
@@ -229,8 +231,12 @@ class SourceView(QWidget):
         return button
 
     # -- showing ------------------------------------------------------------------------------------
-    def show_source(self, src: Passage) -> None:
-        """Show where the passage `src` comes from."""
+    def show_source(self, src: Passage | Quote) -> None:
+        """Show where the passage `src` comes from; for a Quote, its sentences are what is highlighted."""
+        if isinstance(src, Quote):
+            self.quote, src = src.text, src.passage
+        else:
+            self.quote = ""
         self.source = src
         self._note_key = ""
         self.badge.setText(kind_badge(src))
@@ -263,7 +269,7 @@ class SourceView(QWidget):
             return
         self.stack.setCurrentIndex(self.PDF)
         page = (src.location.page or 1) - 1
-        if not self.pdf_view.show_passage(page, src.text):
+        if not self.pdf_view.show_passage(page, self.quote or src.text):
             self._note_key = "not_on_page"
         self._update_page_label()
 
@@ -294,7 +300,14 @@ class SourceView(QWidget):
                 parts.append(f"<p class='h'>{escape(h)}</p>")
             heading = h or heading
             body = escape(chunk.text).replace("\n", "<br/>")
-            if chunk.is_target:
+            at = chunk.text.find(self.quote) if chunk.is_target and self.quote else -1
+            if at >= 0:  # only the quoted sentences carry the marker
+                parts.append("<a name='target'></a><p style='line-height: 140%;'>" + "".join((
+                    escape(chunk.text[:at]).replace("\n", "<br/>"),
+                    f"<span style='background-color: {_TARGET_BG}; color: {_TARGET_FG};'>",
+                    escape(self.quote).replace("\n", "<br/>"), "</span>",
+                    escape(chunk.text[at + len(self.quote):]).replace("\n", "<br/>"))) + "</p>")
+            elif chunk.is_target:
                 parts.append(f"<a name='target'></a><table width='100%' cellpadding='8' "
                              f"style='background-color: {_TARGET_BG}; color: {_TARGET_FG}; margin: 4px 0 12px 0;'>"
                              f"<tr><td><p style='margin: 0; line-height: 140%;'>{body}</p></td></tr></table>")
@@ -341,12 +354,14 @@ class SourceView(QWidget):
         self.table.setVerticalHeaderLabels([label for _r, _t, label, _l in rows])
         column = {name: i for i, name in enumerate(header)}
         self._target_rows = []
+        # a quote selects its own rows of the passage (all of them when its text matches no row whole)
+        quoted = bool(self.quote) and any(t and line in self.quote for _r, t, _l, line in rows)
         for r, (record, is_target, _label, _line) in enumerate(rows):
             for name, value in record:
                 item = QTableWidgetItem(value)
                 item.setToolTip(value)
                 self.table.setItem(r, column[name], item)
-            if is_target:
+            if is_target and (not quoted or _line in self.quote):
                 self._target_rows.append(r)
         self.table.resizeColumnsToContents()
         for col in range(self.table.columnCount()):  # long cells wrap instead of making one huge column
@@ -371,6 +386,18 @@ class SourceView(QWidget):
         """The passage as highlighted in the text view ("" when another view is shown)."""
         if self.stack.currentIndex() != self.TEXT or self.source is None:
             return ""
+        if self.quote:  # the text that carries the marker colour, read back from the document
+            marked = []
+            block = self.text_view.document().begin()
+            while block.isValid():
+                it = block.begin()
+                while not it.atEnd():
+                    frag = it.fragment()
+                    if frag.charFormat().background().color().name() == _TARGET_BG:
+                        marked.append(frag.text())
+                    it += 1
+                block = block.next()
+            return "\n".join(marked)
         found = self.text_view.document().find(self.source.text.split("\n")[0].strip()[:40])
         return found.block().text() if not found.isNull() else ""
 
