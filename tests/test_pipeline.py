@@ -14,6 +14,7 @@ import pytest
 from indexing.locations import Location
 from indexing.records import Passage
 from qwenrag.engine import Timings
+from qwenrag.evidence import is_relevant
 from qwenrag.models import ModelInfo
 from qwenrag.pipeline import (
     NOT_FOUND,
@@ -23,7 +24,6 @@ from qwenrag.pipeline import (
     Status,
     Token,
 )
-from qwenrag.evidence import is_relevant
 from qwenrag.prompt import SYSTEM_DOCS, SYSTEM_PLAIN
 from qwenrag.settings import Settings
 from tests.model_fixtures import sample_library_dir, small_engine  # noqa: F401  (fixtures)

@@ -80,7 +80,6 @@ def demo_answers(name: str, n: int) -> list[tuple[str, str, bool, str, str, list
     """The demo model's answers that do not contain the gold answer (wrong ones) through the real pipeline."""
     if n <= 0:
         return []
-    from tests.model_fixtures import demo_model_path  # noqa: F401  (where the wheel keeps the model)
 
     from qwenrag.engine import Engine
     from qwenrag.models import find_model
