@@ -187,7 +187,7 @@ def sentences(text: str, kind: str = "") -> list[tuple[int, int]]:
     return out
 
 
-_NUMBER_Q = re.compile(r"多少|几|哪一?年|何时|什么时候|多久|多长|多大|多高|多重|多远|百分之|how (many|much|long|old|far|"
+_NUMBER_Q = re.compile(r"多少|几|哪一?年|何时|什么时候|多久|多长|多大|多高|多重|多远|百分之|频率|how (many|much|long|old|far|often|"
                        r"large|big|tall|high)|what (year|percentage|age|date)|when\b|in which year", re.I)
 _DIGIT = re.compile(r"\d|[一二三四五六七八九十百千万亿两兩萬億]+[年月日个個名人次岁歲分元%％]|\b(one|two|three|four|five|six|"
                     r"seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|"
