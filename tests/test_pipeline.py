@@ -413,26 +413,53 @@ def _real_pipeline(library_dir: Path, engine: Any, **settings: Any) -> tuple[Pip
     return Pipeline(lib, engine, settings=Settings(**options)), lib
 
 
+def _holds(text: str, expected: str) -> bool:
+    from qwenrag.selftest import contains
+
+    return contains(text, expected)
+
+
 @pytest.mark.model
-def test_sample_question_answered_with_sources_and_citations(sample_library_dir: Path,  # noqa: F811
-                                                            small_engine: Any) -> None:  # noqa: F811
-    q = next(x for x in _questions() if x["id"] == "q11")  # How often do I have to change my password?
+def test_sample_question_answered_with_the_documents_words_first(sample_library_dir: Path,  # noqa: F811
+                                                                 small_engine: Any) -> None:  # noqa: F811
+    q = next(x for x in _questions() if x["id"] == "q1")  # 公司的试用期是多长时间？ -> 试用期为 3 个月
     pipe, lib = _real_pipeline(sample_library_dir, small_engine)
     try:
         events = _events(pipe, q["question"])
     finally:
         lib.close()
-    retrieved = events[0] if isinstance(events[0], Retrieved) else events[1]
+    assert isinstance(events[0], Retrieved) and events[0].found  # the quotes come before any token
+    top = events[0].quotes[0]
+    assert _holds(top.text, q["answer"]) and Path(top.passage.file).name == q["file"]
+    assert top.passage.location.page == q["location"]["page"]
+    assert top.text == top.passage.text[top.start:top.end]
     result: AnswerResult = events[-1].result
-    assert retrieved.found and result.found and result.answer
-    right = [p for p in result.sources if Path(p.file).name == q["file"]
-             and (p.location.heading or "").startswith(q["location"]["heading"])]
-    assert right, "the passage with the answer is among the sources given to the model"
-    assert any(e for e in events if isinstance(e, Token))
-    for c in result.citations:  # the tiny model may or may not cite; whatever it cites maps to a source
-        assert c.passage in result.sources
+    assert any(isinstance(e, Token) for e in events)  # the model did write
+    # the demo model's text is never presented as the answer: the quote is, with its [n]
+    assert result.model is not None and result.model.demo and isinstance(result.grounded, bool)
+    assert result.answer == f"{top.text} [{top.n}]" and [c.n for c in result.citations] == [top.n]
     assert result.timings.prompt_tokens > 0 and result.timings.ttft_s > 0
-    assert result.model is not None and result.model.demo
+
+
+def test_quotes_hold_the_expected_answers_of_the_sample_questions(sample_library_dir: Path) -> None:  # noqa: F811
+    """Every answerable question of samples/questions.json, asked without a model: the first quote (or one
+    of the three) holds the expected answer. Floors under what this measures today (22 and 25 of 31), so a
+    change that quotes worse fails; samples/questions.json is never used to tune (tests/bench does that)."""
+    from indexing.library import Library
+
+    answerable = [q for q in _questions() if q["answerable"]]
+    first = any3 = 0
+    misses = []
+    with Library.open(sample_library_dir) as lib:
+        pipe = Pipeline(lib)
+        for q in answerable:
+            result = pipe.answer(q["question"], use_model=False)
+            held = [_holds(x.text, q["answer"]) for x in result.quotes]
+            first += bool(held[:1] == [True])
+            any3 += any(held)
+            if held[:1] != [True]:
+                misses.append(q["id"])
+    assert first >= 21 and any3 >= 24, (first, any3, misses)
 
 
 @pytest.mark.model
