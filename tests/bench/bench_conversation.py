@@ -107,7 +107,7 @@ def main() -> None:
     questions = {n: load_jsonl(SHARED / "qa" / f"{n}.questions.jsonl") for n in names}
     settings = [(ev.FOLLOW_UP_OWN, ev.HIGH_COVERAGE, ev.LOW_COVERAGE)]
     if args.grid:
-        settings += list(itertools.product((0.3, 0.5, 0.7), (0.45, 0.55), (0.3, 0.4)))
+        settings += list(itertools.product((0.3, 0.7), (ev.HIGH_COVERAGE,), (ev.LOW_COVERAGE,)))
     results: dict[tuple, dict[str, dict[str, list[bool]]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
