@@ -348,6 +348,8 @@ class ChatPanel(QWidget):
         if self._first_token:
             turn.timings["first_token"] = round(self._first_token - self._started, 3)
         turn.citations = cited_numbers(turn.answer, {x.n for x in turn.sources}) if turn.found else []
+        if turn.found and turn.model_text:  # the model's text is not the answer: the quotes are what stands
+            turn.citations = list(dict.fromkeys(q.n for q in turn.quotes))
         if turn.found:
             card.finish(turn.answer, stopped=stopped, elapsed=elapsed)
         else:

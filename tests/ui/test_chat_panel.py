@@ -362,6 +362,39 @@ def test_clicking_a_citation_opens_the_pdf_page_with_the_passage_highlighted(
         view.pdf_view.highlight_viewport_rect().toRect()), timeout=3000)
 
 
+def test_quotes_show_first_and_an_unbacked_answer_is_marked_not_the_answer(
+        make_chat: Callable[..., Parts], qtbot: QtBot, library_dir: Path) -> None:
+    from qwenrag.evidence import find_quotes
+
+    question = "公司的试用期是多长时间？"
+    sources = _sources(library_dir, question)
+    quotes = tuple(find_quotes(question, sources))
+    assert "试用期为 3 个月" in quotes[0].text
+    wrong = "试用期为 6 个月 [1]。"  # not what page 2 says
+    events = [AnswerEvent("sources", sources=sources, quotes=quotes), AnswerEvent("token", text=wrong),
+              AnswerEvent("done", text=f"{quotes[0].text} [{quotes[0].n}]", sources=sources, quotes=quotes,
+                          grounded=False, model_text=wrong)]
+    parts = make_chat(ScriptedServices(events, library_dir, delay=0.01))
+    parts.chat.ask(question)
+    _wait_idle(qtbot, parts, 20_000)
+    card = parts.chat.cards()[0]
+    assert [r.quote for r in card.quote_list.rows] == list(quotes) and card.quote_list.isVisible()
+    assert f"[{quotes[0].n}]" in card.quote_list.rows[0].text()
+    assert card.verdict == "unbacked" and card.model_note.isVisible()
+    assert "not backed" in card.model_note.text()
+    turn = parts.chat.conversation.turns[0]
+    assert turn.grounded is False and turn.model_text == wrong and turn.citations == [quotes[0].n]
+    # saved with the turn: a fresh store reads the quotes back as spans of their passages
+    saved = ConversationStore(parts.store.folder).load(parts.chat.conversation.id).turns[0]
+    assert [q.text for q in saved.quotes] == [q.text for q in quotes] and saved.grounded is False
+    # a quote opens its source with only its sentences highlighted
+    requested: list[Any] = []
+    parts.chat.sourceRequested.connect(requested.append)
+    qtbot.mouseClick(card.quote_list.rows[0], Qt.MouseButton.LeftButton)
+    assert requested == [quotes[0]] and parts.view.quote == quotes[0].text
+    assert parts.view.stack.currentIndex() == SourceView.PDF and parts.view.pdf_view.highlight_rects()
+
+
 def test_clicking_an_excel_source_selects_its_rows(make_chat: Callable[..., Parts], qtbot: QtBot,
                                                    library_dir: Path) -> None:
     sources = _sources(library_dir, "BX-2024-0005 宁波客户商务午餐")
