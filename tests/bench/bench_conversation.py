@@ -7,7 +7,8 @@ MIN_STRONG_MATCHES) are chosen on the calibration split; the evaluation split is
 samples/questions.json.
 
 Measured, each as a two-turn conversation after a first question about an indexed article:
-- off-topic: a question from another QA set -> must be "not found" (bar >= 0.90);
+- off-topic: a question from another QA set -> must be "not found" (bar >= 0.90); beside it, the same
+  questions asked alone (what the single-question threshold does without any conversation);
 - unanswerable: a question about an article of the same set that is not in the library -> "not found"
   (reported, with the answered share of single answerable questions beside it);
 - follow-up: another question about the same article -> answered, gold file among the sources (>= 0.95);
@@ -63,7 +64,9 @@ def cases(name: str, others: list[dict], limit: int, rng: random.Random) -> dict
         for q1 in first[:limit]:
             same = [q for q in by_article[q1["passage_id"]] if q is not q1]
             rows.append(("single answerable", q1, None, True))
-            rows.append(("off-topic", q1, rng.choice(others), False))
+            off = rng.choice(others)
+            rows.append(("off-topic", q1, off, False))
+            rows.append(("off-topic alone", None, off, False))
             rows.append(("unanswerable", q1, rng.choice(absent), False))
             if same:
                 q2 = rng.choice(same)
@@ -83,6 +86,9 @@ def run(lib: Library, files: dict[str, str], rows: list[tuple]) -> dict[str, lis
     got: dict[str, list[bool]] = {}
     for kind, q1, q2, answerable in rows:
         conv = pipe.conversation()
+        if q1 is None:  # the same question asked on its own, for comparison
+            got.setdefault(kind, []).append(not conv.answer(q2["question"], use_model=False).found)
+            continue
         first = conv.answer(q1["question"], use_model=False)
         if kind == "single answerable":
             ok = first.found and any(files.get(p.file) == q1["passage_id"] for p in first.sources)
@@ -127,14 +133,15 @@ def main() -> None:
                         slot = results.setdefault((own, high, low), {}).setdefault(split, {})
                         for kind, oks in got.items():
                             slot.setdefault(kind, []).extend(oks)
-    kinds = ["single answerable", "follow-up", "elliptic follow-up", "off-topic", "unanswerable"]
+    kinds = ["single answerable", "follow-up", "elliptic follow-up", "off-topic", "off-topic alone",
+             "unanswerable"]
     rows = []
     for (own, high, low), per in results.items():
         for split, got in per.items():
             rows.append([split, own, high, low] + [f"{sum(got[k]) / len(got[k]):.3f} ({len(got[k])})"
                                                    if got.get(k) else "-" for k in kinds])
     print(table(["split", "own", "high", "low", "answered", "follow-up answered", "elliptic answered",
-                 "off-topic not found", "unanswerable not found"], rows))
+                 "off-topic not found", "same asked alone", "unanswerable not found"], rows))
 
 
 if __name__ == "__main__":
