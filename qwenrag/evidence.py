@@ -274,7 +274,11 @@ def find_quotes(question: str, passages: Sequence[Passage], limit: int = MAX_QUO
     wants_number = bool(_NUMBER_Q.search(question))
     last = max(1, len(passages) - 1)
     topic = {p.chunk_id: set(tokenize(f"{p.title}\n{p.heading or ''}")) for p in passages}
-    on_topic = {p.chunk_id: relevance(q_terms, passage_terms(p)).coverage for p in passages}
+    # the passage's own coverage, from the terms already read (its sentences, title and heading)
+    whole: dict[int | None, set[str]] = {p.chunk_id: set(topic[p.chunk_id]) for p in passages}
+    for c in cands:
+        whole[c.passage.chunk_id] |= c.terms
+    on_topic = {cid: relevance(q_terms, terms).coverage for cid, terms in whole.items()}
 
     def score_of(c: _Candidate) -> float:
         named = topic[c.passage.chunk_id]
