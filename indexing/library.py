@@ -38,7 +38,7 @@ from indexing.locations import Location
 from indexing.messages import problem_message
 from indexing.notes import note
 from indexing.ownership import DATABASE, LOCK_FILE, WriterLock, claim_folder
-from indexing.records import DocumentRecord, IndexEvent, SearchHit
+from indexing.records import DocumentRecord, IndexEvent, Passage
 from indexing.search_index import INDEX_FORMAT, SearchIndex
 from indexing.store import Store
 from indexing.workers import ParsePool, Progress
@@ -476,7 +476,7 @@ class Library:
     def roots(self) -> list[str]:
         return self.store.roots()
 
-    def search(self, query: str, k: int = 5) -> list[SearchHit]:
+    def search(self, query: str, k: int = 5) -> list[Passage]:
         from indexing.analysis import tokenize_query
 
         tokens = tokenize_query(query)
@@ -522,11 +522,11 @@ class Library:
                 self._write_lock.release()
         raise LibraryError(note("damaged", folder=self.folder, reason=problem))
 
-    def _resolve(self, scored: list[tuple[float, int]], k: int) -> tuple[list[SearchHit], bool]:
+    def _resolve(self, scored: list[tuple[float, int]], k: int) -> tuple[list[Passage], bool]:
         """Hits for (score, chunk id); complete is False when a chunk id no longer exists in the store."""
         rows = self.store.chunks_by_ids([cid for _s, cid in scored])
         docs: dict[int, DocumentRecord | None] = {}
-        hits: list[SearchHit] = []
+        hits: list[Passage] = []
         complete = True
         for score, cid in scored:
             row = rows.get(cid)
@@ -539,8 +539,8 @@ class Library:
             doc = docs[doc_id]
             if doc is None or doc.status not in ("indexed", "indexing"):
                 continue
-            hits.append(SearchHit(rank=len(hits) + 1, score=score, file=doc.path, location=location, text=text,
-                                  title=doc.title, heading=heading, chunk_id=cid, doc_id=doc_id, kind=doc.kind))
+            hits.append(Passage(n=len(hits) + 1, score=score, file=doc.path, location=location, text=text,
+                                title=doc.title, heading=heading, chunk_id=cid, doc_id=doc_id, kind=doc.kind))
             if len(hits) >= k:
                 break
         return hits, complete

@@ -1,8 +1,9 @@
-"""What the library hands out: documents, search hits and indexing progress events."""
+"""What the library hands out: documents, passages (search hits) and indexing progress events."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import PurePath
 from typing import Any, Literal
 
 from indexing.locations import Location
@@ -48,27 +49,85 @@ class DocumentRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class SearchHit:
-    rank: int  # 1-based
-    score: float
+class Passage:
+    """One stored chunk as found by a search and carried to the screen: the one passage type.
+
+    `n` is its rank in a search result (1-based) and, once an answer numbers its passages, the number it
+    is cited by ([n]). The same object goes from Library.search through the evidence and the prompt to
+    the window and the saved conversation; `numbered` gives it another number, nothing else changes.
+    """
+
+    n: int
     file: str  # absolute path
     location: Location
     text: str
-    title: str
-    heading: str | None
-    chunk_id: int
-    doc_id: int
-    kind: str = ""
+    title: str = ""
+    heading: str | None = None
+    chunk_id: int | None = None
+    doc_id: int | None = None
+    kind: str = ""  # pdf, docx, xlsx, text, markdown, csv
+    score: float = 0.0  # BM25 score of the search that found it (0 when read back from a conversation)
 
-    def to_json(self) -> dict[str, Any]:
+    @property
+    def rank(self) -> int:
+        """The search position: the same number as n until an answer renumbers the passage."""
+        return self.n
+
+    @property
+    def file_name(self) -> str:
+        return PurePath(self.file).name if self.file else self.title
+
+    @property
+    def name(self) -> str:
+        return self.file_name
+
+    def label(self) -> str:
+        """'Handbook.pdf, p. 3' — how the prompt and the terminal name the passage."""
+        where = self.location.describe()
+        return f"{self.file_name}, {where}" if where else self.file_name
+
+    def numbered(self, n: int) -> Passage:
+        return self if n == self.n else replace(self, n=n)
+
+    def to_search_json(self) -> dict[str, Any]:
         """The --json contract of `qwenrag search`."""
         return {
-            "rank": self.rank,
+            "rank": self.n,
             "score": round(self.score, 6),
             "file": self.file,
             "location": self.location.to_json(),
             "text": self.text,
         }
+
+    def to_json(self) -> dict[str, Any]:
+        """One entry of `citations` / `sources` in `qwenrag ask --json` (the contract)."""
+        return {"n": self.n, "file": self.file, "location": self.location.to_json(), "text": self.text}
+
+    def to_record(self) -> dict[str, Any]:
+        """As a saved conversation keeps it: enough to show the passage and open it again."""
+        return {
+            **self.to_json(), "chunk_id": self.chunk_id, "doc_id": self.doc_id, "title": self.title,
+            "kind": self.kind, "heading": self.heading,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Passage:
+        """Read back to_record() or to_json() (missing keys get defaults)."""
+        heading = data.get("heading")
+        return cls(
+            n=int(data.get("n", 0) or 0), file=str(data.get("file", "")),
+            location=Location.from_json(data.get("location") or {}), text=str(data.get("text", "")),
+            title=str(data.get("title", "") or ""), heading=str(heading) if heading else None,
+            chunk_id=_int_or_none(data.get("chunk_id")), doc_id=_int_or_none(data.get("doc_id")),
+            kind=str(data.get("kind", "") or ""),
+        )
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)

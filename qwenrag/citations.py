@@ -9,46 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from indexing.locations import Location
-from indexing.records import SearchHit
+from indexing.records import Passage
 
-
-@dataclass(frozen=True, slots=True)
-class Passage:
-    """A passage shown to the model under the number `n` (cited as [n])."""
-
-    n: int
-    file: str  # absolute path
-    location: Location
-    text: str  # the passage as stored (the prompt may show a shortened copy)
-    title: str = ""
-    heading: str | None = None
-    chunk_id: int = 0
-    doc_id: int = 0
-    score: float = 0.0
-    kind: str = ""
-
-    @classmethod
-    def from_hit(cls, hit: SearchHit, n: int) -> Passage:
-        return cls(n=n, file=hit.file, location=hit.location, text=hit.text, title=hit.title,
-                   heading=hit.heading, chunk_id=hit.chunk_id, doc_id=hit.doc_id, score=hit.score,
-                   kind=hit.kind)
-
-    @property
-    def file_name(self) -> str:
-        return Path(self.file).name
-
-    def label(self) -> str:
-        """'Handbook.pdf, p. 3' — how the prompt and the terminal name the passage."""
-        where = self.location.describe()
-        return f"{self.file_name}, {where}" if where else self.file_name
-
-    def to_json(self) -> dict[str, Any]:
-        """One entry of `citations` / `sources` in `qwenrag ask --json`."""
-        return {"n": self.n, "file": self.file, "location": self.location.to_json(), "text": self.text}
+__all__ = ["Citation", "Passage", "cited_numbers", "extract_citations", "find_markers", "normalize_markers"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,13 +180,13 @@ def cmd_search(args: argparse.Namespace) -> int:
             hits = lib.search(query, k=args.k)
             _print_notices(lib)
             if args.json:
-                _print_json([h.to_json() for h in hits])
+                _print_json([h.to_search_json() for h in hits])
                 continue
             if not hits:
                 print(f"No passages found for: {query}")
             for h in hits:
                 snippet = " ".join(h.text.split())[:160]
-                print(f"{h.rank}. [{h.score:.2f}] {h.file} — {h.location.describe()}\n   {snippet}")
+                print(f"{h.n}. [{h.score:.2f}] {h.file} — {h.location.describe()}\n   {snippet}")
     return EXIT_OK
 
 

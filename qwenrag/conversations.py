@@ -38,7 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from indexing.locations import Location
+from indexing.records import Passage
 from qwenrag import paths
+from qwenrag.evidence import Quote
 
 log = logging.getLogger(__name__)
 
@@ -47,47 +49,9 @@ TITLE_CHARS = 60
 _ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 
 
-@dataclass(slots=True)
-class SourceRecord:
-    """A passage an answer drew on, as saved: enough to show it and to open it again."""
-
-    n: int  # the number the answer cites it by: [n]
-    file: str
-    location: Location
-    text: str
-    chunk_id: int | None = None
-    doc_id: int | None = None
-    title: str = ""
-    kind: str = ""
-
-    @property
-    def name(self) -> str:
-        return Path(self.file).name if self.file else self.title
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "n": self.n, "file": self.file, "location": self.location.to_json(), "text": self.text,
-            "chunk_id": self.chunk_id, "doc_id": self.doc_id, "title": self.title, "kind": self.kind,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SourceRecord:
-        return cls(
-            n=int(data.get("n", 0)), file=str(data.get("file", "")),
-            location=Location.from_json(data.get("location") or {}), text=str(data.get("text", "")),
-            chunk_id=_int_or_none(data.get("chunk_id")), doc_id=_int_or_none(data.get("doc_id")),
-            title=str(data.get("title", "")), kind=str(data.get("kind", "")),
-        )
-
-    @classmethod
-    def from_hit(cls, n: int, hit: Any) -> SourceRecord:
-        """From an indexing SearchHit (or anything shaped like one)."""
-        return cls(
-            n=n, file=str(getattr(hit, "file", "")), location=getattr(hit, "location", None) or Location(),
-            text=str(getattr(hit, "text", "")), chunk_id=getattr(hit, "chunk_id", None),
-            doc_id=getattr(hit, "doc_id", None), title=str(getattr(hit, "title", "") or ""),
-            kind=str(getattr(hit, "kind", "") or ""),
-        )
+# A passage an answer drew on, as saved: the library's one passage type (to_json/from_json keep enough to
+# show it and to open it again). The name is kept for the code that saves and shows conversations.
+SourceRecord = Passage
 
 
 @dataclass(slots=True)
@@ -98,33 +62,57 @@ class Turn:
     answer: str = ""
     found: bool = True  # False: "not found in your documents"; sources are then the nearest passages
     citations: list[int] = field(default_factory=list)  # source numbers the answer actually cites
-    sources: list[SourceRecord] = field(default_factory=list)
+    sources: list[Passage] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     asked_at: float = field(default_factory=time.time)
     use_documents: bool = True  # False: plain chat with the model
     stopped: bool = False  # the person pressed Stop; the answer is partial
     error: str | None = None  # a sentence for a person when the answer failed
+    quotes: list[Quote] = field(default_factory=list)  # the documents' own words, shown first
+    grounded: bool | None = None  # the model's text was backed by its passages (None: no model text)
+    demo: bool = False  # written by the small demo model: shown marked, never as the answer
+    model_text: str = ""  # what the model wrote when it is not the answer (unbacked, or the demo model)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question, "answer": self.answer, "found": self.found,
-            "citations": list(self.citations), "sources": [s.to_json() for s in self.sources],
+            "citations": list(self.citations), "sources": [s.to_record() for s in self.sources],
             "timings": dict(self.timings), "asked_at": self.asked_at, "use_documents": self.use_documents,
             "stopped": self.stopped, "error": self.error,
+            "quotes": [{"n": q.n, "start": q.start, "end": q.end} for q in self.quotes],
+            "grounded": self.grounded, "demo": self.demo, "model_text": self.model_text,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Turn:
-        return cls(
+        turn = cls(
             question=str(data.get("question", "")), answer=str(data.get("answer", "")),
             found=bool(data.get("found", True)),
             citations=[int(c) for c in data.get("citations") or [] if isinstance(c, int | str) and str(c).isdigit()],
-            sources=[SourceRecord.from_json(s) for s in data.get("sources") or [] if isinstance(s, dict)],
+            sources=[Passage.from_json(s) for s in data.get("sources") or [] if isinstance(s, dict)],
             timings={str(k): float(v) for k, v in (data.get("timings") or {}).items()
                      if isinstance(v, int | float)},
             asked_at=float(data.get("asked_at") or 0.0), use_documents=bool(data.get("use_documents", True)),
             stopped=bool(data.get("stopped", False)), error=data.get("error"),
+            grounded=data.get("grounded") if isinstance(data.get("grounded"), bool) else None,
+            demo=bool(data.get("demo", False)), model_text=str(data.get("model_text") or ""),
         )
+        turn.quotes = _quotes_from_json(data.get("quotes"), turn.sources)
+        return turn
+
+
+def _quotes_from_json(data: Any, sources: list[Passage]) -> list[Quote]:
+    """Quotes are saved as (n, start, end) into the turn's sources; a span that no longer fits is dropped."""
+    by_n = {s.n: s for s in sources}
+    out = []
+    for q in data if isinstance(data, list) else []:
+        try:
+            p, start, end = by_n.get(int(q["n"])), int(q["start"]), int(q["end"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if p is not None and 0 <= start < end <= len(p.text):
+            out.append(Quote(p, start, end))
+    return out
 
 
 @dataclass(slots=True)
@@ -471,7 +459,7 @@ def write_markdown(conv: Conversation, path: Path, **kwargs: Any) -> None:
         raise ConversationError(f"The conversation could not be exported to {path}: {exc}") from exc
 
 
-def _sources_to_list(turn: Turn) -> list[SourceRecord]:
+def _sources_to_list(turn: Turn) -> list[Passage]:
     """Cited sources when the answer cites any, else all that were given (the nearest, when not found)."""
     if turn.found and turn.citations:
         cited = set(turn.citations)
@@ -494,13 +482,6 @@ def _excerpt(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def _int_or_none(value: object) -> int | None:
-    try:
-        return None if value is None else int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None
-
-
-def sources_from_hits(hits: Iterable[Any]) -> list[SourceRecord]:
+def sources_from_hits(hits: Iterable[Passage]) -> list[Passage]:
     """Number search hits 1..n the way the answer cites them."""
-    return [SourceRecord.from_hit(i, hit) for i, hit in enumerate(hits, 1)]
+    return [hit.numbered(i) for i, hit in enumerate(hits, 1)]

@@ -1,17 +1,22 @@
-"""Question -> search -> prompt -> streamed answer -> citations.
+"""Question -> evidence (qwenrag.evidence: passages, relevance, quotes) -> answer (prompt, model, backing
+check: qwenrag.backing) -> events for the command line and the window.
 
     pipeline = Pipeline(library, engine)                 # or load_engine=... to load the model lazily
     for event in pipeline.ask("病假需要什么证明？"):       # any thread; close the generator to cancel
         match event:
-            case Retrieved(sources=s): show the numbered sources first
-            case Token(text=t):        append t
-            case Done(result=r):       r.answer, r.citations, r.found, r.timings ...
+            case Retrieved(sources=s, quotes=q): the quotes and numbered sources, before the model loads
+            case Token(text=t):        append t (what the model writes)
+            case Done(result=r):       r.answer, r.grounded, r.quotes, r.citations, r.found, r.timings ...
+
+The answer presented (`r.answer`) is the model's text only when qwenrag.backing finds it backed by the
+passages it cites and the model is not the small demo model; otherwise it is the best quote, verbatim, with
+its [n] (`r.model_text` keeps what the model wrote).
 
     conv = pipeline.conversation()                       # follow-ups: conv.ask("and for managers?")
     conv.cancel()                                        # from any thread: stop the current answer
     conv.reset()                                         # a new conversation starts clean
 
-Not found: when no passage is relevant enough (see `is_relevant`), the answer is a fixed sentence in the
+Not found: when no passage is relevant enough (see qwenrag.evidence), the answer is a fixed sentence in the
 user's language, the model is not called, and the nearest passages are returned as `sources`.
 With an empty library, or `use_documents=False`, it is a plain local assistant.
 """
@@ -22,20 +27,21 @@ import contextlib
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from indexing.spelling import near_words
+from qwenrag.backing import check
 from qwenrag.citations import Citation, Passage, extract_citations
 from qwenrag.engine import Engine, Timings
 from qwenrag.errors import QwenragError
+from qwenrag.evidence import Evidence, Quote, gather
 from qwenrag.language import Language, resolve_language
 from qwenrag.models import ModelInfo
 from qwenrag.prompt import BuiltPrompt, HistoryTurn, build_prompt
 from qwenrag.settings import Settings
 
-Mode = Literal["documents", "not_found", "plain"]
+Mode = Literal["documents", "not_found", "plain", "quotes"]
 
 NOT_FOUND: dict[Language, str] = {
     "en": "Not found in your documents. The closest passages are listed below.",
@@ -47,16 +53,6 @@ NOT_FOUND_EMPTY: dict[Language, str] = {
 }
 # What the instructions tell the model to say when the passages lack the answer (see prompt.py).
 _MODEL_SAYS_ABSENT = re.compile(r"do(?:es)? not contain th|文档中没有这方面的信息|资料中没有")
-
-# -- not-found threshold ------------------------------------------------------------------------------------
-# A passage is relevant when it holds HIGH_COVERAGE of the question's search terms (weighted: long words,
-# numbers and Chinese bigrams weigh more than short words and single characters), or LOW_COVERAGE and at
-# least MIN_STRONG_MATCHES "strong" terms (a Chinese bigram, a number, a word of 5+ letters).
-# Calibrated with tests/bench/calibrate_not_found.py (top 5 hits; details in `is_relevant`).
-HIGH_COVERAGE = 0.45
-LOW_COVERAGE = 0.3
-MIN_STRONG_MATCHES = 2
-
 
 @dataclass(frozen=True)
 class AnswerTimings:
@@ -97,12 +93,18 @@ class AnswerResult:
     mode: Mode
     cancelled: bool = False
     prompt: BuiltPrompt | None = field(default=None, repr=False, compare=False)
+    quotes: list[Quote] = field(default_factory=list)  # verbatim sentences that answer it, best first
+    grounded: bool | None = None  # the model's answer was backed by its passages (None: no model answer)
+    model_text: str | None = None  # what the model wrote (None: no model); `answer` is what is presented
 
     def to_json(self) -> dict[str, Any]:
         """`qwenrag ask --json`: a contract checked from outside."""
         return {
             "answer": self.answer,
             "found": self.found,
+            "quotes": [q.to_json() for q in self.quotes],
+            "grounded": self.grounded,
+            "model_answer": self.model_text,
             "citations": [c.to_json() for c in self.citations],
             "sources": [p.to_json() for p in self.sources],
             "model": self.model.to_json() if self.model else None,
@@ -127,6 +129,7 @@ class Retrieved:
     found: bool
     query: str
     retrieval_ms: float
+    quotes: tuple[Quote, ...] = ()  # the documents' own words that answer it, best first (found only)
     kind: ClassVar[str] = "sources"
 
 
@@ -145,110 +148,13 @@ class Done:
 Event = Status | Retrieved | Token | Done
 
 
-# -- relevance ----------------------------------------------------------------------------------------------
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+def quote_answer(quotes: Sequence[Quote]) -> str:
+    """The documents' own words as the answer: the best quote, verbatim, with its [n]."""
+    return f"{quotes[0].text} [{quotes[0].n}]" if quotes else ""
 
 
-def _term_weight(term: str) -> float:
-    if _HAN.search(term):
-        return 2.0 if len(term) >= 2 else 0.5  # a Chinese bigram says much more than one character
-    if term.isdigit():
-        return 1.5  # years, amounts, IDs: specific
-    return min(3.0, 0.5 + len(term) / 4)
-
-
-def _strong(term: str) -> bool:
-    if _HAN.search(term):
-        return len(term) >= 2
-    return term.isdigit() or len(term) >= 5
-
-
-@dataclass(frozen=True)
-class Relevance:
-    coverage: float  # weighted share of the distinct query terms found in the passage
-    matched: int
-    strong: int  # strong terms matched
-
-    @property
-    def relevant(self) -> bool:
-        return self.coverage >= HIGH_COVERAGE or (
-            self.coverage >= LOW_COVERAGE and self.strong >= MIN_STRONG_MATCHES)
-
-
-def relevance(query_terms: Sequence[str], passage_terms: set[str], unknown: Collection[str] = ()) -> Relevance:
-    """`unknown`: query terms no document contains (Library.unknown_words), which search widened to near
-    spellings; one of them one slip from a passage word ("pasword") counts as present, but never as a
-    strong match, so a near spelling alone cannot carry a weak passage over the bar. Only unknown words:
-    a real word that is merely absent from this passage ("counties" beside "countries") stays absent
-    (widening those let 3% more off-topic XQuAD questions through, measured)."""
-    terms = list(dict.fromkeys(query_terms))
-    total = sum(_term_weight(t) for t in terms)
-    if not total:
-        return Relevance(0.0, 0, 0)
-    found = [t for t in terms if t in passage_terms]
-    near = [t for t in terms if t in unknown and t not in passage_terms and near_words(t, passage_terms)]
-    return Relevance(sum(_term_weight(t) for t in found + near) / total, len(found) + len(near),
-                     sum(map(_strong, found)))
-
-
-def passage_terms(p: Passage) -> set[str]:
-    from indexing.analysis import tokenize
-
-    return set(tokenize("\n".join(x for x in (p.title, p.heading or "", p.text) if x)))
-
-
-def query_terms(query: str) -> list[str]:
-    from indexing.analysis import tokenize_query
-
-    return tokenize_query(query)
-
-
-def best_relevance(query: str, passages: Sequence[Passage], unknown: Collection[str] = ()) -> Relevance:
-    terms = query_terms(query)
-    scored = [relevance(terms, passage_terms(p), unknown) for p in passages]
-    relevant = [r for r in scored if r.relevant]
-    pool = relevant or scored
-    return max(pool, key=lambda r: (r.coverage, r.strong), default=Relevance(0.0, 0, 0))
-
-
-def is_relevant(query: str, passages: Sequence[Passage], unknown: Collection[str] = ()) -> bool:
-    """Whether any passage plausibly answers `query`; if not, the answer is "not found", without the model.
-
-    BM25 scores are not comparable across questions (they grow with question length and term rarity), so
-    the test is term coverage of each of the top passages (see Relevance). Calibration (top 5 hits,
-    tests/bench/calibrate_not_found.py, analyzer of indexing.analysis at the time):
-    - samples library, 31 answerable questions: 30 answered (the miss: "去上海出差住酒店每晚最多能报多少钱",
-      worded differently from the handbook; its page is still the first "nearest passage"); 3/3 unanswerable
-      questions and 98.6% of 900 off-topic QA questions (CMRC, DRCD, XQuAD) answered "not found".
-    - QA library (half the articles of CMRC 2018, DRCD, XQuAD-en indexed): 98.0% of 900 questions about
-      indexed articles answered; 58% of 900 questions about the other half "not found" (same genre,
-      overlapping vocabulary: the model's instruction to say so plainly covers the rest).
-    A looser rule (coverage >= 0.22 with 2 strong terms) answers all 31 samples but lets 2 of the 3
-    unanswerable ones and 57% of the QA negatives through to the model.
-    """
-    return best_relevance(query, passages, unknown).relevant
-
-
-# -- follow-ups ---------------------------------------------------------------------------------------------
-_FOLLOW_UP_EN = re.compile(r"^\s*(and|also|what about|how about|and what|what if|or|but|then|so)\b", re.I)
-_FOLLOW_UP_ZH = re.compile(r"^\s*(那|那么|还有|另外|并且|而且|以及|和|或者|如果)|呢[？?]?\s*$")
-_PRONOUNS = re.compile(r"\b(it|they|them|this|that|those|these|he|she|its|their)\b|它|他们|她|这个|那个|这些|那些|其",
-                       re.I)
-
-
-def is_follow_up(question: str) -> bool:
-    """A question that leans on the previous one ("and for managers?", "那经理呢？")."""
-    if _FOLLOW_UP_EN.search(question) or _FOLLOW_UP_ZH.search(question) or _PRONOUNS.search(question):
-        return True
-    return len(query_terms(question)) <= 2
-
-
-def retrieval_queries(question: str, previous: Sequence[str]) -> list[str]:
-    """Queries to try, best first: a follow-up is searched together with the last question."""
-    if not previous:
-        return [question]
-    combined = f"{previous[-1]} {question}"
-    return [combined, question] if is_follow_up(question) else [question, combined]
+def quote_citations(answer: str, quotes: Sequence[Quote]) -> list[Citation]:
+    return extract_citations(answer, [q.passage for q in quotes])
 
 
 # -- pausing background indexing ----------------------------------------------------------------------------
@@ -331,20 +237,10 @@ class Pipeline:
         except Exception:
             return False
 
-    def retrieve(self, question: str, previous: Sequence[str], k: int) -> tuple[list[Any], str, bool]:
-        """(hits, the query used, relevant?) trying the follow-up-aware queries in order."""
+    def evidence(self, question: str, previous: Sequence[str] = (), k: int | None = None) -> Evidence:
+        """What the documents say (passages, relevance, quotes): qwenrag.evidence.gather on this library."""
         assert self.library is not None
-        nearest: tuple[list[Any], str] | None = None
-        for query in retrieval_queries(question, previous):
-            hits = list(self.library.search(query, k=k))
-            if nearest is None:
-                nearest = (hits, query)
-            if hits:
-                probe = [Passage.from_hit(h, i + 1) for i, h in enumerate(hits)]
-                if is_relevant(query, probe, self.library.unknown_words(query)):
-                    return hits, query, True
-        assert nearest is not None
-        return nearest[0], nearest[1], False
+        return gather(self.library, question, previous, k or self.settings.top_k)
 
 
 class Conversation:
@@ -395,14 +291,15 @@ class Conversation:
 
     def ask(self, question: str, *, k: int | None = None, use_documents: bool | None = None,
             max_tokens: int | None = None, temperature: float | None = None,
-            language: str | None = None) -> Iterator[Event]:
-        """Stream one answer: Retrieved (unless plain), Token*, then Done. Closing the generator cancels
-        (the model stops within a token; the turn is not added to the history)."""
+            language: str | None = None, use_model: bool = True) -> Iterator[Event]:
+        """Stream one answer: Retrieved with the quotes (unless plain), Token*, then Done. Closing the
+        generator cancels (the model stops within a token; the turn is not added to the history).
+        `use_model=False`: quotes or not-found only; no model is loaded."""
         if not self._lock.acquire(blocking=False):
             raise QwenragError("This conversation is already answering a question.")
         self._cancel.clear()
         try:
-            yield from self._ask(question, k, use_documents, max_tokens, temperature, language)
+            yield from self._ask(question, k, use_documents, max_tokens, temperature, language, use_model)
         finally:
             self._generation = None
             self._lock.release()
@@ -415,11 +312,11 @@ class Conversation:
             if n is None:
                 n = pending
                 pending += 1
-            out.append(Passage.from_hit(h, n))
+            out.append(h.numbered(n))
         return out
 
     def _ask(self, question: str, k: int | None, use_documents: bool | None, max_tokens: int | None,
-             temperature: float | None, language: str | None) -> Iterator[Event]:
+             temperature: float | None, language: str | None, use_model: bool) -> Iterator[Event]:
         p = self.pipeline
         s = p.settings
         started = time.perf_counter()
@@ -432,25 +329,22 @@ class Conversation:
 
         retrieval_ms = 0.0
         candidates: list[Passage] = []
+        quotes: tuple[Quote, ...] = ()
+        query = question
         if docs:
-            t = time.perf_counter()
             previous = [t_.question for t_ in self.turns[-self.HISTORY_QUESTIONS:]]
-            hits, query, relevant = p.retrieve(question, previous, k)
-            retrieval_ms = (time.perf_counter() - t) * 1000
-            candidates = self._number(hits)
-            if not relevant:
-                nearest = [Passage.from_hit(h, i + 1) for i, h in enumerate(hits)]
-                yield Retrieved(tuple(nearest), False, query, retrieval_ms)
-                text = (NOT_FOUND if nearest else NOT_FOUND_EMPTY)[lang]
-                yield Token(text)
-                result = AnswerResult(
-                    question=question, answer=text, found=False, citations=[], sources=nearest,
-                    model=p._engine.model if p._engine else None, language=lang, mode="not_found",
-                    timings=AnswerTimings(load_s=p._engine.load_s if p._engine else 0.0,
-                                          retrieval_ms=retrieval_ms, total_s=time.perf_counter() - started),
-                )
-                self._remember(HistoryTurn(question, question, text, (), lang), result)
-                yield Done(result)
+            ev = p.evidence(question, previous, k)
+            retrieval_ms, query = ev.retrieval_ms, ev.query
+            if not ev.found:
+                yield from self._not_found(question, ev, lang, started)
+                return
+            candidates = self._number(ev.passages)
+            by_chunk = {c.chunk_id: c for c in candidates}
+            quotes = tuple(Quote(by_chunk[q.passage.chunk_id], q.start, q.end, q.score) for q in ev.quotes)
+            # The documents' own words first: shown before the model is loaded or has read a token.
+            yield Retrieved(tuple(candidates), True, query, retrieval_ms, quotes)
+            if not use_model:
+                yield from self._quotes_only(question, candidates, quotes, lang, retrieval_ms, started)
                 return
 
         if not p.engine_loaded:
@@ -461,8 +355,6 @@ class Conversation:
         built = build_prompt(question, candidates, engine, language=lang, history=in_view,
                              max_answer_tokens=max_tokens, use_documents=docs)
         build_ms = (time.perf_counter() - t) * 1000
-        if docs:
-            yield Retrieved(tuple(built.sources), True, query, retrieval_ms)
         library = p.library if p.pause_indexing else None
         first_token_s = 0.0
         with _indexing_paused(library):  # the answer gets the CPU; parsing workers wait (SIGSTOP)
@@ -480,13 +372,27 @@ class Conversation:
                 gen.close()  # also on GeneratorExit: the caller stopped listening, so the model stops
         et = gen.timings or Timings()
         raw = gen.text
-        answer = raw.strip()
+        model_text = raw.strip()
         visible = built.visible
-        citations = extract_citations(answer, visible)
+        citations = extract_citations(model_text, visible)
         sources = list(built.sources) if docs else []
         known = {x.n for x in sources}
         sources += [c.passage for c in citations if c.n not in known]  # cited from an earlier turn
-        found = docs and not (not citations and _MODEL_SAYS_ABSENT.search(answer))
+        answer, grounded = model_text, None
+        found = docs
+        if docs:
+            # The model's words are the answer only where the passages back them; else the quotes are.
+            backing = check(model_text, question, [c.passage for c in citations] or sources)
+            grounded = backing.grounded
+            if not citations and _MODEL_SAYS_ABSENT.search(model_text):
+                grounded = None  # the model says the passages lack it: the quotes stand alone
+            if not grounded or engine.model.demo:
+                answer = quote_answer(quotes)
+                citations = quote_citations(answer, quotes)
+            elif not citations and backing.support:  # backed but unmarked: name the passage it stands on
+                answer = f"{model_text} [{backing.support[0]}]"
+                citations = extract_citations(answer, visible)
+            found = bool(quotes) or bool(grounded)
         timings = AnswerTimings(
             load_s=engine.load_s, retrieval_ms=retrieval_ms, prompt_build_ms=build_ms,
             prompt_tokens=et.prompt_tokens, cached_tokens=et.cached_tokens, ttft_s=et.ttft_s,
@@ -497,11 +403,41 @@ class Conversation:
             question=question, answer=answer, found=bool(found), citations=citations, sources=sources,
             model=engine.model, timings=timings, language=lang, mode="documents" if docs else "plain",
             cancelled=et.stop_reason == "cancelled" or self._cancel.is_set(), prompt=built,
+            quotes=list(quotes), grounded=grounded, model_text=model_text,
         )
         if not result.cancelled:
             self._start = len(self.turns) - built.kept_turns
             self._remember(HistoryTurn(question, built.user_content, raw, tuple(built.new_passages), lang),
                            result, built)
+        yield Done(result)
+
+    def _not_found(self, question: str, ev: Evidence, lang: Language, started: float) -> Iterator[Event]:
+        p = self.pipeline
+        nearest = list(ev.passages)
+        yield Retrieved(tuple(nearest), False, ev.query, ev.retrieval_ms)
+        text = (NOT_FOUND if nearest else NOT_FOUND_EMPTY)[lang]
+        yield Token(text)
+        result = AnswerResult(
+            question=question, answer=text, found=False, citations=[], sources=nearest,
+            model=p._engine.model if p._engine else None, language=lang, mode="not_found",
+            timings=AnswerTimings(load_s=p._engine.load_s if p._engine else 0.0,
+                                  retrieval_ms=ev.retrieval_ms, total_s=time.perf_counter() - started),
+        )
+        self._remember(HistoryTurn(question, question, text, (), lang), result)
+        yield Done(result)
+
+    def _quotes_only(self, question: str, candidates: list[Passage], quotes: tuple[Quote, ...], lang: Language,
+                     retrieval_ms: float, started: float) -> Iterator[Event]:
+        """No model (`ask --no-model`): the quotes are the answer."""
+        answer = quote_answer(quotes)  # no Token: the quotes were in Retrieved; the answer is in Done
+        result = AnswerResult(
+            question=question, answer=answer, found=True, citations=quote_citations(answer, quotes),
+            sources=candidates, model=None, language=lang, mode="quotes", quotes=list(quotes),
+            timings=AnswerTimings(retrieval_ms=retrieval_ms, total_s=time.perf_counter() - started),
+        )
+        # Remembered for follow-ups (their search leans on this question); the prompt history gets no turn
+        # text from a model, so the quoted passages are not marked as shown to one.
+        self._remember(HistoryTurn(question, question, answer, (), lang), result)
         yield Done(result)
 
     def _remember(self, turn: HistoryTurn, result: AnswerResult, built: BuiltPrompt | None = None) -> None:

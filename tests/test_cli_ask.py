@@ -12,11 +12,13 @@ import pytest
 
 from qwenrag import settings
 from qwenrag.cli import main
-from tests.helpers import run_cli
+from tests.helpers import json_lines, run_cli
 from tests.model_fixtures import demo_model_path, sample_library_dir  # noqa: F401  (fixtures)
 from tests.network_guard import no_network  # noqa: F401  (fixture)
 
 ENTRY_SHAPE = {"n", "file", "location", "text"}
+QUOTE_SHAPE = ENTRY_SHAPE | {"start", "end"}
+KEYS = {"answer", "found", "citations", "sources", "model", "timings", "quotes", "grounded", "model_answer"}
 TIMINGS = {"load_s", "retrieval_ms", "prompt_tokens", "ttft_s", "decode_tokens", "decode_tok_s"}
 
 
@@ -40,8 +42,14 @@ def test_ask_json_contract(capsys: pytest.CaptureFixture[str], sample_library_di
     code, data, _err = _json(capsys, ["ask", "How often do I have to change my password?", "--library",
                                       str(sample_library_dir), "--json", "-k", "3"])
     assert code == 0
-    assert set(data) == {"answer", "found", "citations", "sources", "model", "timings"}
-    assert isinstance(data["answer"], str) and data["answer"] and data["found"] is True
+    assert set(data) == KEYS
+    assert data["found"] is True and data["quotes"] and all(set(q) == QUOTE_SHAPE for q in data["quotes"])
+    top = data["quotes"][0]
+    assert any("every 90 days" in q["text"] for q in data["quotes"])
+    assert Path(top["file"]).name == "IT_Security_Policy.docx"
+    # the demo model's text is never the answer: the best quote is, with its [n]
+    assert isinstance(data["grounded"], bool) and isinstance(data["model_answer"], str)
+    assert data["answer"] == f"{top['text']} [{top['n']}]"
     assert data["sources"] and all(set(s) == ENTRY_SHAPE for s in data["sources"])
     assert all(set(c) == ENTRY_SHAPE for c in data["citations"])
     assert {c["n"] for c in data["citations"]} <= {s["n"] for s in data["sources"]}
@@ -156,4 +164,54 @@ def test_the_installed_entry_point_prints_pure_json(sample_library_dir: Path) ->
     proc = run_cli("ask", "Where can I download the VPN client?", "--library", str(sample_library_dir), "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert set(data) == {"answer", "found", "citations", "sources", "model", "timings"}
+    assert set(data) == KEYS
+
+
+def test_ask_without_a_model_answers_with_the_documents_words(capsys: pytest.CaptureFixture[str],
+                                                             sample_library_dir: Path) -> None:  # noqa: F811
+    code, data, _err = _json(capsys, ["ask", "公司的试用期是多长时间？", "--library", str(sample_library_dir),
+                                      "--json", "--no-model"])
+    assert code == 0 and set(data) == KEYS
+    top = data["quotes"][0]
+    assert "试用期为 3 个月" in top["text"] and Path(top["file"]).name == "员工手册_Employee_Handbook.pdf"
+    assert top["location"] == {"page": 2}
+    assert data["found"] is True and data["grounded"] is None and data["model_answer"] is None
+    assert data["model"] is None and data["answer"] == f"{top['text']} [{top['n']}]"
+    assert [c["n"] for c in data["citations"]] == [top["n"]]
+    code, data, _err = _json(capsys, ["ask", "火星上有水吗？", "--library", str(sample_library_dir), "--json",
+                                      "--no-model"])
+    assert data["found"] is False and data["quotes"] == [] and "没有找到" in data["answer"]
+
+
+def test_ask_without_a_model_prints_the_quotes_first(capsys: pytest.CaptureFixture[str],
+                                                     sample_library_dir: Path) -> None:  # noqa: F811
+    assert main(["ask", "How often do I have to change my password?", "--library", str(sample_library_dir),
+                 "--no-model"]) == 0
+    out, _err = capsys.readouterr()
+    quotes, _, sources = out.partition("\nSources:\n")
+    assert quotes.startswith("From your documents:\n  [") and "every 90 days" in quotes
+    assert "IT_Security_Policy.docx" in sources
+
+
+def test_ask_reads_one_question_per_line(sample_library_dir: Path) -> None:  # noqa: F811
+    proc = run_cli("ask", "-", "--library", str(sample_library_dir), "--json", "--no-model",
+                   stdin="公司的试用期是多长时间？\n\n火星上有水吗？\nHow often do I have to change my password?\n")
+    assert proc.returncode == 0, proc.stderr
+    rows = json_lines(proc.stdout)
+    assert len(rows) == 3 and all(set(r) == KEYS for r in rows)
+    assert "试用期为 3 个月" in rows[0]["quotes"][0]["text"]
+    assert rows[1]["found"] is False  # each question on its own
+    assert any("every 90 days" in q["text"] for q in rows[2]["quotes"])
+
+
+def test_chat_json_reads_turns_from_stdin_as_one_conversation(sample_library_dir: Path) -> None:  # noqa: F811
+    turns = ["How many days of annual leave do I get after ten years at Xinghe?", "火星上有水吗？",
+             "How many days of annual leave do I get after ten years at Xinghe?", "and after five years?"]
+    proc = run_cli("chat", "--json", "--no-model", "--library", str(sample_library_dir),
+                   stdin="\n".join(turns) + "\n")
+    assert proc.returncode == 0, proc.stderr
+    rows = json_lines(proc.stdout)
+    assert len(rows) == 4 and all(set(r) == KEYS for r in rows)
+    assert rows[0]["found"] and "15" in rows[0]["quotes"][0]["text"]
+    assert rows[1]["found"] is False  # off-topic after a relevant question: not carried by it
+    assert rows[3]["found"] and "12" in " ".join(q["text"] for q in rows[3]["quotes"])  # the follow-up

@@ -169,11 +169,13 @@ def test_default_title_is_the_first_line_shortened() -> None:
     assert len(long) == 60 and long.endswith("…")
 
 
-def test_source_from_a_search_hit() -> None:
-    from indexing.records import SearchHit
+def test_a_search_hit_is_saved_and_read_back_whole() -> None:
+    """One passage type: a hit renumbered for an answer keeps its document id through the saved file."""
+    from indexing.records import Passage
 
-    hit = SearchHit(rank=1, score=2.0, file="/a/b.docx", location=Location(heading="Leave", paragraph=4),
-                    text="t", title="b", heading="Leave", chunk_id=7, doc_id=1, kind="docx")
-    src = SourceRecord.from_hit(3, hit)
-    assert (src.n, src.file, src.chunk_id, src.doc_id, src.kind) == (3, "/a/b.docx", 7, 1, "docx")
+    hit = Passage(n=1, score=2.0, file="/a/b.docx", location=Location(heading="Leave", paragraph=4),
+                  text="t", title="b", heading="Leave", chunk_id=7, doc_id=1, kind="docx")
+    src = Passage.from_json(hit.numbered(3).to_record())
+    assert (src.n, src.file, src.chunk_id, src.doc_id, src.kind, src.heading) == (3, "/a/b.docx", 7, 1, "docx",
+                                                                                  "Leave")
     assert src.location.describe() == "Leave, ¶4"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import threading
 import time
 from pathlib import Path
@@ -147,27 +148,36 @@ def test_cancel_keeps_finished_files_and_next_run_continues(tmp_path: Path) -> N
 
 
 def test_tantivy_ranking_agrees_with_rank_bm25_reference(tmp_path: Path) -> None:
-    """The serving engine (tantivy) must rank like the reference BM25Okapi on the same tokens."""
-    topics = ["年假", "病假", "报销", "密码", "VPN", "打印机", "加班", "试用期", "远程办公", "门禁卡"]
+    """The serving engine (tantivy) ranks like the reference BM25Okapi on the same tokens, where only term
+    weighting can tell the passages apart: every passage holds every query term, in different amounts and
+    lengths, so a plain term matcher (or one ignoring term frequency or length) cannot pass.
+
+    Not identical: tantivy keeps a document's length in one byte (Lucene's field norm), so near ties may
+    swap. Measured here: the same best passage for 26 of 30 queries, 87% of the top 5 shared."""
+    rng = random.Random(4)
+    words = ["annual", "leave", "sick", "travel", "expense", "laptop", "badge", "overtime", "probation"]
+    filler = [f"word{i}" for i in range(300)]
     folder = tmp_path / "corpus"
     texts = []
-    for i, topic in enumerate(topics):
-        for j in range(3):
-            text = f"{topic}规定第{j}条：关于{topic}的说明，适用于部门{i}。" + "公司制度。" * (j + 1)
-            write_text(folder, f"{i:02d}_{j}.txt", text)
-            texts.append((f"{i:02d}_{j}", text))
+    for i in range(40):
+        counts = {w: rng.randint(1, 5) for w in words}
+        body = [w for w, c in counts.items() for _ in range(c)] + rng.sample(filler, rng.randint(5, 120))
+        rng.shuffle(body)
+        name = f"doc{i:02d}"
+        write_text(folder, f"{name}.txt", " ".join(body) + ".")
+        texts.append((name, " ".join(body) + "."))
     with Library.open(tmp_path / "lib") as lib:
         _events(lib, [folder], workers=0)
-        corpus = [tokenize(f"{name}\n{text}") for name, text in texts]
-        reference = BM25Okapi(corpus)
-        agree = 0
-        for topic in topics:
-            query = f"{topic}有什么规定"
+        reference = BM25Okapi([tokenize(f"{name}\n{text}") for name, text in texts])
+        top1 = overlap = 0
+        queries = [" ".join(rng.sample(words, 3)) for _ in range(30)]
+        for query in queries:
             scores = reference.get_scores(tokenize_query(query))
-            ref_top = {texts[i][0] for i in sorted(range(len(texts)), key=lambda i: -scores[i])[:3]}
-            ours = {Path(h.file).stem for h in lib.search(query, k=3)}
-            agree += len(ref_top & ours)
-        assert agree / (3 * len(topics)) >= 0.9
+            ref = [texts[i][0] for i in sorted(range(len(texts)), key=lambda i: -scores[i])[:5]]
+            ours = [Path(h.file).stem for h in lib.search(query, k=5)]
+            top1 += ours[:1] == ref[:1]
+            overlap += len(set(ref) & set(ours))
+        assert top1 / len(queries) >= 0.8 and overlap / (5 * len(queries)) >= 0.8, (top1, overlap)
 
 
 def test_a_misspelled_word_finds_the_passage_that_spells_it_right(tmp_path: Path) -> None:

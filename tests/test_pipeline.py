@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from indexing.locations import Location
-from indexing.records import SearchHit
+from indexing.records import Passage
 from qwenrag.engine import Timings
+from qwenrag.evidence import is_relevant
 from qwenrag.models import ModelInfo
 from qwenrag.pipeline import (
     NOT_FOUND,
@@ -22,9 +23,6 @@ from qwenrag.pipeline import (
     Retrieved,
     Status,
     Token,
-    is_follow_up,
-    is_relevant,
-    retrieval_queries,
 )
 from qwenrag.prompt import SYSTEM_DOCS, SYSTEM_PLAIN
 from qwenrag.settings import Settings
@@ -36,13 +34,13 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
 # -- fakes ------------------------------------------------------------------------------------------------
-def _hit(cid: int, text: str, file: str = "/docs/Handbook.pdf", page: int = 1, score: float = 5.0) -> SearchHit:
-    return SearchHit(rank=1, score=score, file=file, location=Location(page=page), text=text,
+def _hit(cid: int, text: str, file: str = "/docs/Handbook.pdf", page: int = 1, score: float = 5.0) -> Passage:
+    return Passage(n=1, score=score, file=file, location=Location(page=page), text=text,
                      title=Path(file).stem, heading=None, chunk_id=cid, doc_id=1, kind="pdf")
 
 
 class FakeLibrary:
-    def __init__(self, hits: Sequence[SearchHit] = (), empty: bool = False) -> None:
+    def __init__(self, hits: Sequence[Passage] = (), empty: bool = False) -> None:
         self.hits = list(hits)
         self.empty = empty
         self.queries: list[str] = []
@@ -52,9 +50,9 @@ class FakeLibrary:
     def is_empty(self) -> bool:
         return self.empty
 
-    def search(self, query: str, k: int = 5) -> list[SearchHit]:
+    def search(self, query: str, k: int = 5) -> list[Passage]:
         self.queries.append(query)
-        from qwenrag.pipeline import query_terms
+        from qwenrag.evidence import query_terms
 
         terms = set(query_terms(query))
         scored = [h for h in self.hits if terms & set(query_terms(h.text))]
@@ -160,8 +158,11 @@ def test_events_sources_first_then_tokens_then_done() -> None:
 def test_result_json_contract() -> None:
     result = Pipeline(FakeLibrary(HITS), FakeEngine()).answer("How long is the probation period?")
     data = json.loads(json.dumps(result.to_json()))
-    assert set(data) == {"answer", "found", "citations", "sources", "model", "timings"}
+    assert set(data) == {"answer", "found", "citations", "sources", "model", "timings", "quotes", "grounded",
+                         "model_answer"}
     assert set(data["citations"][0]) == {"n", "file", "location", "text"}
+    assert {"n", "file", "location", "text"} <= set(data["quotes"][0])
+    assert data["grounded"] is True and data["answer"] == data["model_answer"] == "Probation lasts 3 months [1]."
     assert set(data["model"]) == {"path", "name", "demo"}
     assert set(data["timings"]) == {"load_s", "retrieval_ms", "prompt_tokens", "ttft_s", "decode_tokens",
                                     "decode_tok_s"}
@@ -200,10 +201,61 @@ def test_not_found_does_not_need_a_loaded_model() -> None:
     assert not pipe.engine_loaded
 
 
-def test_model_loaded_lazily_with_a_status_event() -> None:
+def test_model_loaded_lazily_with_a_status_event_after_the_quotes() -> None:
     eng = FakeEngine()
     events = _events(Pipeline(FakeLibrary(HITS), load_engine=lambda: eng), "How long is the probation period?")
-    assert isinstance(events[0], Status)
+    assert isinstance(events[0], Retrieved) and isinstance(events[1], Status)
+    assert events[0].quotes[0].text == HITS[0].text  # two sentences, shown before the model loaded
+
+
+def test_quotes_come_first_verbatim_with_their_passage_and_span() -> None:
+    events = _events(Pipeline(FakeLibrary(HITS), FakeEngine()), "How many days of annual leave after ten years?")
+    first = events[0]
+    assert isinstance(first, Retrieved) and first.found
+    top = first.quotes[0]
+    assert top.passage.chunk_id == 2 and top.text == top.passage.text[top.start:top.end]
+    assert "15 days after ten years" in top.text and top.n in {p.n for p in first.sources}
+
+
+def test_no_model_answers_with_the_best_quote_and_loads_nothing() -> None:
+    def load() -> Any:
+        raise AssertionError("must not load")
+
+    pipe = Pipeline(FakeLibrary(HITS), load_engine=load)
+    result = pipe.answer("How long is the probation period?", use_model=False)
+    assert result.found and result.mode == "quotes" and result.grounded is None and result.model_text is None
+    assert result.answer == f"{HITS[0].text} [1]"
+    assert [c.n for c in result.citations] == [1] and not pipe.engine_loaded
+    assert not pipe.answer("What is the dress code on Fridays?", use_model=False).found
+
+
+def test_an_unbacked_model_answer_is_not_presented_as_the_answer() -> None:
+    eng = FakeEngine("The probation period lasts 6 months and pays 100 percent [1].")  # numbers not in [1]
+    result = Pipeline(FakeLibrary(HITS), eng).answer("How long is the probation period?")
+    assert result.grounded is False and result.model_text.startswith("The probation period lasts 6 months")
+    assert result.answer == f"{HITS[0].text} [1]" and result.found
+
+
+def test_a_backed_answer_without_a_marker_names_its_passage() -> None:
+    eng = FakeEngine("Probation lasts 3 months.")
+    result = Pipeline(FakeLibrary(HITS), eng).answer("How long is the probation period?")
+    assert result.grounded is True and result.answer == "Probation lasts 3 months. [1]"
+    assert [c.n for c in result.citations] == [1]
+
+
+def test_with_the_demo_model_the_quote_is_the_answer() -> None:
+    eng = FakeEngine()
+    eng.model = ModelInfo(Path("/models/demo.gguf"), "demo.gguf", True, 1)
+    result = Pipeline(FakeLibrary(HITS), eng).answer("How long is the probation period?")
+    assert result.grounded is True and result.model_text == "Probation lasts 3 months [1]."
+    assert result.answer == f"{HITS[0].text} [1]"
+
+
+def test_an_off_topic_question_after_a_relevant_one_is_not_found() -> None:
+    conv = Pipeline(FakeLibrary(HITS), FakeEngine("A clinic record [1].")).conversation()
+    assert conv.answer("What does sick leave require for employees?").found
+    off = conv.answer("What is its dress code on Fridays?")  # "its": no word list makes it a follow-up
+    assert not off.found and off.mode == "not_found"
 
 
 def test_empty_library_is_a_plain_assistant() -> None:
@@ -234,14 +286,6 @@ def test_answer_language_setting_overrides_detection() -> None:
     eng = FakeEngine()
     Pipeline(FakeLibrary(HITS), eng, settings=Settings(answer_language="zh")).answer("probation period?")
     assert eng.requests[0][0]["content"] == SYSTEM_DOCS["zh"]
-
-
-def test_follow_up_detection_and_queries() -> None:
-    assert is_follow_up("and for managers?") and is_follow_up("那经理呢？") and is_follow_up("What about it?")
-    assert not is_follow_up("How many days of annual leave do employees get after ten years?")
-    assert retrieval_queries("and for managers?", ["sick leave rules"]) == [
-        "sick leave rules and for managers?", "and for managers?"]
-    assert retrieval_queries("What is the VPN policy for contractors?", ["sick leave"])[0].startswith("What")
 
 
 def test_follow_up_searches_with_the_previous_question_and_keeps_history() -> None:
@@ -369,26 +413,53 @@ def _real_pipeline(library_dir: Path, engine: Any, **settings: Any) -> tuple[Pip
     return Pipeline(lib, engine, settings=Settings(**options)), lib
 
 
+def _holds(text: str, expected: str) -> bool:
+    from qwenrag.selftest import contains
+
+    return contains(text, expected)
+
+
 @pytest.mark.model
-def test_sample_question_answered_with_sources_and_citations(sample_library_dir: Path,  # noqa: F811
-                                                            small_engine: Any) -> None:  # noqa: F811
-    q = next(x for x in _questions() if x["id"] == "q11")  # How often do I have to change my password?
+def test_sample_question_answered_with_the_documents_words_first(sample_library_dir: Path,  # noqa: F811
+                                                                 small_engine: Any) -> None:  # noqa: F811
+    q = next(x for x in _questions() if x["id"] == "q1")  # 公司的试用期是多长时间？ -> 试用期为 3 个月
     pipe, lib = _real_pipeline(sample_library_dir, small_engine)
     try:
         events = _events(pipe, q["question"])
     finally:
         lib.close()
-    retrieved = events[0] if isinstance(events[0], Retrieved) else events[1]
+    assert isinstance(events[0], Retrieved) and events[0].found  # the quotes come before any token
+    top = events[0].quotes[0]
+    assert _holds(top.text, q["answer"]) and Path(top.passage.file).name == q["file"]
+    assert top.passage.location.page == q["location"]["page"]
+    assert top.text == top.passage.text[top.start:top.end]
     result: AnswerResult = events[-1].result
-    assert retrieved.found and result.found and result.answer
-    right = [p for p in result.sources if Path(p.file).name == q["file"]
-             and (p.location.heading or "").startswith(q["location"]["heading"])]
-    assert right, "the passage with the answer is among the sources given to the model"
-    assert any(e for e in events if isinstance(e, Token))
-    for c in result.citations:  # the tiny model may or may not cite; whatever it cites maps to a source
-        assert c.passage in result.sources
+    assert any(isinstance(e, Token) for e in events)  # the model did write
+    # the demo model's text is never presented as the answer: the quote is, with its [n]
+    assert result.model is not None and result.model.demo and isinstance(result.grounded, bool)
+    assert result.answer == f"{top.text} [{top.n}]" and [c.n for c in result.citations] == [top.n]
     assert result.timings.prompt_tokens > 0 and result.timings.ttft_s > 0
-    assert result.model is not None and result.model.demo
+
+
+def test_quotes_hold_the_expected_answers_of_the_sample_questions(sample_library_dir: Path) -> None:  # noqa: F811
+    """Every answerable question of samples/questions.json, asked without a model: the first quote (or one
+    of the three) holds the expected answer. Floors under what this measures today (22 and 25 of 31), so a
+    change that quotes worse fails; samples/questions.json is never used to tune (tests/bench does that)."""
+    from indexing.library import Library
+
+    answerable = [q for q in _questions() if q["answerable"]]
+    first = any3 = 0
+    misses = []
+    with Library.open(sample_library_dir) as lib:
+        pipe = Pipeline(lib)
+        for q in answerable:
+            result = pipe.answer(q["question"], use_model=False)
+            held = [_holds(x.text, q["answer"]) for x in result.quotes]
+            first += bool(held[:1] == [True])
+            any3 += any(held)
+            if held[:1] != [True]:
+                misses.append(q["id"])
+    assert first >= 21 and any3 >= 24, (first, any3, misses)
 
 
 @pytest.mark.model
@@ -402,9 +473,8 @@ def test_citations_of_a_real_answer_map_to_the_right_file(sample_library_dir: Pa
     q = next(x for x in _questions() if x["id"] == "q16")  # P1 incident response time
     with Library.open(sample_library_dir) as lib:
         hits = lib.search(q["question"], k=5)
-    from qwenrag.citations import Passage
 
-    passages = [Passage.from_hit(h, i + 1) for i, h in enumerate(hits)]
+    passages = hits
     built = build_prompt(q["question"], passages, small_engine, language="en", max_answer_tokens=40)
     prompt = small_engine.format_chat(built.messages) + "According to passage ["
     text, _t = small_engine.complete(prompt, max_tokens=20, temperature=0.0)

@@ -9,7 +9,7 @@ import pytest
 from indexing.library import Library
 from indexing.spelling import may_be_misspelled, near_words, one_edit
 from qwenrag.citations import Passage
-from qwenrag.pipeline import is_relevant
+from qwenrag.evidence import is_relevant
 from tests.helpers import write_text
 
 
@@ -50,7 +50,7 @@ def _probe(tmp_path: Path, question: str) -> tuple[list[Passage], frozenset[str]
         if lib.is_empty():
             list(lib.add([tmp_path / "docs"], workers=0))
         hits = lib.search(question, k=5)
-        return [Passage.from_hit(h, i + 1) for i, h in enumerate(hits)], lib.unknown_words(question)
+        return hits, lib.unknown_words(question)
 
 
 def test_a_misspelled_question_is_still_answered_from_the_passage(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ from ui import errors
 from ui.chat_theme import chat_style, theme
 from ui.chat_view import AnswerCard, MessageList, QuestionBubble
 from ui.services import MODEL_LANE, ModelState, Services
-from ui.source_label import as_record, cited_numbers
+from ui.source_label import cited_numbers
 from ui.tasks import TaskHandle, TaskRunner
 
 HISTORY_TURNS = 3  # earlier turns sent along with a question (a small model's context is short)
@@ -288,8 +288,10 @@ class ChatPanel(QWidget):
         if kind == "status":
             card.set_status(event.text)
         elif kind == "sources":
-            turn.sources = [as_record(s) for s in event.sources]
+            turn.sources = list(event.sources)
+            turn.quotes = list(event.quotes)
             card.set_sources(turn.sources)
+            card.set_quotes(turn.quotes)  # the documents' own words, before the model has written
             if not card.streaming:
                 card.set_waiting("think")
         elif kind == "token":
@@ -299,10 +301,16 @@ class ChatPanel(QWidget):
             card.append(event.text)
         elif kind == "done":
             self._ended = True
-            if event.text:
+            turn.grounded, turn.demo = event.grounded, event.demo
+            if event.quotes and (event.demo or event.grounded is False) and event.model_text is not None:
+                # Not the answer: the model's text stays visible below a note; the quotes above answer.
+                turn.model_text = turn.answer = event.model_text
+                turn.quotes = list(event.quotes)
+            elif event.text:
                 turn.answer = event.text  # cleaned by the pipeline (markers normalised)
+            card.set_verdict(turn.grounded, turn.demo)
             if event.sources:  # also passages of earlier turns that this answer cites
-                turn.sources = [as_record(s) for s in event.sources]
+                turn.sources = list(event.sources)
                 card.set_sources(turn.sources)
             timings = getattr(event, "timings", None)  # kept when the core sends them (seconds)
             if isinstance(timings, dict):
@@ -311,7 +319,7 @@ class ChatPanel(QWidget):
             self._ended = True
             turn.found = False
             turn.answer = event.text  # the pipeline's sentence, in the question's language
-            turn.sources = [as_record(s) for s in event.sources]
+            turn.sources = list(event.sources)
             card.show_not_found(turn.sources)
 
     def _on_done(self) -> None:
@@ -340,6 +348,8 @@ class ChatPanel(QWidget):
         if self._first_token:
             turn.timings["first_token"] = round(self._first_token - self._started, 3)
         turn.citations = cited_numbers(turn.answer, {x.n for x in turn.sources}) if turn.found else []
+        if turn.found and turn.model_text:  # the model's text is not the answer: the quotes are what stands
+            turn.citations = list(dict.fromkeys(q.n for q in turn.quotes))
         if turn.found:
             card.finish(turn.answer, stopped=stopped, elapsed=elapsed)
         else:

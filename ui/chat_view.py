@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qwenrag.conversations import SourceRecord, Turn
+from indexing.records import Passage
+from qwenrag.conversations import Turn
+from qwenrag.evidence import Quote
 from ui.chat_theme import mix
 from ui.source_label import CITE_SCHEME, cited_numbers, describe_location, link_citations
-from ui.source_list import SourceList
+from ui.source_list import QuoteList, SourceList
 
 RENDER_INTERVAL_MS = 80  # re-render the streaming Markdown at most ~12 times a second
 _CURSOR = " ▍"  # shown at the end of an answer while it streams
@@ -162,13 +164,13 @@ class AnswerCard(QFrame):
     """
 
     citationClicked = Signal(int)  # [n] in the answer
-    sourceClicked = Signal(object)  # a SourceRecord from the list below
+    sourceClicked = Signal(object)  # a Passage from the list below, or a Quote from the list above
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("answerCard")
         self.setProperty("state", "answer")
-        self.sources: list[SourceRecord] = []
+        self.sources: list[Passage] = []
         self.answer = ""
         self.found = True
         self.streaming = False
@@ -188,11 +190,20 @@ class AnswerCard(QFrame):
         self.headline.setWordWrap(True)
         self.headline.hide()
         layout.addWidget(self.headline)
+        self.quote_list = QuoteList(self)  # the documents' own words, first, before the model has written
+        self.quote_list.quoteClicked.connect(self.sourceClicked)
+        layout.addWidget(self.quote_list)
         self.status = QLabel()
         self.status.setObjectName("status")
         self.status.setWordWrap(True)
         self.status.hide()
         layout.addWidget(self.status)
+        self.model_note = QLabel()  # why the model's text below is not the answer (unbacked, demo model)
+        self.model_note.setObjectName("modelNote")
+        self.model_note.setWordWrap(True)
+        self.model_note.hide()
+        layout.addWidget(self.model_note)
+        self.verdict = ""  # "", "unbacked" or "demo"
         self.body = MarkdownView(self)
         self.body.citationClicked.connect(self.citationClicked)
         self.body.hide()
@@ -235,7 +246,25 @@ class AnswerCard(QFrame):
         self._status_key, self._status_text = "", text
         self._update_status()
 
-    def set_sources(self, sources: Sequence[SourceRecord]) -> None:
+    def set_quotes(self, quotes: Sequence[Quote]) -> None:
+        self.quote_list.set_quotes(quotes)
+
+    def set_verdict(self, grounded: bool | None, demo: bool) -> None:
+        """After the answer: the model's text is the answer only when backed and not from the demo model."""
+        self.verdict = "demo" if demo else ("unbacked" if grounded is False else "")
+        self._update_model_note()
+
+    def _update_model_note(self) -> None:
+        text = {
+            "demo": self.tr("Written by a small demo model and not checked: the quotes above are the answer. "
+                            "For real answers choose a better model in Settings → Model."),
+            "unbacked": self.tr("The model's reply below is not backed by the passages it cites, so it is not "
+                                "the answer: the quotes above are what your documents say."),
+        }.get(self.verdict, "")
+        self.model_note.setText(text)
+        self.model_note.setVisible(bool(text))
+
+    def set_sources(self, sources: Sequence[Passage]) -> None:
         self.sources = list(sources)
         self.source_list.prepare(self.sources)  # built while the answer streams, listed when it ends
 
@@ -267,7 +296,7 @@ class AnswerCard(QFrame):
         self.copy_button.setVisible(bool(self.answer.strip()) and self.found)
         self._update_note()
 
-    def show_not_found(self, nearest: Sequence[SourceRecord], elapsed: float | None = None) -> None:
+    def show_not_found(self, nearest: Sequence[Passage], elapsed: float | None = None) -> None:
         self._render_timer.stop()
         self.streaming = False
         self.found = False
@@ -301,8 +330,11 @@ class AnswerCard(QFrame):
             self.show_not_found(turn.sources, turn.timings.get("total"))
         else:
             self.set_sources(turn.sources)
+            self.set_quotes(turn.quotes)
             self.answer = turn.answer
             self.finish(turn.answer, stopped=turn.stopped, elapsed=turn.timings.get("total"))
+            if turn.quotes or turn.demo:
+                self.set_verdict(turn.grounded, turn.demo)
         if turn.error:
             self.show_error(turn.error)
 
@@ -325,7 +357,7 @@ class AnswerCard(QFrame):
         """The numbers this answer's sources are cited by."""
         return {s.n for s in self.sources}
 
-    def source(self, n: int) -> SourceRecord | None:
+    def source(self, n: int) -> Passage | None:
         return next((s for s in self.sources if s.n == n), None)
 
     # -- drawing -------------------------------------------------------------------------------------
@@ -380,6 +412,7 @@ class AnswerCard(QFrame):
             self.status.show()
         else:
             self._update_status()
+        self._update_model_note()
         self.copy_button.setText(self.tr("Copy"))
         self.copy_button.setToolTip(self.tr("Copy the answer and its sources"))
         self._update_note()

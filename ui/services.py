@@ -40,12 +40,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from PySide6.QtCore import QObject, Signal
 
+from indexing.records import Passage
 from qwenrag import paths
 
 if TYPE_CHECKING:
     from indexing.library import Library
-    from indexing.locations import Location
-    from indexing.records import IndexEvent, SearchHit
+    from indexing.records import IndexEvent
     from ui.tasks import TaskHandle, TaskRunner
 
 MODEL_LANE = "model"  # the one thread that owns the llama.cpp object
@@ -78,28 +78,8 @@ class ModelStatus:
         return self.state is ModelState.READY
 
 
-@dataclass(frozen=True)
-class Source:
-    """One numbered passage an answer may cite as [number]."""
-
-    number: int
-    file: str  # absolute path
-    title: str
-    kind: str  # pdf, docx, xlsx, text, markdown, csv
-    location: Location
-    text: str
-    chunk_id: int
-    heading: str | None = None
-
-    @property
-    def where(self) -> str:
-        """'p. 3', 'Sheet1, rows 4-9', 'Leave > Sick leave, ¶7', 'lines 1-20'."""
-        return self.location.describe()
-
-    @classmethod
-    def from_hit(cls, hit: SearchHit, number: int | None = None) -> Source:
-        return cls(number=number or hit.rank, file=hit.file, title=hit.title, kind=hit.kind,
-                   location=hit.location, text=hit.text, chunk_id=hit.chunk_id, heading=hit.heading)
+# One numbered passage an answer may cite as [n]: the library's one passage type, under the window's name.
+Source = Passage
 
 
 @dataclass(frozen=True)
@@ -107,6 +87,10 @@ class AnswerEvent:
     kind: Literal["status", "sources", "token", "done", "not_found"]
     text: str = ""
     sources: tuple[Source, ...] = ()
+    quotes: tuple[Any, ...] = ()  # qwenrag.evidence.Quote: the documents' own words ("sources", "done")
+    grounded: bool | None = None  # "done": the model's text was backed by its passages (None: no model text)
+    model_text: str | None = None  # "done": what the model wrote (the answer only when grounded, not demo)
+    demo: bool = False  # "done": written by the small demo model
 
 
 @dataclass(frozen=True)
@@ -168,7 +152,7 @@ class Services(QObject):
 
     def search(self, query: str, k: int | None = None) -> list[Source]:
         """Passages for `query` (thread-safe; use from a worker for big libraries)."""
-        return [Source.from_hit(h) for h in self.library.search(query, k or self._settings.passages)]
+        return self.library.search(query, k or self._settings.passages)
 
     def repair_library(self) -> Iterator[IndexEvent]:
         """Rebuild the search index from the library's store (run on INDEX_LANE): "repair" progress events,
@@ -464,13 +448,6 @@ def warm_up(engine: Any, s: UiSettings) -> int:
         return 0
 
 
-def _source(p: Any) -> Source:
-    """A pipeline Passage (or a SearchHit) as the window's Source."""
-    return Source(number=getattr(p, "n", None) or getattr(p, "rank", 0), file=p.file, title=p.title or "",
-                  kind=getattr(p, "kind", "") or "", location=p.location, text=p.text, chunk_id=p.chunk_id,
-                  heading=getattr(p, "heading", None))
-
-
 def _answer_events(events: Iterator[Any]) -> Iterator[AnswerEvent]:
     """qwenrag.pipeline's events as AnswerEvents. Not found: the pipeline streams a fixed sentence as
     tokens; here it becomes one "not_found" event carrying the nearest passages."""
@@ -481,9 +458,9 @@ def _answer_events(events: Iterator[Any]) -> Iterator[AnswerEvent]:
             if kind == "status":
                 yield AnswerEvent("status", text=ev.message)
             elif kind == "sources":
-                srcs = tuple(_source(p) for p in ev.sources)
+                srcs = tuple(ev.sources)
                 if ev.found:
-                    yield AnswerEvent("sources", sources=srcs)
+                    yield AnswerEvent("sources", sources=srcs, quotes=tuple(ev.quotes))
                 else:
                     nearest = srcs
             elif kind == "token" and nearest is None:
@@ -493,8 +470,10 @@ def _answer_events(events: Iterator[Any]) -> Iterator[AnswerEvent]:
                 if result.mode == "not_found":
                     yield AnswerEvent("not_found", text=result.answer, sources=nearest or ())
                 else:
-                    yield AnswerEvent("done", text=result.answer,
-                                      sources=tuple(_source(p) for p in result.sources))
+                    yield AnswerEvent("done", text=result.answer, sources=tuple(result.sources),
+                                      quotes=tuple(result.quotes), grounded=result.grounded,
+                                      model_text=result.model_text,
+                                      demo=bool(result.model is not None and result.model.demo))
     finally:
         close = getattr(events, "close", None)
         if close is not None:

@@ -14,7 +14,6 @@ from PySide6.QtCore import QCoreApplication
 
 from indexing.locations import Location
 from qwenrag import citations
-from qwenrag.conversations import SourceRecord
 
 CITE_SCHEME = "cite"
 SOURCE_SCHEME = "source"
@@ -99,16 +98,3 @@ def link_citations(markdown: str, valid: Collection[int]) -> str:
     pieces = _FENCE_RE.split(markdown)
     # split() with one group: even indexes are prose, odd ones the code spans kept verbatim
     return "".join(p if i % 2 else rewrite(p) for i, p in enumerate(pieces))
-
-
-def as_record(source: object) -> SourceRecord:
-    """A services.Source, a SearchHit or a SourceRecord as the SourceRecord the chat saves and shows."""
-    if isinstance(source, SourceRecord):
-        return source
-    n = getattr(source, "number", None) or getattr(source, "n", None) or getattr(source, "rank", 0)
-    return SourceRecord(
-        n=int(n), file=str(getattr(source, "file", "")), location=getattr(source, "location", None) or Location(),
-        text=str(getattr(source, "text", "")), chunk_id=getattr(source, "chunk_id", None),
-        doc_id=getattr(source, "doc_id", None), title=str(getattr(source, "title", "") or ""),
-        kind=str(getattr(source, "kind", "") or ""),
-    )

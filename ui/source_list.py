@@ -1,20 +1,22 @@
-"""The passages under an answer: one clickable row per source, the cited ones first."""
+"""The passages under an answer (one clickable row per source, the cited ones first) and the quotes above it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from qwenrag.conversations import SourceRecord
+from indexing.records import Passage
+from qwenrag.evidence import Quote
 from ui.source_label import describe_location
 
 _KIND_BADGES = {"pdf": "PDF", "docx": "DOCX", "xlsx": "XLSX", "csv": "CSV", "markdown": "MD", "text": "TXT"}
 
 
-def kind_badge(source: SourceRecord) -> str:
+def kind_badge(source: Passage) -> str:
     kind = source.kind or source.file.rsplit(".", 1)[-1].lower()
     return _KIND_BADGES.get(kind, kind.upper()[:4] or "DOC")
 
@@ -53,9 +55,9 @@ class ElidedLabel(QLabel):
 class SourceRow(QFrame):
     """One passage: number, file type, file name and where in it. Click (or Enter) opens it."""
 
-    clicked = Signal(object)  # SourceRecord
+    clicked = Signal(object)  # Passage
 
-    def __init__(self, source: SourceRecord, *, show_excerpt: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(self, source: Passage, *, show_excerpt: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.source = source
         self.setObjectName("sourceRow")
@@ -152,7 +154,7 @@ class SourceRow(QFrame):
         super().focusOutEvent(event)
 
 
-def _key(source: SourceRecord, excerpts: bool) -> tuple[object, ...]:
+def _key(source: Passage, excerpts: bool) -> tuple[object, ...]:
     return (source.n, source.file, source.chunk_id, source.location, source.text, excerpts)
 
 
@@ -164,7 +166,7 @@ class SourceList(QWidget):
     "n more" that were not prepared (a reloaded conversation) are only built when that is clicked.
     """
 
-    sourceClicked = Signal(object)  # SourceRecord
+    sourceClicked = Signal(object)  # Passage
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -180,11 +182,11 @@ class SourceList(QWidget):
         self.more.setCursor(Qt.CursorShape.PointingHandCursor)
         self.more.clicked.connect(self.show_more)
         self._built: dict[tuple[object, ...], SourceRow] = {}
-        self._first: list[SourceRecord] = []  # shown
-        self._rest: list[SourceRecord] = []  # behind "n more" until it is clicked
+        self._first: list[Passage] = []  # shown
+        self._rest: list[Passage] = []  # behind "n more" until it is clicked
         self._expanded = False
         self._excerpts = False
-        self._to_prepare: list[SourceRecord] = []
+        self._to_prepare: list[Passage] = []
         self._prepare_scheduled = False
         self._captioned_as_cited = True
         self.hide()
@@ -199,7 +201,7 @@ class SourceList(QWidget):
                 out.append(row)
         return out
 
-    def prepare(self, sources: Sequence[SourceRecord]) -> None:
+    def prepare(self, sources: Sequence[Passage]) -> None:
         """Build (hidden) rows for these sources, one per event-loop turn, before set_sources needs them."""
         self._to_prepare = [s for s in sources if _key(s, False) not in self._built]
         if self._to_prepare and not self._prepare_scheduled:
@@ -217,7 +219,7 @@ class SourceList(QWidget):
             self._prepare_scheduled = True
             QTimer.singleShot(0, self, self._prepare_next)
 
-    def _row(self, src: SourceRecord, excerpts: bool) -> SourceRow:
+    def _row(self, src: Passage, excerpts: bool) -> SourceRow:
         key = _key(src, excerpts)
         row = self._built.get(key)
         if row is None:
@@ -228,7 +230,7 @@ class SourceList(QWidget):
             self._built[key] = row
         return row
 
-    def set_sources(self, sources: Sequence[SourceRecord], cited: Sequence[int] = (), *,
+    def set_sources(self, sources: Sequence[Passage], cited: Sequence[int] = (), *,
                     excerpts: bool = False) -> None:
         self._to_prepare = []
         cited_set = set(cited)
@@ -281,4 +283,81 @@ class SourceList(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslateUi()
+        super().changeEvent(event)
+
+
+class QuoteRow(QLabel):
+    """One quote: the document's own sentences, verbatim, with [n] and where they are. Click (or Enter) opens
+    the source with exactly these sentences highlighted."""
+
+    clicked = Signal(object)  # Quote
+
+    def __init__(self, quote: Quote, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.quote = quote
+        self.setObjectName("quoteRow")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.retranslateUi()
+
+    def where(self) -> str:
+        p = self.quote.passage
+        return ", ".join(x for x in (p.name, describe_location(p.location)) if x)
+
+    def retranslateUi(self) -> None:
+        text = escape(" ".join(self.quote.text.split()))
+        self.setText(f"<b>[{self.quote.n}]</b> “{text}” <span style='color: gray;'>— {escape(self.where())}</span>")
+        self.setToolTip(self.tr("Open the source with this passage highlighted"))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.quote)
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit(self.quote)
+            return
+        super().keyPressEvent(event)
+
+
+class QuoteList(QWidget):
+    """What the documents say, shown first (before the model has written a word): up to three quotes."""
+
+    quoteClicked = Signal(object)  # Quote
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[QuoteRow] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.heading = QLabel()
+        self.heading.setObjectName("quotesHeading")
+        layout.addWidget(self.heading)
+        self.hide()
+        self.retranslateUi()
+
+    def set_quotes(self, quotes: Sequence[Quote]) -> None:
+        for row in self.rows:
+            row.deleteLater()
+        self.rows = []
+        for q in quotes:
+            row = QuoteRow(q, self)
+            row.clicked.connect(self.quoteClicked)
+            self.layout().addWidget(row)
+            self.rows.append(row)
+        self.setVisible(bool(self.rows))
+
+    def retranslateUi(self) -> None:
+        self.heading.setText(self.tr("Your documents say:"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslateUi()
+            for row in self.rows:
+                row.retranslateUi()
         super().changeEvent(event)

@@ -42,11 +42,12 @@ from PySide6.QtWidgets import (
 )
 
 from indexing.locations import Location
-from qwenrag.conversations import SourceRecord
+from indexing.records import Passage
+from qwenrag.evidence import Quote
 from ui.chat_theme import theme
 from ui.passage_match import parse_table_chunk
 from ui.pdf_view import PassagePdfView, load_pdf_document
-from ui.source_label import as_record, describe_location
+from ui.source_label import describe_location
 from ui.source_list import kind_badge
 
 CONTEXT_TEXT = 3  # passages before and after the cited one in the text view
@@ -60,7 +61,7 @@ class ContextChunk:
     is_target: bool
 
 
-def read_context(library: Any, source: SourceRecord, before: int, after: int) -> list[ContextChunk]:
+def read_context(library: Any, source: Passage, before: int, after: int) -> list[ContextChunk]:
     """The cited chunk and its neighbours in reading order.
 
     Chunk ids change when a file is re-indexed, so a saved citation is checked against its text; when it no
@@ -115,7 +116,8 @@ class SourceView(QWidget):
         self.services = services
         self.runner = runner  # ui.tasks.TaskRunner: load off the GUI thread
         self._request = 0  # which show_source a finished load belongs to (a later one supersedes it)
-        self.source: SourceRecord | None = None
+        self.source: Passage | None = None
+        self.quote = ""  # a quote was clicked: only these sentences of the passage are highlighted
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl  # tests replace it
         self._pdf_path = ""
         self._note_key = ""
@@ -243,9 +245,12 @@ class SourceView(QWidget):
         return button
 
     # -- showing ------------------------------------------------------------------------------------
-    def show_source(self, source: Any) -> None:
-        """Show where `source` (a SourceRecord, services.Source or SearchHit) comes from."""
-        src = as_record(source)
+    def show_source(self, src: Passage | Quote) -> None:
+        """Show where the passage `src` comes from; for a Quote, its sentences are what is highlighted."""
+        if isinstance(src, Quote):
+            self.quote, src = src.text, src.passage
+        else:
+            self.quote = ""
         self.source = src
         self._note_key = ""
         self.badge.setText(kind_badge(src))
@@ -265,7 +270,7 @@ class SourceView(QWidget):
         self.show()
 
     @staticmethod
-    def _is_pdf(src: SourceRecord) -> bool:
+    def _is_pdf(src: Passage) -> bool:
         return src.kind == "pdf" or src.file.lower().endswith(".pdf")
 
     @property
@@ -284,7 +289,7 @@ class SourceView(QWidget):
                         on_error=lambda exc: failed(exc) if request == self._request else None,
                         name="open source")
 
-    def _show_pdf(self, src: SourceRecord) -> None:
+    def _show_pdf(self, src: Passage) -> None:
         if self._pdf_path != src.file or self.pdf_document.status() != QPdfDocument.Status.Ready:
             if self.runner is not None:
                 self._in_background(lambda: load_pdf_document(src.file),
@@ -296,7 +301,7 @@ class SourceView(QWidget):
             self._pdf_path = src.file
         self._show_pdf_page(src)
 
-    def _pdf_loaded(self, src: SourceRecord, doc: QPdfDocument) -> None:
+    def _pdf_loaded(self, src: Passage, doc: QPdfDocument) -> None:
         old, self.pdf_document = self.pdf_document, doc
         doc.setParent(self)  # last among the children: deleted after the view (see __init__)
         self.pdf_view.setDocument(doc)
@@ -310,18 +315,18 @@ class SourceView(QWidget):
         self._pdf_path = ""
         self._show_message("unreadable")
 
-    def _show_pdf_page(self, src: SourceRecord) -> None:
+    def _show_pdf_page(self, src: Passage) -> None:
         if self.pdf_document.status() != QPdfDocument.Status.Ready:
             self._pdf_path = ""
             self._show_message("unreadable")
             return
         self.stack.setCurrentIndex(self.PDF)
         page = (src.location.page or 1) - 1
-        if not self.pdf_view.show_passage(page, src.text):
+        if not self.pdf_view.show_passage(page, self.quote or src.text):
             self._note_key = "not_on_page"
         self._update_page_label()
 
-    def _show_context(self, src: SourceRecord) -> None:
+    def _show_context(self, src: Passage) -> None:
         table_like = src.location.sheet is not None or src.location.table is not None or src.kind == "csv"
         n = CONTEXT_ROWS if table_like else CONTEXT_TEXT
 
@@ -335,7 +340,7 @@ class SourceView(QWidget):
             return
         self._context_read(src, table_like, *read())
 
-    def _context_read(self, src: SourceRecord, table_like: bool, chunks: list[ContextChunk],
+    def _context_read(self, src: Passage, table_like: bool, chunks: list[ContextChunk],
                       has_library: bool) -> None:
         if not chunks:  # the library could not be read: the passage alone is still worth showing
             chunks = [ContextChunk(src.text, src.location, True)]
@@ -364,7 +369,14 @@ class SourceView(QWidget):
                 parts.append(f"<p class='h'>{escape(h)}</p>")
             heading = h or heading
             body = escape(chunk.text).replace("\n", "<br/>")
-            if chunk.is_target:
+            at = chunk.text.find(self.quote) if chunk.is_target and self.quote else -1
+            if at >= 0:  # only the quoted sentences carry the marker
+                parts.append("<a name='target'></a><p style='line-height: 140%;'>" + "".join((
+                    escape(chunk.text[:at]).replace("\n", "<br/>"),
+                    f"<span style='background-color: {_TARGET_BG}; color: {_TARGET_FG};'>",
+                    escape(self.quote).replace("\n", "<br/>"), "</span>",
+                    escape(chunk.text[at + len(self.quote):]).replace("\n", "<br/>"))) + "</p>")
+            elif chunk.is_target:
                 parts.append(f"<a name='target'></a><table width='100%' cellpadding='8' "
                              f"style='background-color: {_TARGET_BG}; color: {_TARGET_FG}; margin: 4px 0 12px 0;'>"
                              f"<tr><td><p style='margin: 0; line-height: 140%;'>{body}</p></td></tr></table>")
@@ -372,7 +384,7 @@ class SourceView(QWidget):
                 parts.append(f"<p>{body}</p>")
         self.text_view.setHtml("".join(parts))
 
-    def _fill_table(self, src: SourceRecord, chunks: list[ContextChunk]) -> bool:
+    def _fill_table(self, src: Passage, chunks: list[ContextChunk]) -> bool:
         header: list[str] = []
         rows: list[tuple[list[tuple[str, str]], bool, str, str]] = []  # (record, is target, label, line)
         captions: list[str] = []  # a sheet's title lines above its header row
@@ -411,12 +423,14 @@ class SourceView(QWidget):
         self.table.setVerticalHeaderLabels([label for _r, _t, label, _l in rows])
         column = {name: i for i, name in enumerate(header)}
         self._target_rows = []
+        # a quote selects its own rows of the passage (all of them when its text matches no row whole)
+        quoted = bool(self.quote) and any(t and line in self.quote for _r, t, _l, line in rows)
         for r, (record, is_target, _label, _line) in enumerate(rows):
             for name, value in record:
                 item = QTableWidgetItem(value)
                 item.setToolTip(value)
                 self.table.setItem(r, column[name], item)
-            if is_target:
+            if is_target and (not quoted or _line in self.quote):
                 self._target_rows.append(r)
         self.table.resizeColumnsToContents()
         for col in range(self.table.columnCount()):  # long cells wrap instead of making one huge column
@@ -441,6 +455,18 @@ class SourceView(QWidget):
         """The passage as highlighted in the text view ("" when another view is shown)."""
         if self.stack.currentIndex() != self.TEXT or self.source is None:
             return ""
+        if self.quote:  # the text that carries the marker colour, read back from the document
+            marked = []
+            block = self.text_view.document().begin()
+            while block.isValid():
+                it = block.begin()
+                while not it.atEnd():
+                    frag = it.fragment()
+                    if frag.charFormat().background().color().name() == _TARGET_BG:
+                        marked.append(frag.text())
+                    it += 1
+                block = block.next()
+            return "\n".join(marked)
         found = self.text_view.document().find(self.source.text.split("\n")[0].strip()[:40])
         return found.block().text() if not found.isNull() else ""
 

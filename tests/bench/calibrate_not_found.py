@@ -1,4 +1,4 @@
-"""Calibrate the "not found in your documents" threshold (qwenrag.pipeline.is_relevant). Not a test.
+"""Calibrate the "not found in your documents" threshold (qwenrag.evidence.is_relevant). Not a test.
 
 Two experiments, each a set of questions that the library CAN answer (positives) and questions it
 cannot (negatives):
@@ -9,7 +9,7 @@ cannot (negatives):
    positives are questions about indexed articles, negatives questions about the other half.
 
 For each question it records, for each of the top-k hits, the weighted coverage and the strong terms
-matched (pipeline.relevance) and, for positives, whether the right passage/file is among them; then
+matched (evidence.relevance) and, for positives, whether the right passage/file is among them; then
 prints, for the current rule and for variations of its thresholds, the share of positives kept
 (answered) and of negatives rejected ("not found" without the model).
 
@@ -31,8 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from indexing.library import Library  # noqa: E402
-from qwenrag import pipeline as pl  # noqa: E402
-from qwenrag.citations import Passage  # noqa: E402
+from qwenrag import evidence as pl  # noqa: E402
 
 QA = ROOT.parent / "shared" / "corpora" / "qa"
 SETS = ("cmrc2018_trial", "drcd_test", "xquad_en_a")
@@ -60,8 +59,8 @@ def _best(lib: Library, question: str, k: int) -> tuple[Scores, list]:
     terms = pl.query_terms(question)
     unknown = lib.unknown_words(question)
     scores = []
-    for i, h in enumerate(hits):
-        r = pl.relevance(terms, pl.passage_terms(Passage.from_hit(h, i + 1)), unknown)
+    for h in hits:
+        r = pl.relevance(terms, pl.passage_terms(h), unknown)
         scores.append((r.coverage, r.strong))
     return scores, hits
 

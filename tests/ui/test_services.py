@@ -21,7 +21,8 @@ def passage(n: int) -> Passage:
 
 
 def result(mode: str, answer: str, sources: list[Passage]) -> SimpleNamespace:
-    return SimpleNamespace(mode=mode, answer=answer, sources=sources)
+    return SimpleNamespace(mode=mode, answer=answer, sources=sources, quotes=[], grounded=True, model_text=answer,
+                           model=None)
 
 
 def test_an_answer_streams_sources_then_tokens_then_done() -> None:
@@ -34,9 +35,10 @@ def test_an_answer_streams_sources_then_tokens_then_done() -> None:
 
     out = list(_answer_events(events()))
     assert [e.kind for e in out] == ["status", "sources", "token", "token", "done"]
-    assert out[1].sources[0].number == 1 and out[1].sources[0].location.page == 1
-    assert out[1].sources[1].chunk_id == 102 and out[1].sources[1].where == "p. 2"
-    assert out[-1] == AnswerEvent("done", text="Ten days [1].", sources=out[1].sources)
+    assert out[1].sources[0].n == 1 and out[1].sources[0].location.page == 1
+    assert out[1].sources[1].chunk_id == 102 and out[1].sources[1].location.describe() == "p. 2"
+    assert out[-1] == AnswerEvent("done", text="Ten days [1].", sources=out[1].sources, grounded=True,
+                                  model_text="Ten days [1].")
 
 
 def test_not_found_is_one_event_with_the_nearest_passages() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from indexing.library import Library
-from ui.source_label import as_record, describe_location
+from ui.source_label import describe_location
 from ui.source_view import SourceView
 
 
@@ -29,7 +29,7 @@ def test_slide_citation_shows_the_slide_with_the_passage_highlighted(qtbot: QtBo
         view.resize(800, 600)
         view.show()
         qtbot.waitExposed(view)
-        view.show_source(as_record(hit))
+        view.show_source(hit)
         assert view.stack.currentIndex() == SourceView.TEXT
         shown = view.text_view.toPlainText()
         assert "What happens when there’s one here" in shown and "Sub-details 1" in shown  # slide 3's text

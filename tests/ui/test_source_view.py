@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from indexing.library import Library
 from indexing.locations import Location
-from indexing.records import SearchHit
+from indexing.records import Passage
 from qwenrag.conversations import SourceRecord
 from tests.conftest import SAMPLES_DIR
 from ui.passage_match import find_passage, parse_record, parse_table_chunk
@@ -40,7 +40,7 @@ class _Services:
         self.library = library
 
 
-def _hit(library: Library, query: str, name: str, **where: object) -> SearchHit:
+def _hit(library: Library, query: str, name: str, **where: object) -> Passage:
     for hit in library.search(query, k=20):
         if Path(hit.file).name == name and all(getattr(hit.location, k) == v for k, v in where.items()):
             return hit
@@ -259,3 +259,32 @@ def test_csv_rows_are_a_table_numbered_by_their_lines(qtbot: QtBot, tmp_path: Pa
         assert view.table.item(2, 0).text() == "Marriage"
     finally:
         lib.close()
+
+
+# -- quotes: only the quoted sentences carry the marker ---------------------------------------------
+
+def test_a_quote_highlights_only_its_sentences_in_a_text_passage(view: SourceView, library: Library) -> None:
+    from qwenrag.evidence import find_quotes
+
+    hit = _hit(library, "VPN 客户端在哪里下载", TXT)
+    quote = next(q for q in find_quotes("VPN 客户端在哪里下载？", [hit]) if q.passage is hit)
+    assert len(quote.text) < len(hit.text)  # a part of the passage, not all of it
+    view.show_source(quote)
+    assert view.stack.currentIndex() == SourceView.TEXT
+    assert view.highlighted_text().split() == quote.text.split()  # (a line break reads back as U+2028)
+    view.show_source(hit)  # the passage itself again: the whole chunk is marked, as before
+    assert view.quote == "" and "VPN 客户端在哪里下载" in view.highlighted_text()
+
+
+def test_a_quote_on_a_pdf_page_highlights_fewer_lines_than_its_passage(view: SourceView, library: Library,
+                                                                       qtbot: QtBot) -> None:
+    from qwenrag.evidence import find_quotes
+
+    hit = _hit(library, "annual leave ten years 15 days", PDF, page=4)
+    view.show_source(hit)
+    whole = len(view.pdf_view.highlight_rects())
+    quote = find_quotes("How many days of annual leave after ten years?", [hit])[0]
+    view.show_source(quote)
+    assert view.pdf_view.highlight_page == 3 and view.quote == quote.text
+    assert 0 < len(view.pdf_view.highlight_rects()) < whole
+    _assert_highlight_in_view(view, qtbot)

@@ -657,7 +657,17 @@ The password is used once, to open the file, and is not saved. The text read fro
 <context>
     <name>AnswerCard</name>
     <message>
-        <location filename="../chat_view.py" line="+319" />
+        <location filename="../chat_view.py" line="+259" />
+        <source>Written by a small demo model and not checked: the quotes above are the answer. For real answers choose a better model in Settings → Model.</source>
+        <translation>以下文字由小型演示模型生成，未经核对：上面的引文才是答案。如需真正的回答，请在“设置 → 模型”中选择更好的模型。</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>The model's reply below is not backed by the passages it cites, so it is not the answer: the quotes above are what your documents say.</source>
+        <translation>下面模型的回复没有得到其引用段落的支持，因此不作为答案：上面的引文才是您的文档所说的内容。</translation>
+    </message>
+    <message>
+        <location line="+90" />
         <source>Sources:</source>
         <translation>来源：</translation>
     </message>
@@ -707,7 +717,7 @@ The password is used once, to open the file, and is not saved. The text read fro
         <translation>你的文档中似乎没有这个问题的答案。请换个说法，或添加包含答案的文档。</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+6" />
         <source>Copy</source>
         <translation>复制</translation>
     </message>
@@ -725,7 +735,7 @@ The password is used once, to open the file, and is not saved. The text read fro
         <translation>模型不可用。</translation>
     </message>
     <message>
-        <location line="+210" />
+        <location line="+220" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -917,9 +927,25 @@ The password is used once, to open the file, and is not saved. The text read fro
     </message>
 </context>
 <context>
+    <name>QuoteList</name>
+    <message>
+        <location filename="../source_list.py" line="+356" />
+        <source>Your documents say:</source>
+        <translation>您的文档中写道：</translation>
+    </message>
+</context>
+<context>
+    <name>QuoteRow</name>
+    <message>
+        <location line="-43" />
+        <source>Open the source with this passage highlighted</source>
+        <translation>打开原文并高亮这段文字</translation>
+    </message>
+</context>
+<context>
     <name>Services</name>
     <message>
-        <location filename="../services.py" line="+428" />
+        <location filename="../services.py" line="+412" />
         <source>No model file was found. Put %1 into the models folder.</source>
         <translation>没有找到模型文件。请把 %1 放入模型文件夹。</translation>
     </message>
@@ -932,7 +958,7 @@ The password is used once, to open the file, and is not saved. The text read fro
 <context>
     <name>SourceLabels</name>
     <message>
-        <location filename="../source_label.py" line="+31" />
+        <location filename="../source_label.py" line="+30" />
         <source>p. %1 (%2)</source>
         <translation>第 %1 页（%2）</translation>
     </message>
@@ -985,7 +1011,7 @@ The password is used once, to open the file, and is not saved. The text read fro
 <context>
     <name>SourceList</name>
     <message>
-        <location filename="../source_list.py" line="+276" />
+        <location filename="../source_list.py" line="-35" />
         <source>Sources</source>
         <translation>来源</translation>
     </message>
@@ -1008,12 +1034,12 @@ The password is used once, to open the file, and is not saved. The text read fro
 <context>
     <name>SourceView</name>
     <message>
-        <location filename="../source_view.py" line="+253" />
+        <location filename="../source_view.py" line="+258" />
         <source>Unknown document</source>
         <translation>未知文档</translation>
     </message>
     <message>
-        <location line="+260" />
+        <location line="+281" />
         <source>Page %1 of %2</source>
         <translation>第 %1 页，共 %2 页</translation>
     </message>

@@ -1,0 +1,389 @@
+"""What the documents say about a question: passages, relevance, quotes, found or not. No model here.
+
+    ev = gather(library, "公司的试用期是多长时间？", previous=[], k=5)
+    ev.found            # False: "not found in your documents" (the model is not called)
+    ev.passages         # the search hits, best first (numbered by rank)
+    ev.quotes           # up to 3 verbatim sentences that answer it, best first, each pointing into a passage
+
+A question goes retrieve -> evidence -> answer: the pipeline asks `gather` for the evidence, shows the quotes
+before any model is loaded, and only then builds the prompt.
+
+Relevance (not found): BM25 scores are not comparable across questions, so the test is weighted term
+coverage of each top passage (see Relevance). Quotes: every sentence of the top passages is scored by the
+share of the question's terms it holds, each term weighted by its length and by how rare it is among the
+candidate sentences, plus a prior for the passage's search rank and a cue for the answer type (a number
+for "how many", "多少"). Chosen by measurement: tests/bench/bench_quotes.py.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from indexing.analysis import fold_text, tokenize, tokenize_query
+from indexing.records import Passage
+from indexing.spelling import near_words
+
+# -- not-found threshold ------------------------------------------------------------------------------------
+# A passage is relevant when it holds HIGH_COVERAGE of the question's search terms (weighted: long words,
+# numbers and Chinese bigrams weigh more than short words and single characters), or LOW_COVERAGE and at
+# least MIN_STRONG_MATCHES "strong" terms (a Chinese bigram, a number, a word of 5+ letters).
+# Calibrated with tests/bench/calibrate_not_found.py (top 5 hits; details in `is_relevant`).
+HIGH_COVERAGE = 0.45
+LOW_COVERAGE = 0.3
+MIN_STRONG_MATCHES = 2
+
+MAX_QUOTES = 3
+MAX_CHARS_ZH = 180  # a quote: at most 2 sentences and this many characters (Chinese) ...
+MAX_CHARS_EN = 360  # ... or this many (other scripts)
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def term_weight(term: str) -> float:
+    if _HAN.search(term):
+        return 2.0 if len(term) >= 2 else 0.5  # a Chinese bigram says much more than one character
+    if term.isdigit():
+        return 1.5  # years, amounts, IDs: specific
+    return min(3.0, 0.5 + len(term) / 4)
+
+
+def _strong(term: str) -> bool:
+    if _HAN.search(term):
+        return len(term) >= 2
+    return term.isdigit() or len(term) >= 5
+
+
+@dataclass(frozen=True)
+class Relevance:
+    coverage: float  # weighted share of the distinct query terms found in the passage
+    matched: int
+    strong: int  # strong terms matched
+
+    @property
+    def relevant(self) -> bool:
+        return self.coverage >= HIGH_COVERAGE or (
+            self.coverage >= LOW_COVERAGE and self.strong >= MIN_STRONG_MATCHES)
+
+
+NO_RELEVANCE = Relevance(0.0, 0, 0)
+
+
+def relevance(query_terms: Sequence[str], passage_terms: set[str], unknown: Collection[str] = ()) -> Relevance:
+    """`unknown`: query terms no document contains (Library.unknown_words), which search widened to near
+    spellings; one of them one slip from a passage word ("pasword") counts as present, but never as a
+    strong match, so a near spelling alone cannot carry a weak passage over the bar. Only unknown words:
+    a real word that is merely absent from this passage ("counties" beside "countries") stays absent
+    (widening those let 3% more off-topic XQuAD questions through, measured)."""
+    terms = list(dict.fromkeys(query_terms))
+    total = sum(term_weight(t) for t in terms)
+    if not total:
+        return NO_RELEVANCE
+    found = [t for t in terms if t in passage_terms]
+    near = [t for t in terms if t in unknown and t not in passage_terms and near_words(t, passage_terms)]
+    return Relevance(sum(term_weight(t) for t in found + near) / total, len(found) + len(near),
+                     sum(map(_strong, found)))
+
+
+def passage_terms(p: Passage) -> set[str]:
+    return set(tokenize("\n".join(x for x in (p.title, p.heading or "", p.text) if x)))
+
+
+def query_terms(query: str) -> list[str]:
+    return tokenize_query(query)
+
+
+def best_relevance(query: str, passages: Sequence[Passage], unknown: Collection[str] = ()) -> Relevance:
+    terms = query_terms(query)
+    scored = [relevance(terms, passage_terms(p), unknown) for p in passages]
+    relevant = [r for r in scored if r.relevant]
+    pool = relevant or scored
+    return max(pool, key=lambda r: (r.coverage, r.strong), default=NO_RELEVANCE)
+
+
+def is_relevant(query: str, passages: Sequence[Passage], unknown: Collection[str] = ()) -> bool:
+    """Whether any passage plausibly answers `query`; if not, the answer is "not found", without the model.
+
+    Calibration (top 5 hits, tests/bench/calibrate_not_found.py, analyzer of indexing.analysis at the time):
+    - samples library, 31 answerable questions: 30 answered; 3/3 unanswerable questions and 98.6% of 900
+      off-topic QA questions (CMRC, DRCD, XQuAD) answered "not found".
+    - QA library (half the articles of CMRC 2018, DRCD, XQuAD-en indexed): 98.0% of 900 questions about
+      indexed articles answered; 58% of 900 questions about the other half "not found".
+    """
+    return best_relevance(query, passages, unknown).relevant
+
+
+# -- quotes -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Sentences of a passage that answer the question: passage.text[start:end], verbatim."""
+
+    passage: Passage
+    start: int
+    end: int
+    score: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start:self.end]
+
+    @property
+    def n(self) -> int:
+        return self.passage.n
+
+    def numbered(self, n: int) -> Quote:
+        return Quote(self.passage.numbered(n), self.start, self.end, self.score)
+
+    def to_json(self) -> dict[str, Any]:
+        """One entry of `quotes` in `qwenrag ask --json`: n, file, location, text (+ the span in the passage)."""
+        return {"n": self.passage.n, "file": self.passage.file, "location": self.passage.location.to_json(),
+                "text": self.text, "start": self.start, "end": self.end}
+
+
+# A sentence ends at 。！？!? (and the closing quote after them), at a line break that is not a wrapped line,
+# or at . followed by a space and not by a lower-case letter ("e.g. this" stays whole).
+_SENTENCE_END = re.compile(r"[。！？!?]+[”’」』）)]*|\n+|(?<=[^\s.][.])[”’\"')]*(?=\s+[^a-z\s])")
+_WRAPPED_MIN = 30  # a line this long that stops mid-sentence was wrapped by the page (PDF, hard-wrapped text)
+_ROWS = frozenset({"xlsx", "csv"})  # one row per line: a row ("header: value | ...") is one sentence
+_CONTINUES = re.compile(r"[a-z0-9\u3400-\u9fff\uf900-\ufaff(（“\"'%]")
+
+
+def _soft_break(text: str, at: int, end: int) -> bool:
+    """Whether the single line break text[at:end] only wraps a sentence that goes on in the next line."""
+    if end - at != 1:
+        return False  # a blank line ends a paragraph
+    line_start = text.rfind("\n", 0, at) + 1
+    before = text[at - 1] if at else ""
+    after = text[end] if end < len(text) else ""
+    return (at - line_start >= _WRAPPED_MIN and bool(before) and (before.isalnum() or before in ",，、;；-")
+            and bool(after) and _CONTINUES.match(after) is not None)
+
+
+def sentences(text: str, kind: str = "") -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, surrounding spaces left out. `kind`: the document's type
+    (a spreadsheet row is one sentence; a PDF line that wraps a sentence does not end it)."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    rows = kind in _ROWS
+    for m in _SENTENCE_END.finditer(text):
+        if m.group().startswith("\n") and not rows and _soft_break(text, m.start(), m.end()):
+            continue
+        spans.append((pos, m.end()))
+        pos = m.end()
+    spans.append((pos, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+_NUMBER_Q = re.compile(r"多少|几|哪一?年|何时|什么时候|多久|多长|多大|多高|多重|多远|百分之|频率|how (many|much|long|old|far|often|"
+                       r"large|big|tall|high)|what (year|percentage|age|date)|when\b|in which year", re.I)
+_DIGIT = re.compile(r"\d|[一二三四五六七八九十百千万亿两兩萬億]+[年月日个個名人次岁歲分元%％]|\b(one|two|three|four|five|six|"
+                    r"seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|"
+                    r"billion|dozen|half|once|twice)\b", re.I)
+# A sentence that opens with a pronoun leans on the one before it ("He is also the oldest quarterback..."),
+# which then belongs to the quote; otherwise the next sentence does, for the detail after the matched words.
+_LEANS_BACK = re.compile(r"^(?:(?:he|she|it|they|this|these|those|his|her|its|their)\b|[其他她它该該此这這但而])", re.I)
+
+# Weights chosen on the calibration split of tests/bench/bench_quotes.py (its docstring lists what else was
+# tried and did not help: phrase matching, length normalisation, longest shared run, a "who" cue).
+RANK_PRIOR = 0.15  # bonus of the top passage's sentences over the fifth's (linear in rank)
+PASSAGE_WEIGHT = 0.6  # how much the whole passage's coverage of the question (title included) counts
+NUMBER_CUE = 0.10  # a sentence holding a number, for a question asking for one
+# A term of the document's title or heading names the topic, which every question about it repeats and the
+# first sentence usually defines; the detail asked for is in the other terms.
+TITLE_FACTOR = 0.25
+
+
+def _cap(text: str) -> int:
+    return MAX_CHARS_ZH if _HAN.search(text) else MAX_CHARS_EN
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    passage: Passage
+    rank: int  # 0-based position among the passages
+    start: int
+    end: int
+    terms: frozenset[str]
+
+
+def _positions(folded: str, term: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(term), folded)]
+
+
+def _window(text: str, start: int, end: int, terms: dict[str, float], cap: int) -> tuple[int, int]:
+    """A span of at most `cap` characters of text[start:end] holding most of the matched terms' weight."""
+    if end - start <= cap:
+        return start, end
+    folded = fold_text(text[start:end])
+    if len(folded) != end - start:  # lower-casing changed the length: positions would not map back
+        return start, start + cap
+    marks = [(a, w) for term, w in terms.items() for a in _positions(folded, term)]
+    if not marks:
+        return start, start + cap
+    marks.sort()
+    best, best_at = -1.0, 0
+    for at, _w in marks:
+        lo = max(0, at - cap // 4)  # a little before the first matched term: the subject often precedes
+        inside = {t for t, w in terms.items() if any(lo <= a < lo + cap for a in _positions(folded, t))}
+        total = sum(terms[t] for t in inside)
+        if total > best:
+            best, best_at = total, lo
+    lo = min(best_at, end - start - cap)
+    s, e = start + lo, start + lo + cap
+    if not _HAN.search(text[s:e]):  # do not cut an English word in two
+        while s > start and not text[s - 1].isspace() and s < e:
+            s += 1
+        while e > s and e < end and not text[e].isspace():
+            e -= 1
+    return s, e
+
+
+def find_quotes(question: str, passages: Sequence[Passage], limit: int = MAX_QUOTES, *,
+                focus: str = "") -> list[Quote]:
+    """The sentences of `passages` that best answer `question`, best first, verbatim, at most two sentences
+    each and no overlaps. `focus`: the part of `question` that matters most (a follow-up's own words): its
+    terms weigh double."""
+    q_terms = list(dict.fromkeys(tokenize_query(question)))
+    boost = set(tokenize_query(focus)) if focus else set()
+    if not q_terms or not passages:
+        return []
+    cands: list[_Candidate] = []
+    for rank, p in enumerate(passages):
+        for s, e in sentences(p.text, p.kind):
+            cands.append(_Candidate(p, rank, s, e, frozenset(tokenize(p.text[s:e]))))
+    if not cands:
+        return []
+    df = Counter(t for c in cands for t in c.terms if t in q_terms)
+    n = len(cands)
+    base = {t: term_weight(t) * (2.0 if t in boost else 1.0) for t in q_terms}
+    weights = {t: base[t] * math.log(1 + n / (df[t] + 0.5)) for t in q_terms if df[t]}
+    total = sum(base[t] * math.log(1 + n / 0.5) for t in q_terms) or 1.0
+    wants_number = bool(_NUMBER_Q.search(question))
+    last = max(1, len(passages) - 1)
+    topic = {p.chunk_id: set(tokenize(f"{p.title}\n{p.heading or ''}")) for p in passages}
+    # the passage's own coverage, from the terms already read (its sentences, title and heading)
+    whole: dict[int | None, set[str]] = {p.chunk_id: set(topic[p.chunk_id]) for p in passages}
+    for c in cands:
+        whole[c.passage.chunk_id] |= c.terms
+    on_topic = {cid: relevance(q_terms, terms).coverage for cid, terms in whole.items()}
+
+    def score_of(c: _Candidate) -> float:
+        named = topic[c.passage.chunk_id]
+        cov = sum(weights[t] * (TITLE_FACTOR if t in named else 1.0) for t in c.terms if t in weights) / total
+        if cov <= 0:
+            return 0.0
+        text = c.passage.text[c.start:c.end]
+        score = cov + RANK_PRIOR * (1 - c.rank / last) + PASSAGE_WEIGHT * on_topic[c.passage.chunk_id]
+        if wants_number and _DIGIT.search(text):
+            score += NUMBER_CUE
+        return score
+
+    plain = [score_of(c) for c in cands]
+    scored = [(x, i) for i, x in enumerate(plain) if x > 0]
+    scored.sort(key=lambda x: -x[0])
+    out: list[Quote] = []
+    for score, i in scored:
+        c = cands[i]
+        text = c.passage.text
+        cap = _cap(text[c.start:c.end])
+        s, e = _window(text, c.start, c.end, {t: weights[t] for t in c.terms if t in weights}, cap)
+        if (s, e) == (c.start, c.end):  # a whole sentence: its better neighbour joins it if both fit
+            prv = cands[i - 1] if i > 0 and cands[i - 1].passage is c.passage else None
+            nxt = cands[i + 1] if i + 1 < len(cands) and cands[i + 1].passage is c.passage else None
+            asks = text[c.start:c.end].rstrip()[-1:] in "?？"  # a question in the document (an FAQ)
+            back = prv is not None and c.end - prv.start <= cap and not asks and (
+                _LEANS_BACK.match(text[c.start:c.end]) is not None
+                or nxt is None or nxt.end - c.start > cap or plain[i - 1] > plain[i + 1])
+            if back and prv is not None:
+                s = prv.start
+            elif nxt is not None and nxt.end - c.start <= cap:
+                e = nxt.end
+        if any(q.passage.chunk_id == c.passage.chunk_id and q.start < e and s < q.end for q in out):
+            continue
+        out.append(Quote(c.passage, s, e, round(score, 4)))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def baseline_quote(question: str, passages: Sequence[Passage]) -> Quote | None:
+    """The baseline the benchmark compares with: the sentence of the top passage sharing most terms."""
+    if not passages:
+        return None
+    q = set(tokenize_query(question))
+    p = passages[0]
+    best = max(sentences(p.text, p.kind), key=lambda se: len(q & set(tokenize(p.text[se[0]:se[1]]))), default=None)
+    if best is None:
+        return None
+    s, e = best
+    e = min(e, s + _cap(p.text[s:e]))
+    return Quote(p, s, e)
+
+
+# -- the evidence for one question --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Evidence:
+    """What the library says about one question: the passages found, whether they answer it, the quotes."""
+
+    question: str
+    query: str  # what was searched (the question, or the question with the previous one for a follow-up)
+    passages: tuple[Passage, ...]
+    relevance: Relevance
+    quotes: tuple[Quote, ...]
+    unknown: frozenset[str] = frozenset()  # query words no document holds (searched as near spellings)
+    retrieval_ms: float = 0.0
+
+    @property
+    def found(self) -> bool:
+        return bool(self.passages) and self.relevance.relevant
+
+
+def own_coverage(question: str, passage: Passage) -> float:
+    """Weighted share of the question's own terms (without the previous question's) in `passage`."""
+    return relevance(query_terms(question), passage_terms(passage)).coverage
+
+
+# A follow-up ("那经理呢？", "and for managers?") is searched together with the previous question; the
+# combined search counts only when a passage found also holds this much of the follow-up's own terms, so an
+# off-topic question is not carried over the bar by the previous question's words.
+FOLLOW_UP_OWN = 0.5
+
+
+def gather(library: Any, question: str, previous: Sequence[str] = (), k: int = 5) -> Evidence:
+    """Search the library for `question` (with the last of `previous` for a follow-up) and weigh the hits.
+
+    With a previous question, the two are searched together first: that search counts when a passage it
+    finds holds the follow-up's own terms (FOLLOW_UP_OWN) and the passages are relevant to both. No word
+    lists decide what a follow-up is, so an off-topic question is not carried over the bar by the previous
+    question's words. Otherwise the question is searched alone."""
+    question = question.strip()
+    t = time.perf_counter()
+    if previous:
+        combined = f"{previous[-1]} {question}"
+        hits = list(library.search(combined, k=k))
+        if any(own_coverage(question, p) >= FOLLOW_UP_OWN for p in hits):
+            unknown = library.unknown_words(combined)
+            rel = best_relevance(combined, hits, unknown)
+            if rel.relevant:
+                ms = (time.perf_counter() - t) * 1000
+                quotes = find_quotes(combined, hits, focus=question)
+                return Evidence(question, combined, tuple(hits), rel, tuple(quotes), unknown, ms)
+    hits = list(library.search(question, k=k))
+    unknown = library.unknown_words(question) if hits else frozenset()
+    rel = best_relevance(question, hits, unknown)
+    ms = (time.perf_counter() - t) * 1000
+    quotes = find_quotes(question, hits) if rel.relevant else []
+    return Evidence(question, question, tuple(hits), rel, tuple(quotes), unknown, ms)
