@@ -235,7 +235,7 @@ class Library:
 
     # -- pause (answers take priority over background indexing) -----------------------------------
     def pause_indexing(self) -> None:
-        """Answers take the CPU: stop parsing workers now (POSIX) and hand out no new files."""
+        """Answers take the CPU: workers wait at their next progress check and no new files are handed out."""
         self._running.clear()
         pool = self._pool
         if pool is not None:

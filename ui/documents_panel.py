@@ -218,8 +218,8 @@ class DocumentsModel(QAbstractTableModel):
             old = self.row(event.path) or DocRow(event.path)
             self.upsert(replace(old, status="indexing", units_done=event.units_done,
                                 units_total=event.units_total))
-        elif event.kind == "file_done" and event.status == "removed":
-            self.remove_paths({event.path})  # deleted or moved on disk: it left the library
+        elif event.kind == "file_done" and event.path and event.status == "removed":
+            self.remove_paths({event.path})  # gone from disk: it left the library (the status bar says so)
         elif event.kind == "file_done" and event.path:
             old = self.row(event.path) or DocRow(event.path)
             status = event.status or ""

@@ -256,12 +256,19 @@ def install_exception_hooks(parent: Callable[[], QWidget | None] | QWidget | Non
     def target() -> QWidget | None:
         return parent() if callable(parent) and not isinstance(parent, QWidget) else parent
 
+    showing = threading.Event()  # a modal dialog from here is open: more errors (a paint that keeps
+    # failing) go to the log instead of stacking dialogs
+
     def show(exc: BaseException) -> None:
+        if showing.is_set():
+            return
+        showing.set()
         try:
             show_exception(target(), exc)
         except Exception:  # never let the error path raise in its turn
             _log.exception("could not show an error")
-            _log.error("uncaught", exc_info=exc)
+        finally:
+            showing.clear()
 
     bridge = _ThreadErrors(show)
 

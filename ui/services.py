@@ -327,13 +327,8 @@ class AnswerStream:
 
 
 def _repair(library: Library) -> Iterator[IndexEvent]:
-    """The core's repair. Until `Library.repair()` (a generator of the same events) is in the core, its
-    blocking `rebuild_search_index()` stands in; then this body becomes `return library.repair()`."""
-    from indexing.records import IndexEvent
-
-    library.rebuild_search_index()
-    docs = library.documents()
-    yield IndexEvent("finished", files_total=len(docs), counts={"documents": len(docs)})
+    """The core's repair: "repair" progress events, then "finished" (indexing.library.Library.repair)."""
+    return library.repair()
 
 
 # -- settings storage (qwenrag.settings: one JSON file, written atomically) ------------------------------

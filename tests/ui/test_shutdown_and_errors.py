@@ -232,7 +232,17 @@ def test_repair_library_from_the_menu(qtbot: QtBot, make_window: Callable[..., M
 
 
 def test_files_gone_from_disk_are_noted(qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
+    """The core's refresh reports a file deleted on disk as a "removed" file_done and counts it (the shape of
+    Library.refresh in the library's own change): the row goes, and the status bar says why."""
+    from indexing.records import IndexEvent
+    from ui.documents_panel import DocRow
+
     window = make_window(start=False)
+    model = window.documents.model
+    model.upsert(DocRow("/docs/gone.pdf", status="indexed", passages=3))
+    model.upsert(DocRow("/docs/kept.pdf", status="indexed", passages=2))
+    model.apply(IndexEvent("file_done", path="/docs/gone.pdf", status="removed"))  # type: ignore[arg-type]
+    assert [r.path for r in model.rows] == ["/docs/kept.pdf"]
     summary = RunSummary(user_started=False, counts={"removed": 2, "unchanged": 5})
     window.controller.run_finished.emit(summary)
     assert window.statusBar().currentMessage() == "Removed from the library, no longer on disk: 2 files."
