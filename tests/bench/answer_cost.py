@@ -270,11 +270,11 @@ def library_100k(folder: Path) -> Path:
 
 
 def main(args: argparse.Namespace) -> int:
+    """The --model files first, then the whole-app RSS with each, then the demo model (the slowest part on
+    a busy machine is last); every result is printed as a JSON line as soon as it is there."""
     from qwenrag.models import demo_model_path
 
-    models = [demo_model_path(), *args.model]
-    results = []
-    for m in models:
+    def cost(m: Path) -> None:
         print(f"-- {m}", flush=True)
         argv = ["--cost-child", str(m), "--ctx", str(args.ctx), "--reps", str(args.reps), "--max-tokens",
                 str(args.max_tokens), "--questions-cost", str(args.questions_cost)]
@@ -284,14 +284,21 @@ def main(args: argparse.Namespace) -> int:
         if r:
             print(json.dumps(r), flush=True)
             results.append(r)
+
+    results: list[dict[str, Any]] = []
+    for m in args.model:
+        cost(m)
     app_rss = {}
     if args.model and args.app_library is not None:
         lib = library_100k(args.app_library.expanduser())
         for m in args.model:
             r = _run_child(["--app-rss-child", str(m), "--library", str(lib)])
             if r:
-                print(json.dumps(r), flush=True)
+                print(json.dumps({"app_rss": Path(m).name, **r}), flush=True)
                 app_rss[Path(m).name] = r
+    demo = demo_model_path()
+    if demo is not None:
+        cost(demo)
     print_table(results, app_rss)
     return 0
 
