@@ -402,22 +402,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>QwenRAG 离线地根据你自己的文档回答问题，并列出每个回答所依据的段落。</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="+40"/>
-        <source>Qwen2.5-0.5B-Instruct, measured on %1 cores:</source>
-        <translation>Qwen2.5-0.5B-Instruct，在 %1 核 CPU 上实测：</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>%1: %2 MB file, about %3 MB of memory, first word of an answer after about %4 s, then %5 words per second</source>
-        <translation>%1：文件 %2 MB，约占内存 %3 MB，约 %4 秒后出现回答的第一个字，之后每秒约 %5 个词</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>With 4 cores expect the first word after about %1 s, with 8 cores after about %2 s.</source>
-        <translation>4 核 CPU 约 %1 秒出现第一个字，8 核约 %2 秒。</translation>
-    </message>
-    <message>
-        <location line="+94"/>
+        <location filename="../settings_dialog.py" line="+141"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -492,7 +477,22 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>自动：使用模型文件夹中的 Qwen 模型</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-113"/>
+        <source>Qwen2.5-0.5B-Instruct on %1 cores, as measured (at most):</source>
+        <translation>Qwen2.5-0.5B-Instruct 在 %1 核 CPU 上的实测成本（上限）：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1: %2 MB file, about %3 MB of memory, first word of an answer after about %4 s, then about %5 words per second</source>
+        <translation>%1：文件 %2 MB，约占内存 %3 MB，约 %4 秒后出现回答的第一个字，之后每秒约 %5 个词</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>With 4 cores (Q4_K_M) expect the first word after about %1 s, with 8 cores after about %2 s.</source>
+        <translation>使用 4 核 CPU（Q4_K_M）时约 %1 秒出现第一个字，8 核约 %2 秒。</translation>
+    </message>
+    <message>
+        <location line="+107"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
