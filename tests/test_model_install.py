@@ -104,7 +104,7 @@ def test_warm_up_puts_the_system_prompt_in_the_cache(sample_library_dir: Path) -
     engine = Engine(demo_model(), n_ctx=2048, n_threads=2)
     try:
         def first_answer() -> Any:
-            pipe = Pipeline(lib, engine, settings=Settings(max_answer_tokens=4, temperature=0.0))
+            pipe = Pipeline(lib, engine, settings=Settings(max_answer_tokens=4, temperature=0.0, top_k=2))
             events = list(pipe.conversation().ask(question))
             assert isinstance(events[-1], Done) and events[-1].result.found
             return events[-1].result.timings

@@ -37,14 +37,14 @@ def cost_text() -> str:
 
     if not QWEN_COSTS:
         return ""
-    lines = [tr("Qwen2.5-0.5B-Instruct, measured on %1 cores:").replace("%1", str(CORES_MEASURED))]
+    lines = [tr("Qwen2.5-0.5B-Instruct on %1 cores, as measured (at most):").replace("%1", str(CORES_MEASURED))]
     for c in QWEN_COSTS:
         lines.append(tr("%1: %2 MB file, about %3 MB of memory, first word of an answer after about %4 s, "
-                        "then %5 words per second").replace("%1", c.quant).replace("%2", str(c.file_mb))
+                        "then about %5 words per second").replace("%1", c.quant).replace("%2", str(c.file_mb))
                      .replace("%3", str(c.ram_mb)).replace("%4", f"{c.first_word_s:.1f}")
                      .replace("%5", f"{c.tokens_s:.0f}"))
     four, eight = SCALING_NOTE
-    lines.append(tr("With 4 cores expect the first word after about %1 s, with 8 cores after about %2 s.")
+    lines.append(tr("With 4 cores (Q4_K_M) expect the first word after about %1 s, with 8 cores after about %2 s.")
                  .replace("%1", f"{four:.1f}").replace("%2", f"{eight:.1f}"))
     return "\n".join(lines)
 

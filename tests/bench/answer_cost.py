@@ -199,6 +199,49 @@ def child(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def quick_child(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The idle-core cost on a shared machine, from CPU time: the app's engine with ONE thread computes on
+    its owner thread, so that thread's CPU time over an answer is what the answer takes on an idle core,
+    however busy the machine is. Typical questions through the real pipeline; generation through the
+    bare loop (one thread too)."""
+    sys.path.insert(0, str(ROOT / "tests" / "bench"))
+    from bench_answer import Bare, index_samples, settled_rss_mb
+
+    from qwenrag.engine import Engine
+    from qwenrag.models import find_model
+    from qwenrag.pipeline import Pipeline
+    from qwenrag.settings import Settings
+
+    info = find_model(path)
+    lib = index_samples(args.library or Path(tempfile.mkdtemp()) / "lib")
+    rss0 = settled_rss_mb()
+    engine = Engine(info, n_ctx=args.ctx, n_threads=1)
+    pipe = Pipeline(lib, engine, settings=Settings(context_size=args.ctx, temperature=0.0))
+
+    def cpu() -> float:
+        return float(engine._call(lambda _llama: time.thread_time()))
+
+    questions = typical_questions()
+    step = max(1, len(questions) // args.questions_cost)
+    firsts, tokens = [], []
+    for q in questions[::step][: args.questions_cost]:
+        engine.reset_cache()
+        c0 = cpu()
+        r = _first_word(pipe.conversation(), q, 1)
+        firsts.append(cpu() - c0)
+        tokens.append(r["prompt_tokens"])
+    rss = settled_rss_mb()
+    bare = engine._call(lambda _llama: Bare(info.path, args.ctx, 1))
+    story = engine.format_chat(STORY)
+    gens = [engine._call(lambda _llama: bare.run(story, args.max_tokens)) for _ in range(2)]
+    engine.close()
+    lib.close()
+    return {"name": info.path.name, "size_mb": info.size_bytes / 1e6, "rss_app_mb": rss, "rss_model_mb": rss - rss0,
+            "questions": len(firsts), "prompt_tokens": _med(tokens), "first_word_cpu_s": _med(firsts),
+            "prompt_tok_s_cpu": _med([t / f for t, f in zip(tokens, firsts, strict=True)]),
+            "decode_tok_s_cpu": _med([g["decode_cpu_tok_s"] for g in gens]), "load_average": os.getloadavg()[0]}
+
+
 def app_rss_child(model: Path, library: Path, question: str) -> dict[str, Any]:
     """The real window (offscreen) with `model` loaded and warmed up and `library` open, after a question."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -270,11 +313,11 @@ def library_100k(folder: Path) -> Path:
 
 
 def main(args: argparse.Namespace) -> int:
+    """The --model files first, then the whole-app RSS with each, then the demo model (the slowest part on
+    a busy machine is last); every result is printed as a JSON line as soon as it is there."""
     from qwenrag.models import demo_model_path
 
-    models = [demo_model_path(), *args.model]
-    results = []
-    for m in models:
+    def cost(m: Path) -> None:
         print(f"-- {m}", flush=True)
         argv = ["--cost-child", str(m), "--ctx", str(args.ctx), "--reps", str(args.reps), "--max-tokens",
                 str(args.max_tokens), "--questions-cost", str(args.questions_cost)]
@@ -284,14 +327,21 @@ def main(args: argparse.Namespace) -> int:
         if r:
             print(json.dumps(r), flush=True)
             results.append(r)
+
+    results: list[dict[str, Any]] = []
+    for m in args.model:
+        cost(m)
     app_rss = {}
     if args.model and args.app_library is not None:
         lib = library_100k(args.app_library.expanduser())
         for m in args.model:
             r = _run_child(["--app-rss-child", str(m), "--library", str(lib)])
             if r:
-                print(json.dumps(r), flush=True)
+                print(json.dumps({"app_rss": Path(m).name, **r}), flush=True)
                 app_rss[Path(m).name] = r
+    demo = demo_model_path()
+    if demo is not None:
+        cost(demo)
     print_table(results, app_rss)
     return 0
 
@@ -368,12 +418,16 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                     help="where the 100k-chunk library for the whole-app RSS row is kept (--cost)")
     ap.add_argument("--cost-child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--app-rss-child", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--cost-quick", type=Path, help="one model's idle-core cost from CPU time (a busy machine)")
 
 
 def dispatch(args: argparse.Namespace) -> int | None:
     """bench_answer.py's entry for the cost modes; None when none was asked for."""
     if args.cost_child:
         print(json.dumps(child(args.cost_child, args)))
+        return 0
+    if args.cost_quick:
+        print(json.dumps(quick_child(args.cost_quick, args)))
         return 0
     if args.app_rss_child:
         print(json.dumps(app_rss_child(args.app_rss_child, args.library, FIRST)))

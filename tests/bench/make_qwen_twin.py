@@ -198,6 +198,7 @@ def _split(ranks: dict[bytes, int], token: bytes, max_rank: int) -> list[bytes]:
     return parts
 
 
+@lru_cache(maxsize=1)
 def vocabulary(rows: int) -> tuple[list[str], list[int], list[str]]:
     """(tokens, token types, merges) as the official Qwen2.5 GGUFs store them."""
     from gguf import TokenType

@@ -104,3 +104,22 @@ def test_welcome_says_where_the_qwen_model_comes_from(make_window: Callable[...,
     assert "huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF" in text
     assert "downloads nothing" in text
     assert "[1]" not in text  # no promise of citations a small model does not write
+
+
+def test_the_model_page_gives_the_measured_cost_per_quantization(
+        qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
+    from qwenrag.models import QWEN_COSTS
+    from ui.settings_dialog import SettingsDialog
+
+    window = make_window(start=False)
+    window.open_settings()
+    dialog = window.findChild(SettingsDialog)
+    assert dialog is not None
+    text = dialog.cost_note.text()
+    assert dialog.cost_note.isVisibleTo(dialog)
+    assert [c.quant for c in QWEN_COSTS] == ["Q4_K_M", "Q8_0"]
+    for c in QWEN_COSTS:  # file size, memory, first word and speed of each quantization, on 2 cores
+        assert f"{c.quant}: {c.file_mb} MB file, about {c.ram_mb} MB of memory" in text
+        assert f"after about {c.first_word_s:.1f} s" in text
+    assert "With 4 cores" in text and "with 8 cores" in text
+    dialog.close()
