@@ -26,6 +26,7 @@ PARSER_MODULES: dict[str, str] = {
     "text": "text",
     "markdown": "text",
     "csv": "text",
+    "image": "image",
 }
 
 
