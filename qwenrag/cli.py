@@ -85,7 +85,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     last_progress = 0.0
     show_progress = sys.stderr.isatty()
-    with Library.open(args.library) as lib:
+    from indexing.limits import Limits
+    from qwenrag import settings
+
+    with Library.open(args.library, Limits(ocr=settings.load().ocr)) as lib:  # the window's OCR setting
         finished: IndexEvent | None = None
         for event in lib.add(args.paths, workers=args.workers, force=args.force):
             if event.kind == "file_done":

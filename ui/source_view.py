@@ -41,6 +41,7 @@ from indexing.locations import Location
 from qwenrag.conversations import SourceRecord
 from ui.chat_theme import theme
 from ui.passage_match import parse_table_chunk
+from ui.image_view import PassageImageView
 from ui.pdf_view import PassagePdfView
 from ui.source_label import as_record, describe_location
 from ui.source_list import kind_badge
@@ -95,7 +96,7 @@ class SourceView(QWidget):
 
     closeRequested = Signal()
 
-    PDF, TEXT, TABLE, MESSAGE = range(4)
+    PDF, TEXT, TABLE, MESSAGE, IMAGE = range(5)
 
     def __init__(self, services: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -178,6 +179,8 @@ class SourceView(QWidget):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setContentsMargins(16, 16, 16, 16)
         self.stack.addWidget(self.message)
+        self.image_view = PassageImageView()
+        self.stack.addWidget(self.image_view)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -244,6 +247,8 @@ class SourceView(QWidget):
             self._show_message("missing")
         elif self._is_pdf(src) and src.location.page is not None:
             self._show_pdf(src)
+        elif src.kind == "image":
+            self._show_image(src)
         else:
             self._show_context(src)
         self._update_note()
@@ -264,9 +269,22 @@ class SourceView(QWidget):
             return
         self.stack.setCurrentIndex(self.PDF)
         page = (src.location.page or 1) - 1
-        if not self.pdf_view.show_passage(page, src.text):
+        if not self.pdf_view.show_passage(page, src.text, self._ocr_lines(src)):
             self._note_key = "not_on_page"
         self._update_page_label()
+
+    def _ocr_lines(self, src: SourceRecord) -> list[Any]:
+        """The recognised lines of an OCRed page (a scan or an image), [] for a page with a text layer."""
+        library = self._library()
+        return library.page_lines(src.file, src.location.page or 1) if library is not None else []
+
+    def _show_image(self, src: SourceRecord) -> None:
+        if not self.image_view.show_passage(src.file, src.location.page or 1, src.text, self._ocr_lines(src)):
+            self._show_message("unreadable")
+            return
+        self.stack.setCurrentIndex(self.IMAGE)
+        if not self.image_view.highlighted:
+            self._note_key = "not_on_page"
 
     def _show_context(self, src: SourceRecord) -> None:
         library = self._library()

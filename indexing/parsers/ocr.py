@@ -30,7 +30,6 @@ RENDER_DPI = 150  # PDF pages without a usable text layer are rendered at this r
 MAX_DECODE_PIXELS = 150_000_000  # an image file larger than this is refused: decoding it would exhaust memory
 _TALL = 1.5  # a box this many times taller than wide runs vertically
 _RETRY_BELOW = 0.80  # mean confidence under which the upside-down reading is tried as well
-_COLUMN_GAP = 1.2  # a vertical gap this many line heights wide, wider than any row gap, separates columns
 _MIN_GUTTER = 0.25  # line heights: narrower vertical gaps are spaces between words
 
 _engine: Any = None
@@ -174,9 +173,10 @@ def _tall_share(lines: list[PageLine], width: int, height: int) -> float:
 # --- reading order ---------------------------------------------------------------------------------------
 
 def reading_order(lines: Sequence[PageLine]) -> list[PageLine]:
-    """Lines in the order a person reads them: recursive XY-cut. At each level the widest gap decides:
-    a column gutter (a vertical gap over 1.2 line heights) splits left from right, otherwise the rows are
-    split at horizontal gaps; what cannot be split is one row, read left to right."""
+    """Lines in the order a person reads them: recursive XY-cut. At each level a column gutter (a vertical
+    gap with running text on both sides) splits left from right, otherwise the widest horizontal gaps split
+    the rows; what cannot be split is grouped into rows, each read left to right. A table's cells do not
+    fill their columns, so its rows are read across."""
     if len(lines) <= 1:
         return list(lines)
     line_height = statistics.median(ln.box[3] - ln.box[1] for ln in lines) or 1e-3
@@ -191,12 +191,14 @@ def _cut(lines: list[PageLine], line_height: float) -> list[PageLine]:
     rows = _gaps([(ln.box[1] * 0.75 + ln.box[3] * 0.25, ln.box[1] * 0.25 + ln.box[3] * 0.75) for ln in lines])
     widest_row = max((g[0] for g in rows), default=-1.0)
     columns = [g for g in _gaps([(ln.box[0], ln.box[2]) for ln in lines])
-               if g[0] >= _MIN_GUTTER * line_height
-               and ((g[0] >= _COLUMN_GAP * line_height and g[0] > widest_row) or _text_columns(lines, g[1]))]
+               if g[0] >= _MIN_GUTTER * line_height and _text_columns(lines, g[1])]
+    # Cut at the widest gaps only (and those nearly as wide): a title's gap first, then the gutter, then
+    # the lines; cutting at every row gap at once would interleave columns that share a line grid.
     if columns:
-        axis, cuts = 0, sorted(g[1] for g in columns)
+        widest = max(g[0] for g in columns)
+        axis, cuts = 0, sorted(g[1] for g in columns if g[0] >= 0.9 * widest)
     elif rows:
-        axis, cuts = 1, sorted(g[1] for g in rows)
+        axis, cuts = 1, sorted(g[1] for g in rows if g[0] >= 0.9 * widest_row)
     else:
         return _by_rows(lines, line_height)
     groups: list[list[PageLine]] = [[] for _ in range(len(cuts) + 1)]
