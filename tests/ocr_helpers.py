@@ -64,3 +64,15 @@ def char_accuracy(got: str, truth: str) -> float:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return max(0.0, 1 - previous[-1] / len(b))
+
+
+def char_accuracy_any_order(got: str, truth: str) -> float:
+    """1 - CER with the order of the characters ignored: a page read in another order (footer first, table
+    by columns) loses nothing, a wrong, missing or extra character costs one as in CER."""
+    from collections import Counter
+
+    a, b = Counter(comparable(got)), Counter(comparable(truth))
+    total = sum(b.values())
+    if not total:
+        return 1.0 if not a else 0.0
+    return max(0.0, 1 - max(sum((b - a).values()), sum((a - b).values())) / total)

@@ -14,7 +14,7 @@ from indexing.parsers import open_document
 from indexing.parsers.ocr import reading_order
 from indexing.parsers.pdf import text_layer_is_garbage
 from tests.conftest import SAMPLES_DIR
-from tests.ocr_helpers import char_accuracy, image_only_pdf, page_text_layer
+from tests.ocr_helpers import char_accuracy, char_accuracy_any_order, image_only_pdf, page_text_layer
 
 HANDBOOK = SAMPLES_DIR / "员工手册_Employee_Handbook.pdf"
 
@@ -134,5 +134,7 @@ def test_answer_only_on_a_scanned_page_is_found_and_cited(tmp_path: Path) -> Non
         assert "门诊病历" in hits[0].text
         lines = lib.page_lines(scan, 2)
         truth = page_text_layer(HANDBOOK, 5)
-        assert char_accuracy(page_text(lines), truth) >= 0.95
-        assert any("门诊病历" in ln.text for ln in lines)
+        # the page's header and footer and its table come in another order than the text layer's
+        assert char_accuracy_any_order(page_text(lines), truth) >= 0.97
+        texts = [ln.text for ln in lines]
+        assert "员工因病需要休息的，应在当天10:00前通知直属上级，并在返岗后3个工作日内在OA系统补办" in texts

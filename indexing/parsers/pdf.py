@@ -168,10 +168,16 @@ def text_layer_is_garbage(text: str) -> bool:
     swapped = sum(1 for ch in chars if 0x2000 <= ord(ch) <= 0x7E00 and ord(ch) & 0xFF == 0)
     if len(chars) >= 4 and swapped >= 0.3 * len(chars):
         return True
-    good = sum(1 for ch in chars if unicodedata.category(ch)[0] in "LN" or unicodedata.category(ch) == "Pd")
-    if len(chars) >= 3 and good < _MIN_GOOD_SHARE * len(chars) and not _plain_symbols(chars):
+    # Punctuation says nothing either way (a table of contents is mostly dot leaders): letters and digits
+    # against symbols, control characters, private-use and unassigned code points.
+    kinds = [unicodedata.category(ch) for ch in chars]
+    letters = sum(1 for k in kinds if k[0] in "LN")
+    others = sum(1 for k in kinds if k[0] not in "LNP")
+    if letters < _MIN_GOOD_SHARE * (letters + others):
         return True
-    bad = sum(1 for ch in chars if unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs") or ch == "\ufffd")
+    if len(chars) >= 3 and letters <= 1 and not _plain_symbols(chars):
+        return True
+    bad = sum(1 for k in kinds if k in ("Cc", "Co", "Cn", "Cs")) + text.count("\ufffd")
     return bad >= 0.3 * len(chars)
 
 
