@@ -21,12 +21,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from indexing import page_lines
 from indexing.discovery import expand
 from indexing.errors import FileProblem, LibraryError, ProblemKind
 from indexing.filetypes import is_supported_name
 from indexing.ingest import ParsedFile, default_workers, file_hash, index_body, parse_file
 from indexing.limits import DEFAULT_LIMITS, Limits
-from indexing import page_lines
 from indexing.messages import problem_message
 from indexing.page_lines import PageLine
 from indexing.records import DocumentRecord, IndexEvent, SearchHit

@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
 from indexing.locations import Location
 from qwenrag.conversations import SourceRecord
 from ui.chat_theme import theme
-from ui.passage_match import parse_table_chunk
 from ui.image_view import PassageImageView
+from ui.passage_match import parse_table_chunk
 from ui.pdf_view import PassagePdfView
 from ui.source_label import as_record, describe_location
 from ui.source_list import kind_badge

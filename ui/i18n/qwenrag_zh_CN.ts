@@ -88,6 +88,7 @@
     </message>
     <message>
         <location line="-36"/>
+        <location filename="../settings_dialog.py" line="+126"/>
         <source>Documents</source>
         <translation>文档</translation>
     </message>
@@ -387,7 +388,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>QwenRAG 离线地根据你自己的文档回答问题，并列出每个回答所依据的段落。</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="+116"/>
+        <location filename="../settings_dialog.py" line="-4"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -407,7 +408,17 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>界面</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>Read scanned pages and images (OCR)</source>
+        <translation>识别扫描页和图片中的文字（OCR）</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Applies to documents added from now on. Reading a scanned page takes a few seconds.</source>
+        <translation>对此后添加的文档生效。识别一页扫描件需要几秒钟。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Model file:</source>
         <translation>模型文件：</translation>
     </message>
@@ -472,7 +483,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+53"/>
         <source>No model file found.</source>
         <translation>没有找到模型文件。</translation>
     </message>
@@ -500,7 +511,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>AnswerCard</name>
     <message>
-        <location filename="../chat_view.py" line="+311"/>
+        <location filename="../chat_view.py" line="+319"/>
         <source>Sources:</source>
         <translation>来源：</translation>
     </message>
@@ -632,7 +643,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>ConversationsPanel</name>
     <message>
-        <location filename="../conversations_panel.py" line="+232"/>
+        <location filename="../conversations_panel.py" line="+233"/>
         <source>Untitled conversation</source>
         <translation>未命名对话</translation>
     </message>
@@ -762,7 +773,7 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>Services</name>
     <message>
-        <location filename="../services.py" line="+362"/>
+        <location filename="../services.py" line="+367"/>
         <source>No model file was found. Put %1 into the models folder.</source>
         <translation>没有找到模型文件。请把 %1 放入模型文件夹。</translation>
     </message>
@@ -846,12 +857,12 @@ or use Add files… (PDF, Word, Excel, text).</source>
 <context>
     <name>SourceView</name>
     <message>
-        <location filename="../source_view.py" line="+239"/>
+        <location filename="../source_view.py" line="+242"/>
         <source>Unknown document</source>
         <translation>未知文档</translation>
     </message>
     <message>
-        <location line="+205"/>
+        <location line="+220"/>
         <source>Page %1 of %2</source>
         <translation>第 %1 页，共 %2 页</translation>
     </message>
