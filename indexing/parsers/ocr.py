@@ -5,7 +5,7 @@ Why RapidOCR 3.x: its wheel carries the ONNX models (det 9.9 MB, rec 21 MB, cls 
 dictionary inside the recognition model, so nothing is downloaded at run time; we pass the bundled paths
 explicitly, so a missing file is an error and never a download. Measured against rapidocr-onnxruntime 1.4
 (PP-OCRv4) on the corpus images with ground truth: better or equal accuracy on most, faster
-(tests/bench/bench_ocr.py, README "Scanned pages and images").
+(tests/bench/bench_ocr.py --engines, README "Scanned pages and images").
 
 Orientation: the page is read upright first. Most text boxes taller than wide means the page lies on its side
 (or is vertical Chinese): the two quarter turns are read as well. A low mean confidence means it may be upside

@@ -11,6 +11,9 @@ Every file goes through the real path (indexing.parsers.open_document in a parsi
 worker's address-space cap). Seconds are wall-clock per page on this machine, with the CPU seconds beside them
 (the 2 cores are shared: CPU seconds are the steadier number); peak memory is the worker's maxrss.
 --garbage runs the text-layer garbage detector over every page of ../shared/corpora/pdf and scans.
+--engines compares the candidate engines on the same images (raw engine calls, default settings, one process):
+RapidOCR 3.x (PP-OCRv6, the one shipped) and rapidocr-onnxruntime 1.4 (PP-OCRv4) where it is installed
+(`pip install --no-deps rapidocr-onnxruntime` in a scratch venv: its own dependency is the non-headless OpenCV).
 """
 
 from __future__ import annotations
@@ -84,9 +87,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a few files only")
     ap.add_argument("--garbage", action="store_true", help="measure the garbage detector instead")
+    ap.add_argument("--engines", action="store_true", help="compare the candidate OCR engines instead")
     args = ap.parse_args()
     if args.garbage:
         garbage_report()
+        return
+    if args.engines:
+        engines_report(args.quick)
         return
     rows: dict[str, list[tuple[float, float, int]]] = defaultdict(list)  # label -> (acc, any order, chars)
     seconds: list[tuple[float, float, int]] = []  # A4-at-150-dpi files: (wall, cpu, pages)
@@ -128,6 +135,34 @@ def main() -> None:
     print(f"\nA4 pages at 150 dpi: {pages_done} pages, {wall / pages_done:.2f} s/page wall, "
           f"{cpu / pages_done:.2f} CPU s/page (goal <= 2 s/page on 2 cores)")
     print(f"peak worker RSS: {peak:.0f} MB")
+
+
+def engines_report(quick: bool) -> None:
+    engines = {}
+    try:
+        from rapidocr import RapidOCR
+
+        v3 = RapidOCR(params={"Global.log_level": "error"})
+        engines["rapidocr 3 (PP-OCRv6)"] = lambda p: "\n".join(v3(p).txts or [])
+    except ImportError:
+        pass
+    try:
+        from rapidocr_onnxruntime import RapidOCR as RapidOCRv1
+
+        v1 = RapidOCRv1()
+        engines["rapidocr-onnxruntime 1.4 (PP-OCRv4)"] = lambda p: "\n".join(x[1] for x in (v1(p)[0] or []))
+    except ImportError:
+        pass
+    names = list(engines)
+    print(f"{'file':48} " + " ".join(f"{n[:22]:>22} {'cpu s':>6}" for n in names))
+    for _label, source, gt in ground_truth_files(quick):
+        truth = gt.read_text(encoding="utf-8")
+        cells = []
+        for name in names:
+            cpu = time.process_time()
+            text = engines[name](str(source))
+            cells.append(f"{char_accuracy_any_order(text, truth):22.3f} {time.process_time() - cpu:6.2f}")
+        print(f"{str(source.relative_to(CORPORA))[:48]:48} " + " ".join(cells), flush=True)
 
 
 def garbage_report() -> None:
