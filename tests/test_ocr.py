@@ -94,8 +94,9 @@ def test_image_file_is_read_with_its_boxes(shared_dir: Path) -> None:
 
 
 @pytest.mark.slow
-def test_page_turned_upside_down_reads_in_order(shared_dir: Path) -> None:
-    doc = open_document(shared_dir / "images/tesseract-test/phototest-rotated-180.png")
+@pytest.mark.parametrize("name", ["phototest-rotated-180.png", "phototest-rotated-R.png", "phototest-rotated-L.png"])
+def test_turned_page_reads_in_order(shared_dir: Path, name: str) -> None:
+    doc = open_document(shared_dir / "images/tesseract-test" / name)
     text = next(iter(doc.blocks)).text
     assert text.startswith("This is a lot of 12 point text")
     assert text.index("of file format") < text.index("lazy fox")

@@ -99,15 +99,6 @@ def main() -> None:
     seconds: list[tuple[float, float, int]] = []  # A4-at-150-dpi files: (wall, cpu, pages)
     peak = 0.0
     print(f"{'file':58} {'1-CER':>6} {'any':>6} {'pages':>5} {'s/page':>7} {'cpu/page':>8} {'MB':>6}")
-    for label, source, gt in ground_truth_files(args.quick):
-        pages, count, wall, cpu, rss, error = parse(source)
-        truth = gt.read_text(encoding="utf-8")
-        text = "\n".join(pages[p] for p in sorted(pages))
-        acc, free = char_accuracy(text, truth), char_accuracy_any_order(text, truth)
-        rows[label].append((acc, free, len(truth)))
-        peak = max(peak, rss)
-        print(f"{str(source.relative_to(CORPORA))[:58]:58} {acc:6.3f} {free:6.3f} {count:5d} {wall / max(1, count):7.2f} "
-              f"{cpu / max(1, count):8.2f} {rss:6.0f} {error or ''}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for label, rel, numbers in TEXT_PDFS:
             source = CORPORA / rel
@@ -121,8 +112,20 @@ def main() -> None:
                 acc = char_accuracy(pages.get(i, ""), truth)
                 free = char_accuracy_any_order(pages.get(i, ""), truth)
                 rows[label].append((acc, free, len(truth)))
-                print(f"{(rel + f' p{number}')[:58]:58} {acc:6.3f} {free:6.3f} {1:5d} {wall / count:7.2f} {cpu / count:8.2f} "
+                print(f"{(rel + f' p{number}')[:58]:58} {acc:6.3f} {free:6.3f} {1:5d} {wall / max(1, count):7.2f} {cpu / max(1, count):8.2f} "
                       f"{rss:6.0f} {error or ''}", flush=True)
+    a4 = sum(n for _, _, n in seconds) or 1
+    print(f"  A4 at 150 dpi: {sum(w for w, _, _ in seconds) / a4:.2f} s/page wall, "
+          f"{sum(c for _, c, _ in seconds) / a4:.2f} CPU s/page (engine load included)", flush=True)
+    for label, source, gt in ground_truth_files(args.quick):
+        pages, count, wall, cpu, rss, error = parse(source)
+        truth = gt.read_text(encoding="utf-8")
+        text = "\n".join(pages[p] for p in sorted(pages))
+        acc, free = char_accuracy(text, truth), char_accuracy_any_order(text, truth)
+        rows[label].append((acc, free, len(truth)))
+        peak = max(peak, rss)
+        print(f"{str(source.relative_to(CORPORA))[:58]:58} {acc:6.3f} {free:6.3f} {count:5d} {wall / max(1, count):7.2f} "
+              f"{cpu / max(1, count):8.2f} {rss:6.0f} {error or ''}", flush=True)
     print("\nper source (accuracy weighted by characters)")
     print(f"{'source':44} {'files/pages':>11} {'1-CER':>6} {'any order':>9}")
     for label, items in rows.items():
