@@ -85,7 +85,7 @@ def recognize(image: Any) -> list[PageLine]:
         # reading has the words right but the lines in reverse order half the time: only the two quarter
         # turns compete (measured on phototest-rotated-L/R: the right one wins by 270 to 77).
         readings = {1: _read(bgr, 1), 3: _read(bgr, 3)}
-    if upright and _mean_score(upright) < _RETRY_BELOW:
+    elif upright and _mean_score(upright) < _RETRY_BELOW:
         readings[2] = _read(bgr, 2)
     return max(readings.values(), key=_weight)
 
