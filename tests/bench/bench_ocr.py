@@ -112,7 +112,7 @@ def main() -> None:
                 acc = char_accuracy(pages.get(i, ""), truth)
                 free = char_accuracy_any_order(pages.get(i, ""), truth)
                 rows[label].append((acc, free, len(truth)))
-                print(f"{(rel + f' p{number}')[:58]:58} {acc:6.3f} {free:6.3f} {1:5d} {wall / max(1, count):7.2f} {cpu / max(1, count):8.2f} "
+                print(f"{(Path(rel).name[-50:] + f' p{number}'):58} {acc:6.3f} {free:6.3f} {1:5d} {wall / max(1, count):7.2f} {cpu / max(1, count):8.2f} "
                       f"{rss:6.0f} {error or ''}", flush=True)
     a4 = sum(n for _, _, n in seconds) or 1
     print(f"  A4 at 150 dpi: {sum(w for w, _, _ in seconds) / a4:.2f} s/page wall, "
