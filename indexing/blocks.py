@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from indexing.locations import Location
+from indexing.page_lines import PageLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +34,10 @@ class Block:
 class DocumentInfo:
     """What a parser learned about the whole document, filled in while it yields blocks."""
 
-    kind: str = ""  # "pdf", "docx", "xlsx", "text", "markdown", "csv"
+    kind: str = ""  # "pdf", "docx", "xlsx", "text", "markdown", "csv", "image"
     title: str = ""
     pages: int | None = None  # PDF pages
     sheets: list[str] = field(default_factory=list)  # Excel sheet names
     encoding: str | None = None  # text files
     warnings: list[str] = field(default_factory=list)
+    page_lines: dict[int, list[PageLine]] = field(default_factory=dict)  # OCRed pages: recognised lines

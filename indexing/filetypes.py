@@ -54,6 +54,7 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".markdown": "markdown",
     ".csv": "csv",
     ".tsv": "csv",
+    **dict.fromkeys((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".heic", ".heif"), "image"),
 }
 KINDS = frozenset(SUPPORTED_SUFFIXES.values()) | {"wordml", "html"}
 # Names whose content may be any Office format: sniffed, then sent to the reader of what the bytes are.
@@ -142,6 +143,8 @@ def detect_kind(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
         return _check_pdf(path, head, size)
     if expected in ("docx", "xlsx", "pptx"):
         return _check_ooxml(path, head, expected)
+    if expected == "image":
+        return _check_image(head)
     return _check_text(head, expected)
 
 
@@ -302,6 +305,20 @@ def _ooxml_main_kind(path: Path) -> str | None:
     if "[Content_Types].xml" in names and not has_folder:
         return "other"
     return None
+
+
+_IMAGE_MAGICS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
+
+
+def _check_image(head: bytes) -> str:
+    """Any image format we read, whatever the suffix says (a .jpg that is really a PNG is still an image)."""
+    if head.startswith(_IMAGE_MAGICS) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return "image"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "image"
+    other = _binary_magic(head) or "not an image"
+    raise FileProblem(ProblemKind.WRONG_TYPE, detail=f"named as an image but is {other}")
 
 
 def _check_text(head: bytes, expected: str) -> str:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from indexing import page_lines
 from indexing.discovery import expand
 from indexing.errors import FileProblem, LibraryError, ProblemKind
 from indexing.filetypes import is_supported_name
@@ -38,6 +39,7 @@ from indexing.locations import Location
 from indexing.messages import problem_message
 from indexing.notes import note
 from indexing.ownership import DATABASE, LOCK_FILE, WriterLock, claim_folder
+from indexing.page_lines import PageLine
 from indexing.records import DocumentRecord, IndexEvent, Passage
 from indexing.search_index import INDEX_FORMAT, SearchIndex
 from indexing.store import Store
@@ -373,7 +375,8 @@ class Library:
             content_hash=parsed.content_hash, status="indexing", chunks=len(parsed.chunks), pages=info.pages,
             sheets=tuple(info.sheets), indexed_at=time.time(),
         )
-        doc_id, ids = self.store.write_document(record, parsed.chunks)
+        lines = {page: page_lines.dumps(found) for page, found in info.page_lines.items()}
+        doc_id, ids = self.store.write_document(record, parsed.chunks, lines)
         self.index.replace_document(doc_id, zip(ids, parsed.bodies, strict=False))
         pending.append(doc_id)
         return IndexEvent("file_done", path=parsed.path, file_index=index, files_total=total,
@@ -557,6 +560,12 @@ class Library:
         if doc is None:
             return []
         return [(loc, text) for _cid, _o, text, loc, _h in self.store.chunks_of(doc.doc_id)]
+
+    def page_lines(self, path: str | os.PathLike[str], page: int) -> list[PageLine]:
+        """The recognised lines and boxes of an OCRed page (1-based); [] for a page read from its text layer."""
+        doc = self.store.document(str(path))
+        data = self.store.page_lines(doc.doc_id, page) if doc else None
+        return page_lines.loads(data) if data else []
 
     def chunk_context(self, chunk_id: int, before: int = 2, after: int = 2) -> list[tuple[int, str, object, bool]]:
         """The chunk with its neighbours in reading order: (chunk id, text, location, is_the_chunk)."""

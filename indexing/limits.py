@@ -16,6 +16,7 @@ class Limits:
     max_rows_per_sheet: int = 2_000_000
     parse_seconds: float = 300.0  # wall-clock limit for one file in a worker process
     worker_memory_bytes: int = 3 * 1024 * 1024 * 1024  # address-space cap of a parsing worker
+    ocr: bool = True  # read scanned pages and image files with OCR (a setting turns it off)
 
 
 DEFAULT_LIMITS = Limits()

@@ -56,6 +56,12 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
 CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS page_lines (
+    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    page INTEGER NOT NULL,
+    lines TEXT NOT NULL,
+    PRIMARY KEY (doc_id, page)
+);
 """
 
 _DOC_COLUMNS = (
@@ -146,11 +152,13 @@ class Store:
         self,
         record: DocumentRecord,
         chunks: list[Chunk],
+        page_lines: dict[int, str] | None = None,
     ) -> tuple[int, list[int]]:
         """Write a document and its new chunks in one transaction; returns (doc_id, chunk ids).
 
         The previous version's chunks stay, marked stale, until `finish` (after the search index commits);
-        a document without chunks (failed) loses them at once."""
+        a document without chunks (failed) loses them at once.
+        `page_lines`: page -> the OCRed page's recognised lines (indexing.page_lines.dumps)."""
         with self.transaction() as conn:
             doc_id = self._upsert(conn, record)
             conn.execute("DELETE FROM chunks WHERE doc_id = ? AND stale = 1", (doc_id,))
@@ -158,6 +166,9 @@ class Store:
                 conn.execute("UPDATE chunks SET stale = 1 WHERE doc_id = ?", (doc_id,))
             else:
                 conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            conn.execute("DELETE FROM page_lines WHERE doc_id = ?", (doc_id,))
+            conn.executemany("INSERT INTO page_lines(doc_id, page, lines) VALUES (?, ?, ?)",
+                             [(doc_id, page, lines) for page, lines in (page_lines or {}).items()])
             ids: list[int] = []
             for chunk in chunks:
                 cur = conn.execute(
@@ -198,6 +209,7 @@ class Store:
         with self.transaction() as conn:
             for doc_id in doc_ids:
                 conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+                conn.execute("DELETE FROM page_lines WHERE doc_id = ?", (doc_id,))
                 conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
     @staticmethod
@@ -252,6 +264,11 @@ class Store:
     def chunk_is_stale(self, chunk_id: int) -> bool:
         rows = self._query("SELECT stale FROM chunks WHERE id = ?", (chunk_id,))
         return bool(rows and rows[0][0])
+
+    def page_lines(self, doc_id: int, page: int) -> str | None:
+        """The recognised lines of an OCRed page (indexing.page_lines.loads), None for a text-layer page."""
+        rows = self._query("SELECT lines FROM page_lines WHERE doc_id = ? AND page = ?", (doc_id, page))
+        return rows[0][0] if rows else None
 
     def iter_all_chunks(self, batch: int = 2000) -> Iterator[list[tuple[int, int, str, str | None, str]]]:
         """(chunk id, doc_id, text, heading, title) in batches, for rebuilding the search index."""

@@ -99,6 +99,7 @@ class _Slot:
     conn: Connection
     path: str | None = None
     started: float = 0.0
+    begun: float = 0.0  # when the file was handed out (`started` moves on with progress and pauses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,7 @@ class ParsePool:
                 for slot in self._slots:
                     if slot.path is None and queue:
                         slot.path, slot.started = queue.pop(), time.monotonic()
+                        slot.begun = slot.started
                         slot.conn.send((slot.path, password))
             busy = [s for s in self._slots if s.path]
             ready = wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout=0.2)
@@ -149,6 +151,11 @@ class ParsePool:
             except (EOFError, OSError):
                 break
             if msg[0] == "progress":
+                # A file that moves on (an OCRed scan: seconds a page) keeps at least half its time limit,
+                # up to ten limits in all; one that hangs still stops at the limit.
+                now = time.monotonic()
+                slot.started = max(slot.started, min(now - self.limits.parse_seconds / 2,
+                                                     slot.begun + 9 * self.limits.parse_seconds))
                 yield Progress(msg[1], msg[2], msg[3])
             else:
                 slot.path = None

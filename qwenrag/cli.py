@@ -99,7 +99,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     last_progress = 0.0
     show_progress = sys.stderr.isatty()
     password = _read_password(args.password_file) if args.password_file else None
-    with Library.open(args.library) as lib:
+    from indexing.limits import Limits
+    from qwenrag import settings
+
+    with Library.open(args.library, Limits(ocr=settings.load().ocr)) as lib:  # the window's OCR setting
         finished: IndexEvent | None = None
         _print_notices(lib)
         waited = False

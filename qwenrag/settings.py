@@ -42,6 +42,7 @@ class Settings:
     ui_language: UiLanguage = "auto"
     use_documents: bool = True
     max_answer_tokens: int = 512
+    ocr: bool = True  # read scanned pages and image files with OCR while indexing
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # unknown keys, preserved
 
     def to_json(self) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def _valid(name: str, value: Any, default: Any) -> bool:
         return value in _ANSWER_LANGUAGES
     if name == "ui_language":
         return value in _UI_LANGUAGES
-    if name == "use_documents":
+    if name in ("use_documents", "ocr"):
         return isinstance(value, bool)
     if isinstance(value, bool):  # bool is an int: reject it for numeric fields
         return False

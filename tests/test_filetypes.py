@@ -38,11 +38,11 @@ def _xlsx_like(path: Path) -> Path:
 
 
 def test_every_suffix_maps_to_a_known_kind() -> None:
-    named = {"pdf", "docx", "xlsx", "pptx", "doc", "xls", "ppt", "rtf", "text", "markdown", "csv"}
+    named = {"pdf", "docx", "xlsx", "pptx", "doc", "xls", "ppt", "rtf", "text", "markdown", "csv", "image"}
     assert set(SUPPORTED_SUFFIXES.values()) == named
     assert named | {"wordml", "html"} == KINDS  # kinds only the content tells (a .doc that is markup)
     for suffix in (".pdf", ".docx", ".docm", ".dotx", ".xlsx", ".xlsm", ".pptx", ".ppsx", ".doc", ".wps",
-                   ".xls", ".et", ".ppt", ".dps", ".txt", ".md", ".markdown", ".csv"):
+                   ".xls", ".et", ".ppt", ".dps", ".txt", ".md", ".markdown", ".csv", ".png", ".jpg", ".tif"):
         assert suffix in SUPPORTED_SUFFIXES
 
 
@@ -56,7 +56,8 @@ def test_every_suffix_maps_to_a_known_kind() -> None:
         ("data.tsv", True),
         ("~$report.docx", False),  # Word's lock file beside an open document
         ("slides.pptx", True),
-        ("photo.png", False),
+        ("photo.png", True),  # images are read by OCR
+        ("movie.mp4", False),
         ("old.doc", True),
         ("报表.et", True),
         ("~$old.doc", False),
@@ -105,7 +106,7 @@ def test_headerless_pdf_structure_is_left_to_the_pdf_reader(tmp_path: Path) -> N
     assert detect_kind(path) == "pdf"
 
 
-@pytest.mark.parametrize("suffix", [".key", ".png", ".zip", ".exe", ""])
+@pytest.mark.parametrize("suffix", [".key", ".mp4", ".zip", ".exe", ""])
 def test_unsupported_suffix(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"file{suffix}"
     path.write_bytes(b"whatever")
@@ -249,3 +250,17 @@ def test_encrypted_container_is_found_through_the_directory_not_by_luck(
     path = tmp_path / "damaged.docx"
     path.write_bytes(bytes(data))
     assert _problem(path).kind is ProblemKind.ENCRYPTED
+
+
+def test_images_are_sniffed_by_content(tmp_path: Path) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    (tmp_path / "photo.jpg").write_bytes(png)  # a PNG saved under a .jpg name is still an image
+    assert detect_kind(tmp_path / "photo.jpg") == "image"
+    (tmp_path / "scan.tiff").write_bytes(b"II*\x00" + b"\x00" * 64)
+    assert detect_kind(tmp_path / "scan.tiff") == "image"
+    (tmp_path / "IMG_0001.heic").write_bytes(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64)
+    assert detect_kind(tmp_path / "IMG_0001.heic") == "image"
+    (tmp_path / "fake.png").write_bytes(b"%PDF-1.7\n" + b"\x00" * 64)
+    with pytest.raises(FileProblem) as caught:
+        detect_kind(tmp_path / "fake.png")
+    assert caught.value.kind is ProblemKind.WRONG_TYPE and "a PDF" in caught.value.detail

@@ -49,7 +49,7 @@ def docs(tmp_path: Path) -> Path:
     write_text(folder, "handbook.txt", HANDBOOK)
     write_text(folder, "policy.md", POLICY)
     write_text(folder / "sub", "faq.txt", "问：VPN 怎么连接？\n答：使用公司发放的客户端，账号为工号。\n", "gbk")
-    (folder / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    (folder / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"0" * 64)
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog")
     return folder
 
@@ -63,7 +63,7 @@ def test_folder_is_indexed_recursively_and_bad_files_do_not_stop_the_others(docs
         assert done["handbook.txt"].status == "indexed"
         assert done["policy.md"].status == "indexed"
         assert done["faq.txt"].status == "indexed"
-        assert done["image.png"].status == "skipped" and done["image.png"].reason
+        assert done["clip.mp4"].status == "skipped" and done["clip.mp4"].reason
         assert done["broken.pdf"].status == "failed" and done["broken.pdf"].reason
         assert events[0].kind == "scan" and events[0].files_total == 5
         assert events[-1].kind == "finished" and events[-1].counts == {"indexed": 3, "skipped": 1, "failed": 1}

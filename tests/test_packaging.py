@@ -81,6 +81,13 @@ def test_spec_collects_model_samples_and_llama_libraries(monkeypatch: pytest.Mon
     if sys.platform.startswith("linux"):
         assert {"libllama.so", "libggml.so", "libggml-base.so.0"} <= binaries
     assert "indexing.parsers.pdf" in analysis["hiddenimports"]  # imported by name at run time
+    # OCR: the bundled PP-OCR models and RapidOCR's config, its onnxruntime engine, and Pillow
+    for model in ("PP-OCRv6_det_small.onnx", "PP-OCRv6_rec_small.onnx", "ch_ppocr_mobile_v2.0_cls_mobile.onnx"):
+        assert (model, str(Path("rapidocr") / "models")) in datas
+    assert ("config.yaml", "rapidocr") in datas
+    assert "rapidocr.inference_engine.onnxruntime.main" in analysis["hiddenimports"]
+    assert "rapidocr.inference_engine.pytorch.main" not in analysis["hiddenimports"]
+    assert "PIL" not in analysis["excludes"]
     assert "PySide6.QtQml" in analysis["excludes"]
     (_exe_args, exe_kwargs), *_ = rec.calls["EXE"]
     assert exe_kwargs["name"] == ("QwenRAG" if sys.platform == "win32" else "qwenrag")

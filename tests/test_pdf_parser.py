@@ -90,10 +90,16 @@ def test_blank_and_image_pages_are_skipped_with_a_warning(tmp_path: Path) -> Non
     assert doc.info.warnings == ["2 of 4 pages have no text (scanned?): 2, 3"]
 
 
-def test_scan_without_text_layer_is_no_text(tmp_path: Path) -> None:
-    problem = problem_of(make_pdf(tmp_path / "scan.pdf", [None, None]))
+def test_scan_without_text_layer_is_no_text_when_ocr_is_off(tmp_path: Path) -> None:
+    problem = problem_of(make_pdf(tmp_path / "scan.pdf", [None, None]), Limits(ocr=False))
     assert problem.kind is ProblemKind.NO_TEXT
     assert "2 pages" in problem.detail
+
+
+def test_scan_whose_pages_show_no_words_is_empty(tmp_path: Path) -> None:
+    problem = problem_of(make_pdf(tmp_path / "scan.pdf", [None, None]))  # a drawing, no letters
+    assert problem.kind is ProblemKind.EMPTY
+    assert problem.detail == "OCR found no text on 2 scanned pages"
 
 
 def test_blank_pdf_is_empty(tmp_path: Path) -> None:
@@ -211,10 +217,11 @@ def test_real_page_labels(shared_dir: Path) -> None:
 
 
 def test_chinese_manual_is_fast_and_joined(shared_dir: Path) -> None:
-    """The bar: the 55-page Chinese manual indexes in under 2 s; its wrapped lines read as sentences."""
+    """The bar: the 55-page Chinese manual indexes in under 2 s; its wrapped lines read as sentences.
+    (Its cover is an image: with OCR on it is read too, which test_ocr covers; the bar is the text layer.)"""
     path = shared_dir / "pdf" / "alibaba-p3c" / "Java开发手册(黄山版).pdf"
     start = time.perf_counter()
-    doc, blocks = read_all(path)
+    doc, blocks = read_all(path, Limits(ocr=False))
     elapsed = time.perf_counter() - start
     assert elapsed < 2.0, f"{elapsed:.2f} s"
     assert doc.info.pages == 55

@@ -26,6 +26,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import QWidget
 
+from indexing.page_lines import PageLine, lines_in_span, page_text
 from ui.passage_match import find_passage
 
 HIGHLIGHT = QColor(255, 204, 0, 95)  # a marker pen: readable through, visible on white and on scans
@@ -62,16 +63,22 @@ class PassagePdfView(QPdfView):
         self.verticalScrollBar().sliderPressed.connect(self._stop_revealing)
 
     # -- showing a passage ---------------------------------------------------------------------------
-    def show_passage(self, page: int, passage: str) -> bool:
+    def show_passage(self, page: int, passage: str, ocr_lines: list[PageLine] | None = None) -> bool:
         """Go to `page` (0-based) and highlight `passage` on it. False when the text was not found there
-        (the page is still shown)."""
+        (the page is still shown). `ocr_lines`: the recognised lines of a page that was OCRed (it has no
+        usable text layer), whose boxes are highlighted instead."""
         doc = self.document()
         self._sizes = None
         self._polygons = []
         self._page = page
         if doc is None or doc.status() != QPdfDocument.Status.Ready or not 0 <= page < doc.pageCount():
             return False
-        found = self.passage_polygons(doc, page, passage) if passage.strip() else []
+        if not passage.strip():
+            found = []
+        elif ocr_lines:
+            found = self.ocr_polygons(doc, page, passage, ocr_lines)
+        else:
+            found = self.passage_polygons(doc, page, passage)
         self._polygons = found
         self._apply_fit()
         self.pageNavigator().jump(page, QPointF(), self.zoomFactor())
@@ -88,6 +95,17 @@ class PassagePdfView(QPdfView):
             return []
         selection = doc.getSelectionAtIndex(page, span[0], span[1] - span[0])
         return [QPolygonF(p) for p in selection.bounds()] if selection.isValid() else []
+
+    @staticmethod
+    def ocr_polygons(doc: QPdfDocument, page: int, passage: str, lines: list[PageLine]) -> list[QPolygonF]:
+        """The boxes of the recognised lines holding `passage`, in page points (boxes are page fractions)."""
+        span = find_passage(page_text(lines), passage)
+        if span is None:
+            return []
+        size = doc.pagePointSize(page)
+        w, h = size.width(), size.height()
+        return [QPolygonF(QRectF(x0 * w, y0 * h, (x1 - x0) * w, (y1 - y0) * h))
+                for x0, y0, x1, y1 in (line.box for line in lines_in_span(lines, *span))]
 
     def clear_passage(self) -> None:
         self._polygons = []

@@ -104,6 +104,7 @@ class UiSettings:
     passages: int = 5  # passages per answer
     answer_language: Literal["auto", "zh", "en"] = "auto"
     interface_language: Literal["auto", "zh_CN", "en"] = "auto"  # auto: the system's language
+    ocr: bool = True  # read scanned pages and image files while indexing
 
 
 # -- the service object -----------------------------------------------------------------------------------
@@ -139,8 +140,9 @@ class Services(QObject):
         with self._library_lock:
             if self._library is None:
                 from indexing.library import Library
+                from indexing.limits import Limits
 
-                self._library = Library.open(self._library_dir)
+                self._library = Library.open(self._library_dir, Limits(ocr=self._settings.ocr))
             return self._library
 
     @property
@@ -191,6 +193,9 @@ class Services(QObject):
         `start_model_load` again (the main window does that)."""
         save_settings(new)
         self._settings = new
+        with self._library_lock:
+            if self._library is not None:  # the next indexing run reads scans, or not
+                self._library.limits = replace(self._library.limits, ocr=new.ocr)
         self.settings_changed.emit()
 
     def model_settings_differ(self, other: UiSettings) -> bool:

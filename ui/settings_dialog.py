@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -111,6 +112,10 @@ class SettingsDialog(QDialog):
         self.answer_form.addRow(QLabel(self), self.temperature)
         self.answer_form.addRow(QLabel(self), self.passages)
         self.answer_form.addRow(QLabel(self), self.answer_language)
+        self.ocr = QCheckBox(self)
+        self.ocr.setObjectName("ocr")
+        self.documents_group = QGroupBox(self)
+        QVBoxLayout(self.documents_group).addWidget(self.ocr)
         self.ui_group = QGroupBox(self)
         self.ui_form = QFormLayout(self.ui_group)
         self.ui_form.addRow(QLabel(self), self.interface_language)
@@ -124,6 +129,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.model_group)
         layout.addWidget(self.answer_group)
+        layout.addWidget(self.documents_group)
         layout.addWidget(self.ui_group)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
@@ -142,6 +148,10 @@ class SettingsDialog(QDialog):
         self.model_group.setTitle(tr("Model"))
         self.answer_group.setTitle(tr("Answers"))
         self.ui_group.setTitle(tr("Interface"))
+        self.documents_group.setTitle(tr("Documents"))
+        self.ocr.setText(tr("Read scanned pages and images (OCR)"))
+        self.ocr.setToolTip(tr("Applies to documents added from now on. Reading a scanned page takes a few "
+                               "seconds."))
         self._label(self.model_form, 0).setText(tr("Model file:"))
         self._label(self.model_form, 3).setText(tr("Threads:"))
         self._label(self.model_form, 4).setText(tr("Context size (tokens):"))
@@ -192,6 +202,7 @@ class SettingsDialog(QDialog):
         self.passages.setValue(s.passages)
         self.answer_language.setCurrentIndex(max(0, self.answer_language.findData(s.answer_language)))
         self.interface_language.setCurrentIndex(max(0, self.interface_language.findData(s.interface_language)))
+        self.ocr.setChecked(s.ocr)
 
     def values(self) -> UiSettings:
         return replace(
@@ -203,6 +214,7 @@ class SettingsDialog(QDialog):
             passages=self.passages.value(),
             answer_language=self.answer_language.currentData(),
             interface_language=self.interface_language.currentData(),
+            ocr=self.ocr.isChecked(),
         )
 
     def _update_model_note(self) -> None:

@@ -45,6 +45,7 @@ from indexing.locations import Location
 from indexing.records import Passage
 from qwenrag.evidence import Quote
 from ui.chat_theme import theme
+from ui.image_view import PassageImageView
 from ui.passage_match import parse_table_chunk
 from ui.pdf_view import PassagePdfView, load_pdf_document
 from ui.source_label import describe_location
@@ -108,7 +109,7 @@ class SourceView(QWidget):
 
     closeRequested = Signal()
 
-    PDF, TEXT, TABLE, MESSAGE = range(4)
+    PDF, TEXT, TABLE, MESSAGE, IMAGE = range(5)
 
     def __init__(self, services: Any = None, parent: QWidget | None = None, runner: Any = None) -> None:
         super().__init__(parent)
@@ -194,6 +195,8 @@ class SourceView(QWidget):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setContentsMargins(16, 16, 16, 16)
         self.stack.addWidget(self.message)
+        self.image_view = PassageImageView()
+        self.stack.addWidget(self.image_view)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -264,6 +267,8 @@ class SourceView(QWidget):
             self._show_message("missing")
         elif self._is_pdf(src) and src.location.page is not None:
             self._show_pdf(src)
+        elif src.kind == "image":
+            self._show_image(src)
         else:
             self._show_context(src)
         self._update_note()
@@ -322,9 +327,23 @@ class SourceView(QWidget):
             return
         self.stack.setCurrentIndex(self.PDF)
         page = (src.location.page or 1) - 1
-        if not self.pdf_view.show_passage(page, self.quote or src.text):
+        if not self.pdf_view.show_passage(page, self.quote or src.text, self._ocr_lines(src)):
             self._note_key = "not_on_page"
         self._update_page_label()
+
+    def _ocr_lines(self, src: Passage) -> list[Any]:
+        """The recognised lines of an OCRed page (a scan or an image), [] for a page with a text layer."""
+        library = self._library()
+        return library.page_lines(src.file, src.location.page or 1) if library is not None else []
+
+    def _show_image(self, src: Passage) -> None:
+        if not self.image_view.show_passage(src.file, src.location.page or 1, self.quote or src.text,
+                                            self._ocr_lines(src)):
+            self._show_message("unreadable")
+            return
+        self.stack.setCurrentIndex(self.IMAGE)
+        if not self.image_view.highlighted:
+            self._note_key = "not_on_page"
 
     def _show_context(self, src: Passage) -> None:
         table_like = src.location.sheet is not None or src.location.table is not None or src.kind == "csv"

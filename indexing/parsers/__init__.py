@@ -33,6 +33,7 @@ PARSER_MODULES: dict[str, str] = {
     "text": "text",
     "markdown": "text",
     "csv": "text",
+    "image": "image",
 }
 
 

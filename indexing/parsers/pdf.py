@@ -6,6 +6,10 @@ pages/s against pypdf's 16-31, and its text matches the corpus's expected text a
 for the few damaged files PDFium refuses (a PDF without its %PDF header).
 PDFium objects are not thread-safe: one parse runs in one thread at a time, which is how the indexer
 calls us (a worker process per file).
+
+Pages without a usable text layer (a scan; text drawn as curves; a layer that extracts as garbage: fonts
+without a Unicode map, byte-swapped text) are rendered and read by OCR (parsers/ocr.py), page by page;
+their recognised lines and boxes go to info.page_lines for highlighting.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from indexing.errors import FileProblem, ProblemKind
 from indexing.limits import Limits
 from indexing.locations import Location
 from indexing.normalize import normalize_text
+from indexing.page_lines import PageLine, page_text
 from indexing.parsers import better_title
 
 # FPDF_GetLastError codes after a failed load (fpdfview.h).
@@ -54,7 +59,7 @@ def parse(path: Path, info: DocumentInfo, limits: Limits, password: str | None =
         title = _metadata_title(doc)
         if title:
             info.title = better_title(info.title or path.stem, title)
-        yield from _pages(doc, count, info)
+        yield from _pages(doc, count, info, limits)
     finally:
         doc.close()
 
@@ -93,11 +98,12 @@ def _load_problem(exc: pdfium.PdfiumError) -> FileProblem:
     return FileProblem(ProblemKind.CORRUPT, detail=detail)
 
 
-def _pages(doc: pdfium.PdfDocument, count: int, info: DocumentInfo) -> Iterator[Block]:
+def _pages(doc: pdfium.PdfDocument, count: int, info: DocumentInfo, limits: Limits) -> Iterator[Block]:
     yielded = 0
     empty: list[int] = []
     failed: list[int] = []
     drawn = False  # does any page without text show something (a scan) or are they blank?
+    use_ocr = limits.ocr and _ocr_available()
     for index in range(count):
         number = index + 1
         try:
@@ -105,6 +111,14 @@ def _pages(doc: pdfium.PdfDocument, count: int, info: DocumentInfo) -> Iterator[
         except pdfium.PdfiumError:
             failed.append(number)
             continue
+        garbage = bool(text) and text_layer_is_garbage(text)
+        if garbage:
+            text, has_objects = "", True
+        if not text and has_objects and use_ocr:
+            lines = _ocr_page(doc, index)
+            if lines:
+                info.page_lines[number] = lines
+                text = join_cjk_lines(page_text(lines))
         if not text:
             empty.append(number)
             drawn = drawn or has_objects
@@ -118,8 +132,66 @@ def _pages(doc: pdfium.PdfDocument, count: int, info: DocumentInfo) -> Iterator[
             raise FileProblem(ProblemKind.CORRUPT, detail=f"no page could be read ({len(failed)} failed)")
         if not drawn:
             raise FileProblem(ProblemKind.EMPTY, detail=f"all {count} pages are blank")
+        if use_ocr:
+            raise FileProblem(ProblemKind.EMPTY, detail=f"OCR found no text on {count} scanned pages")
         raise FileProblem(ProblemKind.NO_TEXT, detail=f"none of {count} pages has a text layer")
     _note_skipped(info, count, empty, failed)
+
+
+def _ocr_available() -> bool:
+    from indexing.parsers import ocr
+
+    return ocr.available()
+
+
+def _ocr_page(doc: pdfium.PdfDocument, index: int) -> list[PageLine]:
+    """Render one page (as displayed: /Rotate applied) and OCR it."""
+    from indexing.parsers import ocr
+
+    page = doc[index]
+    try:
+        width, height = page.get_size()
+        # Grey is all the recogniser needs, and a third of the memory of colour.
+        bitmap = page.render(scale=ocr.render_scale(width, height), grayscale=True)
+        image = bitmap.to_pil()
+    finally:
+        page.close()
+    return ocr.recognize(image)
+
+
+# --- text layers that are there but say nothing ---------------------------------------------------
+
+_MIN_GOOD_SHARE = 0.5  # of the characters: letters, digits and ordinary punctuation
+
+
+def text_layer_is_garbage(text: str) -> bool:
+    """Whether an extracted text layer is unusable: mostly control characters, private-use or unassigned
+    code points and replacement characters (fonts without a Unicode map), or ASCII shifted into the high
+    byte of UTF-16 ("䴀甀氀琀" for "Mult": a byte-swapped layer), or symbols with hardly a letter.
+    Measured on ../shared/corpora: flags the 3 garbage layers in scans/ and none of the pages of pdf/
+    (tests/bench/bench_ocr.py --garbage)."""
+    chars = [ch for ch in text if not ch.isspace()]
+    if not chars:
+        return False
+    swapped = sum(1 for ch in chars if 0x2000 <= ord(ch) <= 0x7E00 and ord(ch) & 0xFF == 0)
+    if len(chars) >= 4 and swapped >= 0.3 * len(chars):
+        return True
+    # Punctuation says nothing either way (a table of contents is mostly dot leaders): letters and digits
+    # against symbols, control characters, private-use and unassigned code points.
+    kinds = [unicodedata.category(ch) for ch in chars]
+    letters = sum(1 for k in kinds if k[0] in "LN")
+    others = sum(1 for k in kinds if k[0] not in "LNP")
+    if letters < _MIN_GOOD_SHARE * (letters + others):
+        return True
+    if len(chars) >= 3 and letters <= 1 and not _plain_symbols(chars):
+        return True
+    bad = sum(1 for k in kinds if k in ("Cc", "Co", "Cn", "Cs")) + text.count("\ufffd")
+    return bad >= 0.3 * len(chars)
+
+
+def _plain_symbols(chars: list[str]) -> bool:
+    """A page of ordinary symbols and numbers (a table of dashes, a page of bullets) is not garbage."""
+    return all(ch.isascii() and (ch.isalnum() or ch in "-–—.,:;()[]|/*•_=+·") for ch in chars)
 
 
 def _note_skipped(info: DocumentInfo, count: int, empty: list[int], failed: list[int]) -> None:

@@ -99,6 +99,7 @@
     </message>
     <message>
         <location line="-38" />
+        <location filename="../settings_dialog.py" line="+151" />
         <source>Documents</source>
         <translation>文档</translation>
     </message>
@@ -485,7 +486,7 @@ or use Add files… (PDF, Word, Excel, PowerPoint, text).</source>
         <translation>QwenRAG 离线地根据你自己的文档回答问题，并列出每个回答所依据的段落。</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="+141" />
+        <location filename="../settings_dialog.py" line="-4" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -505,7 +506,17 @@ or use Add files… (PDF, Word, Excel, PowerPoint, text).</source>
         <translation>界面</translation>
     </message>
     <message>
+        <location line="+2" />
+        <source>Read scanned pages and images (OCR)</source>
+        <translation>识别扫描页和图片中的文字（OCR）</translation>
+    </message>
+    <message>
         <location line="+1" />
+        <source>Applies to documents added from now on. Reading a scanned page takes a few seconds.</source>
+        <translation>对此后添加的文档生效。识别一页扫描件需要几秒钟。</translation>
+    </message>
+    <message>
+        <location line="+2" />
         <source>Model file:</source>
         <translation>模型文件：</translation>
     </message>
@@ -545,7 +556,7 @@ or use Add files… (PDF, Word, Excel, PowerPoint, text).</source>
         <translation>选择 GGUF 文件…</translation>
     </message>
     <message>
-        <location line="+64" />
+        <location line="+66" />
         <source>In use: %1 (%2)</source>
         <translation>使用中：%1（%2）</translation>
     </message>
@@ -555,12 +566,12 @@ or use Add files… (PDF, Word, Excel, PowerPoint, text).</source>
         <translation>选择 GGUF 文件</translation>
     </message>
     <message>
-        <location line="-69" />
+        <location line="-71" />
         <source>Automatic: the Qwen model in the models folder</source>
         <translation>自动：使用模型文件夹中的 Qwen 模型</translation>
     </message>
     <message>
-        <location line="-113" />
+        <location line="-122" />
         <source>Qwen2.5-0.5B-Instruct on %1 cores, as measured (at most):</source>
         <translation>Qwen2.5-0.5B-Instruct 在 %1 核 CPU 上的实测成本（上限）：</translation>
     </message>
@@ -575,7 +586,7 @@ or use Add files… (PDF, Word, Excel, PowerPoint, text).</source>
         <translation>使用 4 核 CPU（Q4_K_M）时约 %1 秒出现第一个字，8 核约 %2 秒。</translation>
     </message>
     <message>
-        <location line="+107" />
+        <location line="+116" />
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
@@ -595,7 +606,7 @@ or use Add files… (PDF, Word, Excel, PowerPoint, text).</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location line="+54" />
+        <location line="+56" />
         <source>No model file found.</source>
         <translation>没有找到模型文件。</translation>
     </message>
@@ -945,7 +956,7 @@ The password is used once, to open the file, and is not saved. The text read fro
 <context>
     <name>Services</name>
     <message>
-        <location filename="../services.py" line="+407" />
+        <location filename="../services.py" line="+412" />
         <source>No model file was found. Put %1 into the models folder.</source>
         <translation>没有找到模型文件。请把 %1 放入模型文件夹。</translation>
     </message>
@@ -1034,12 +1045,12 @@ The password is used once, to open the file, and is not saved. The text read fro
 <context>
     <name>SourceView</name>
     <message>
-        <location filename="../source_view.py" line="+258" />
+        <location filename="../source_view.py" line="+261" />
         <source>Unknown document</source>
         <translation>未知文档</translation>
     </message>
     <message>
-        <location line="+281" />
+        <location line="+297" />
         <source>Page %1 of %2</source>
         <translation>第 %1 页，共 %2 页</translation>
     </message>
