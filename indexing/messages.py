@@ -15,8 +15,8 @@ _MESSAGES: dict[str, dict[ProblemKind, str]] = {
     "en": {
         ProblemKind.ENCRYPTED: "The file is password-protected. Choose \u201cEnter password\u2026\u201d for it in "
         "the documents list (or index it with --password-file) to read it.",
-        ProblemKind.NO_TEXT: "The file has no text layer (probably a scan). Scanned documents need OCR, "
-        "which QwenRAG does not do.",
+        ProblemKind.NO_TEXT: "The file has no text layer (probably a scan or a picture) and reading scanned "
+        "pages is turned off. Turn on \u201cRead scanned pages and images (OCR)\u201d in Settings and add it again.",
         ProblemKind.EMPTY: "The file is empty: there is no text to index.",
         ProblemKind.CORRUPT: "The file is damaged or incomplete and cannot be read.",
         ProblemKind.WRONG_TYPE: "The file is not really the type its name says.",
@@ -36,7 +36,7 @@ _MESSAGES: dict[str, dict[ProblemKind, str]] = {
     },
     "zh": {
         ProblemKind.ENCRYPTED: "文件设有密码保护。请在文档列表中对它选择“输入密码…”（或用 --password-file 索引）后读取。",
-        ProblemKind.NO_TEXT: "文件没有文字层（可能是扫描件）。扫描件需要 OCR，QwenRAG 不支持。",
+        ProblemKind.NO_TEXT: "文件没有文字层（可能是扫描件或图片），而文字识别已关闭。请在设置中打开“识别扫描页和图片中的文字（OCR）”后重新添加。",
         ProblemKind.EMPTY: "文件是空的，没有可索引的文字。",
         ProblemKind.CORRUPT: "文件已损坏或不完整，无法读取。",
         ProblemKind.WRONG_TYPE: "文件的实际类型与扩展名不符。",
