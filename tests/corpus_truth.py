@@ -68,6 +68,8 @@ MALFORMED_PASSWORDS: dict[str, str] = {
     "encrypted-pdf/pr6531_1.pdf": "asdfasdf",  # pdf.js test manifest
     "encrypted-pdf/pdfminer/aes-128.pdf": "foo",
     "encrypted-pdf/pdfminer/rc4-128.pdf": "foo",
+    # MANIFEST.md says "foo"; the file opens with pdfminer's own test password (tests/test_tools_pdf2txt.py)
+    "encrypted-pdf/pdfminer/aes-256-r6.pdf": "usersecret",
     "encrypted-pdf/pypdf/crazyones-encrypted-256.pdf": "password",
     "encrypted-pdf/pypdf/r2-user-password.pdf": "asdfzxcv",
     "encrypted-pdf/pypdf/r3-user-password.pdf": "asdfzxcv",
