@@ -14,8 +14,7 @@ from tests.corpus_truth import MALFORMED_PASSWORDS, legacy_passwords
 from tests.helpers import json_lines, run_cli
 
 # Once open, these have no text of their own: their outcome with the password is that, not a password problem.
-ONCE_OPEN = {"issue_385.xls": "empty",  # a workbook with no values
-             "pr6531_1.pdf": "no_text"}  # a page with no text layer (OCR's to read)
+ONCE_OPEN = {"issue_385.xls": "empty"}  # a workbook with no values (pr6531_1.pdf's scanned page is OCRed)
 # Opens with Excel's built-in password (write protection): indexes without asking, as Excel opens it.
 OPENS_WITHOUT_ASKING = {"issue_385.xls"}
 
