@@ -392,8 +392,7 @@ def gather(library: Any, question: str, previous: Sequence[str] = (), k: int = 5
 
 # -- what the model reads of each passage -------------------------------------------------------------------
 # The prompt on a diet: the passages are cut to their question-focused part. One budget for all of them, in
-# "Chinese characters" (a character of another script costs a third: about one Qwen token either way, per
-# 1.4 Chinese characters or 4 Latin ones). The quote scorer's spans (find_quotes: the best sentences with
+# "Chinese characters" (a digit counts as one, a character of another script as a third; see _cost). The quote scorer's spans (find_quotes: the best sentences with
 # their better neighbour) and, once a span is in, the sentences beside it (worth NEIGHBOUR_VALUE of it) go
 # in best first, across passages, while they fit. A passage with nothing that fits is left out.
 # Budget chosen by tests/bench/bench_prompt_diet.py (context recall against prompt tokens, calibration split
@@ -404,15 +403,21 @@ NEIGHBOUR_VALUE = 0.8  # a sentence next to a chosen span is worth this share of
 _GAP = " … "
 
 
+_DIGITS = re.compile(r"\d")
+
+
 def _cost(text: str) -> float:
-    han = len(_HAN.findall(text))
-    return han + (len(text) - han) / 3
+    """About 1.4 Qwen tokens per unit: a Chinese character or a digit (Qwen reads digits one by one) is one
+    unit, another character a third."""
+    whole = len(_HAN.findall(text)) + len(_DIGITS.findall(text))
+    return whole + (len(text) - whole) / 3
 
 
 def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
              budget: float = EXCERPT_BUDGET) -> dict[int | None, str]:
     """chunk id -> the question-focused part of each passage that gets one (see above); `passages` best
-    first. A table keeps its first row (the header) with the matching rows (a row is one sentence)."""
+    first. A spreadsheet row ("header: value | ...", its header names with it) is taken whole or not at all;
+    neighbouring rows are not added (they are other records)."""
     quotes = find_quotes(question, passages, limit=EXCERPT_QUOTES * len(passages), focus=focus)
     chosen: dict[int | None, list[tuple[int, int]]] = {p.chunk_id: [] for p in passages}
     by_chunk = {p.chunk_id: p for p in passages}
@@ -427,18 +432,12 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
         cost = _cost(p.text[s:e])
         if cost > left:
             return False
-        if p.kind in _ROWS and not spans and sents[p.chunk_id] and sents[p.chunk_id][0][0] < s:
-            head = sents[p.chunk_id][0]
-            if cost + _cost(p.text[head[0]:head[1]]) > left:
-                return False
-            spans.append(head)
-            left -= _cost(p.text[head[0]:head[1]])
         spans.append((s, e))
         left -= cost
         return True
 
     # Best first: a quote by its score, a neighbouring sentence by its span's value times NEIGHBOUR_VALUE.
-    heap = [(-q.score, k, q.passage.chunk_id, q.start, q.end) for k, q in enumerate(quotes)]
+    heap = [(-q.score, k, q.passage.chunk_id, *_whole_rows(q)) for k, q in enumerate(quotes)]
     heapq.heapify(heap)
     order = len(heap)
     while heap:
@@ -453,6 +452,14 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
             order += 1
             heapq.heappush(heap, (value * NEIGHBOUR_VALUE, order, cid, x[0], x[1]))
     return {cid: _join(by_chunk[cid].text, spans) for cid, spans in chosen.items() if spans}
+
+
+def _whole_rows(q: Quote) -> tuple[int, int]:
+    """A quote's span, widened to whole rows for a spreadsheet (a quote window may cut a long row)."""
+    if q.passage.kind not in _ROWS:
+        return q.start, q.end
+    text = q.passage.text
+    return text.rfind("\n", 0, q.start) + 1, (text.find("\n", q.end) + 1 or len(text) + 1) - 1
 
 
 def _join(text: str, spans: Sequence[tuple[int, int]]) -> str:

