@@ -437,7 +437,11 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
         return True
 
     # Best first: a quote by its score, a neighbouring sentence by its span's value times NEIGHBOUR_VALUE.
-    heap = [(-q.score, k, q.passage.chunk_id, *_whole_rows(q)) for k, q in enumerate(quotes)]
+    terms = set(tokenize_query(f"{question} {focus}"))
+    heap = []
+    for q in quotes:
+        for value, (s, e) in _spans_of(q, terms):
+            heap.append((-value, len(heap), q.passage.chunk_id, s, e))
     heapq.heapify(heap)
     order = len(heap)
     while heap:
@@ -454,12 +458,18 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
     return {cid: _join(by_chunk[cid].text, spans) for cid, spans in chosen.items() if spans}
 
 
-def _whole_rows(q: Quote) -> tuple[int, int]:
-    """A quote's span, widened to whole rows for a spreadsheet (a quote window may cut a long row)."""
+def _spans_of(q: Quote, terms: set[str]) -> list[tuple[float, tuple[int, int]]]:
+    """A quote's span with its value; a spreadsheet quote split into its whole rows (a quote window may cut
+    a long row, and its neighbouring row is another record): the row sharing most question terms keeps the
+    quote's score, the other is worth NEIGHBOUR_VALUE of it."""
     if q.passage.kind not in _ROWS:
-        return q.start, q.end
+        return [(q.score, (q.start, q.end))]
     text = q.passage.text
-    return text.rfind("\n", 0, q.start) + 1, (text.find("\n", q.end) + 1 or len(text) + 1) - 1
+    s, e = text.rfind("\n", 0, q.start) + 1, (text.find("\n", q.end) + 1 or len(text) + 1) - 1
+    rows = [(a + s, b + s) for a, b in sentences(text[s:e], q.passage.kind)]
+    shared = [len(terms & set(tokenize(text[a:b]))) for a, b in rows]
+    best = max(range(len(rows)), key=lambda i: shared[i], default=0)
+    return [(q.score if i == best else q.score * NEIGHBOUR_VALUE, r) for i, r in enumerate(rows)]
 
 
 def _join(text: str, spans: Sequence[tuple[int, int]]) -> str:
