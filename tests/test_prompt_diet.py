@@ -167,19 +167,11 @@ def test_sources_are_what_the_model_read_and_a_follow_up_does_not_repeat_them(
         assert f"[{s['n']}] {passage.label()}\n{s['text']}" in first.prompt.user_content
     assert any("90 days" in s["text"] for s in sources)
     full = {p.n: p for p in first.prompt.new_passages}
-    assert sum(len(s["text"]) for s in sources) < sum(len(p.text) for p in lib_passages(sample_library_dir, full))
     again = [p for p in second.prompt.reused_passages if p.n in full]
     assert again, "the follow-up retrieves a passage of the first turn"
     for p in again:  # referred to by number, its text not sent twice
-        assert f"[{p.n}] " not in second.prompt.user_content and f"[{p.n}]" in second.prompt.user_content
+        assert f"[{p.n}] {p.label()}" not in second.prompt.user_content and p.text not in second.prompt.user_content
+        assert f"[{p.n}]" in second.prompt.user_content
         assert p.text == full[p.n].text
     assert second.prompt.kept_turns == 1
 
-
-def lib_passages(library_dir: Path, shown: dict[int, Passage]) -> list[Passage]:
-    """The stored (full) passages behind what a prompt showed."""
-    from indexing.library import Library
-
-    with Library.open(library_dir) as lib:
-        hits = {h.chunk_id: h for h in lib.search("How often do I have to change my password?", k=10)}
-    return [hits[p.chunk_id] for p in shown.values() if p.chunk_id in hits]
