@@ -43,7 +43,7 @@ def _p(n: int, text: str, name: str = "Handbook.pdf", chunk: int | None = None) 
 
 def _long(answer_at: int, answer: str = ANSWER) -> str:
     sents = FILLER * 6
-    return " ".join(sents[:answer_at] + [answer] + sents[answer_at:])
+    return " ".join([*sents[:answer_at], answer, *sents[answer_at:]])
 
 
 # -- excerpts (no model) ------------------------------------------------------------------------------------
