@@ -14,7 +14,8 @@ the real prompt builder (qwenrag.prompt.build_prompt, n_ctx 4096, answer reserve
   Chinese characters; another script's character costs a third); the excerpts built by qwenrag.evidence.excerpts (the quote scorer's sentences and their neighbours).
 - tried on the calibration split and dropped: a fixed character cap per passage (the best passage's cap
   doubled or not): at ~530 tokens CMRC recall 0.92 (x0.94 of full), at 0.97 of full ~780 tokens; growing
-  every passage's spans round by round instead of best value first: CMRC plateaued at x0.974 up to 650 tokens;
+  every passage's spans round by round instead of best value first: CMRC plateaued at x0.974 up to 650 tokens
+  (first 300 questions);
   a neighbouring sentence worth 0.5 or 0.95 of its span (kept: 0.8, qwenrag.evidence.NEIGHBOUR_VALUE).
 - split: as bench_quotes (articles whose id hashes even: calibration, where the caps were chosen; odd:
   evaluation, reported). Bar: median prompt tokens <= 600 and recall >= 0.97 x the baseline's, every set.
