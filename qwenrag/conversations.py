@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ class Turn:
             "citations": list(self.citations), "sources": [s.to_record() for s in self.sources],
             "timings": dict(self.timings), "asked_at": self.asked_at, "use_documents": self.use_documents,
             "stopped": self.stopped, "error": self.error,
-            "quotes": [{"n": q.n, "start": q.start, "end": q.end} for q in self.quotes],
+            "quotes": [{"n": q.n, "start": q.start, "end": q.end, "text": q.text} for q in self.quotes],
             "grounded": self.grounded, "demo": self.demo, "model_text": self.model_text,
         }
 
@@ -102,7 +102,9 @@ class Turn:
 
 
 def _quotes_from_json(data: Any, sources: list[Passage]) -> list[Quote]:
-    """Quotes are saved as (n, start, end) into the turn's sources; a span that no longer fits is dropped."""
+    """Quotes are saved as (n, start, end, text) into the turn's full passages; the turn's sources hold what
+    the model read of them (an excerpt), so a quote is found again by its text; a span that no longer fits
+    is dropped."""
     by_n = {s.n: s for s in sources}
     out = []
     for q in data if isinstance(data, list) else []:
@@ -110,8 +112,16 @@ def _quotes_from_json(data: Any, sources: list[Passage]) -> list[Quote]:
             p, start, end = by_n.get(int(q["n"])), int(q["start"]), int(q["end"])
         except (KeyError, TypeError, ValueError):
             continue
-        if p is not None and 0 <= start < end <= len(p.text):
-            out.append(Quote(p, start, end))
+        if p is None:
+            continue
+        text = q.get("text")
+        if not isinstance(text, str) or p.text[start:end] == text:  # (older files: no text)
+            if 0 <= start < end <= len(p.text):
+                out.append(Quote(p, start, end))
+        elif text and (at := p.text.find(text)) >= 0:  # the source holds the excerpt the model read
+            out.append(Quote(p, at, at + len(text)))
+        elif text:  # the quote is not inside the excerpt: it keeps its own words and the passage's place
+            out.append(Quote(replace(p, text=text), 0, len(text)))
     return out
 
 

@@ -17,6 +17,7 @@ for "how many", "多少"). Chosen by measurement: tests/bench/bench_quotes.py.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import time
@@ -387,3 +388,101 @@ def gather(library: Any, question: str, previous: Sequence[str] = (), k: int = 5
     ms = (time.perf_counter() - t) * 1000
     quotes = find_quotes(question, hits) if rel.relevant else []
     return Evidence(question, question, tuple(hits), rel, tuple(quotes), unknown, ms)
+
+
+# -- what the model reads of each passage -------------------------------------------------------------------
+# The prompt on a diet: the passages are cut to their question-focused part. One budget for all of them, in
+# "Chinese characters" (a digit counts as one, a character of another script as a third; see _cost). The quote scorer's spans (find_quotes: the best sentences with
+# their better neighbour) and, once a span is in, the sentences beside it (worth NEIGHBOUR_VALUE of it) go
+# in best first, across passages, while they fit. A passage with nothing that fits is left out.
+# Budget chosen by tests/bench/bench_prompt_diet.py (context recall against prompt tokens, calibration split
+# of ../shared/corpora/qa).
+EXCERPT_BUDGET = 440
+EXCERPT_QUOTES = 4  # quote spans considered per passage
+NEIGHBOUR_VALUE = 0.8  # a sentence next to a chosen span is worth this share of the span (0.5 / 0.95: worse)
+_GAP = " … "
+
+
+_DIGITS = re.compile(r"\d")
+
+
+def _cost(text: str) -> float:
+    """About 1.4 Qwen tokens per unit: a Chinese character or a digit (Qwen reads digits one by one) is one
+    unit, another character a third."""
+    whole = len(_HAN.findall(text)) + len(_DIGITS.findall(text))
+    return whole + (len(text) - whole) / 3
+
+
+def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
+             budget: float = EXCERPT_BUDGET) -> dict[int | None, str]:
+    """chunk id -> the question-focused part of each passage that gets one (see above); `passages` best
+    first. A spreadsheet row ("header: value | ...", its header names with it) is taken whole or not at all;
+    neighbouring rows are not added (they are other records)."""
+    quotes = find_quotes(question, passages, limit=EXCERPT_QUOTES * len(passages), focus=focus)
+    chosen: dict[int | None, list[tuple[int, int]]] = {p.chunk_id: [] for p in passages}
+    by_chunk = {p.chunk_id: p for p in passages}
+    sents = {p.chunk_id: sentences(p.text, p.kind) for p in passages}
+    left = budget
+
+    def take(p: Passage, s: int, e: int) -> bool:
+        nonlocal left
+        spans = chosen[p.chunk_id]
+        if any(a <= s and e <= b for a, b in spans):
+            return True
+        cost = _cost(p.text[s:e])
+        if cost > left:
+            return False
+        spans.append((s, e))
+        left -= cost
+        return True
+
+    # Best first: a quote by its score, a neighbouring sentence by its span's value times NEIGHBOUR_VALUE.
+    terms = set(tokenize_query(f"{question} {focus}"))
+    heap = []
+    for q in quotes:
+        for value, (s, e) in _spans_of(q, terms):
+            heap.append((-value, len(heap), q.passage.chunk_id, s, e))
+    heapq.heapify(heap)
+    order = len(heap)
+    while heap:
+        value, _k, cid, s, e = heapq.heappop(heap)
+        p = by_chunk[cid]
+        spans = chosen[cid]
+        if any(a <= s and e <= b for a, b in spans) or not take(p, s, e) or p.kind in _ROWS:
+            continue
+        free = [x for x in sents[cid] if not any(a <= x[0] and x[1] <= b for a, b in spans)]
+        around = [x for x in free if x[0] < e and s < x[1]]  # the rest of a long sentence cut short
+        for x in around or [x for x in free if x[0] >= e][:1] + [x for x in free if x[1] <= s][-1:]:
+            order += 1
+            heapq.heappush(heap, (value * NEIGHBOUR_VALUE, order, cid, x[0], x[1]))
+    return {cid: _join(by_chunk[cid].text, spans) for cid, spans in chosen.items() if spans}
+
+
+def _spans_of(q: Quote, terms: set[str]) -> list[tuple[float, tuple[int, int]]]:
+    """A quote's span with its value; a spreadsheet quote split into its whole rows (a quote window may cut
+    a long row, and its neighbouring row is another record): the row sharing most question terms keeps the
+    quote's score, the other is worth NEIGHBOUR_VALUE of it."""
+    if q.passage.kind not in _ROWS:
+        return [(q.score, (q.start, q.end))]
+    text = q.passage.text
+    s, e = text.rfind("\n", 0, q.start) + 1, (text.find("\n", q.end) + 1 or len(text) + 1) - 1
+    rows = [(a + s, b + s) for a, b in sentences(text[s:e], q.passage.kind)]
+    shared = [len(terms & set(tokenize(text[a:b]))) for a, b in rows]
+    best = max(range(len(rows)), key=lambda i: shared[i], default=0)
+    return [(q.score if i == best else q.score * NEIGHBOUR_VALUE, r) for i, r in enumerate(rows)]
+
+
+def _join(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The spans of `text` in document order, gaps marked with "…"."""
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and (s <= merged[-1][1] or not text[merged[-1][1]:s].strip()):
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    out = _GAP.join(text[s:e] for s, e in merged)
+    if merged[0][0] > 0 and text[:merged[0][0]].strip():
+        out = "… " + out
+    if text[merged[-1][1]:].strip():
+        out += " …"
+    return out

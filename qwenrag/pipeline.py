@@ -35,10 +35,10 @@ from qwenrag.backing import check
 from qwenrag.citations import Citation, Passage, extract_citations
 from qwenrag.engine import Engine, Timings
 from qwenrag.errors import QwenragError
-from qwenrag.evidence import Evidence, Quote, gather
+from qwenrag.evidence import Evidence, Quote, excerpts, gather
 from qwenrag.language import Language, resolve_language
 from qwenrag.models import ModelInfo
-from qwenrag.prompt import BuiltPrompt, HistoryTurn, build_prompt
+from qwenrag.prompt import MAX_PASSAGES, BuiltPrompt, HistoryTurn, build_prompt
 from qwenrag.settings import Settings
 
 Mode = Literal["documents", "not_found", "plain", "quotes"]
@@ -155,6 +155,15 @@ def quote_answer(quotes: Sequence[Quote]) -> str:
 
 def quote_citations(answer: str, quotes: Sequence[Quote]) -> list[Citation]:
     return extract_citations(answer, [q.passage for q in quotes])
+
+
+def prompt_excerpts(question: str, query: str, candidates: Sequence[Passage]) -> dict[int, str]:
+    """Passage number -> what the model reads of it (the prompt on a diet, see qwenrag.prompt): the
+    question-focused part of the best MAX_PASSAGES passages, scored with the search query (a follow-up's
+    own words weigh double)."""
+    best = list(candidates)[:MAX_PASSAGES]
+    by_chunk = excerpts(query, best, focus=question if query != question else "")
+    return {p.n: by_chunk[p.chunk_id] for p in best if p.chunk_id in by_chunk}
 
 
 # -- pausing background indexing ----------------------------------------------------------------------------
@@ -329,6 +338,7 @@ class Conversation:
 
         retrieval_ms = 0.0
         candidates: list[Passage] = []
+        focused: dict[int, str] | None = None
         quotes: tuple[Quote, ...] = ()
         query = question
         if docs:
@@ -346,6 +356,7 @@ class Conversation:
             if not use_model:
                 yield from self._quotes_only(question, candidates, quotes, lang, retrieval_ms, started)
                 return
+            focused = prompt_excerpts(question, query, candidates)
 
         if not p.engine_loaded:
             yield Status("Loading the model…" if lang == "en" else "正在加载模型…")
@@ -353,7 +364,7 @@ class Conversation:
         t = time.perf_counter()
         in_view = self.turns[self._start:]
         built = build_prompt(question, candidates, engine, language=lang, history=in_view,
-                             max_answer_tokens=max_tokens, use_documents=docs)
+                             max_answer_tokens=max_tokens, use_documents=docs, excerpts=focused)
         build_ms = (time.perf_counter() - t) * 1000
         library = p.library if p.pause_indexing else None
         first_token_s = 0.0

@@ -26,8 +26,8 @@ still in view (Conversation remembers where the kept history starts).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from qwenrag.citations import Passage
@@ -40,6 +40,10 @@ TEMPLATE_MARGIN = 16  # the template's own tokens per message are counted exactl
 MIN_PASSAGE_TOKENS = 48  # a shorter excerpt rarely answers anything
 HISTORY_SHARE = 0.6  # the previous turn (its passages, answer) usually fits whole, and is reused from cache
 HISTORY_SHARE_PLAIN = 0.8
+# The prompt on a diet (the pipeline passes each passage's question-focused excerpt, qwenrag.evidence.excerpts):
+# at most this many passages, the best one last, nearest the question. Chosen with
+# tests/bench/bench_prompt_diet.py: context recall against prompt tokens on ../shared/corpora/qa.
+MAX_PASSAGES = 4
 MAX_QUESTION_SHARE = 0.25  # of the budget, with documents (a question is short)
 MAX_QUESTION_SHARE_PLAIN = 0.6  # plain assistant: "improve this paragraph: ..." carries the text
 
@@ -118,8 +122,8 @@ class BuiltPrompt:
     messages: list[Message]
     user_content: str  # this turn's user message, to keep in the history
     language: Language
-    new_passages: list[Passage]  # passages first shown in this turn (full text, as stored)
-    reused_passages: list[Passage]  # retrieved again; already shown in the kept history
+    new_passages: list[Passage]  # passages first shown in this turn, their text as the model read it
+    reused_passages: list[Passage]  # retrieved again; already shown in the kept history (text as shown)
     history_passages: list[Passage]  # every passage visible in the kept history
     kept_turns: int
     dropped_turns: int
@@ -153,11 +157,14 @@ def passage_block(p: Passage, text: str) -> str:
 
 
 def user_message(language: Language, question: str, passages: Sequence[tuple[Passage, str]],
-                 reused: Sequence[int], use_documents: bool) -> str:
+                 reused: Sequence[int], use_documents: bool, best_last: bool = False) -> str:
+    """`best_last`: the passages in reverse rank order, so the best one stands next to the question."""
     w = WORDS[language]
     if not use_documents:
         return question
     parts: list[str] = []
+    if best_last:
+        passages = list(reversed(passages))
     if passages:
         parts.append(w["passages"] + "\n" + "\n\n".join(passage_block(p, t) for p, t in passages))
     if reused:
@@ -176,13 +183,24 @@ def build_prompt(
     max_answer_tokens: int = 512,
     use_documents: bool = True,
     n_ctx: int | None = None,
+    excerpts: Mapping[int, str] | None = None,
 ) -> BuiltPrompt:
     """Fit instructions, history, passages and question into the context by real token counts.
 
     `candidates` are this turn's retrieved passages, best first, already numbered (a passage already in
     the history carries its old number; see Conversation). Never returns a prompt longer than
     n_ctx - answer reserve.
+
+    `excerpts` (passage number -> text): the prompt on a diet. The model reads these excerpts instead of
+    the full passages, at most MAX_PASSAGES of them, the best one last (nearest the question).
     """
+    diet = excerpts is not None
+    if diet:
+        candidates = list(candidates)[:MAX_PASSAGES]
+
+    def text_of(p: Passage) -> str:
+        return sanitize(excerpts[p.n] if excerpts is not None and p.n in excerpts else p.text)
+
     n_ctx = n_ctx or counter.n_ctx
     reserve = answer_reserve(n_ctx, max_answer_tokens)
     budget = n_ctx - reserve
@@ -215,8 +233,10 @@ def build_prompt(
 
     shown = visible_numbers(kept)
     new = [p for p in candidates if p.n not in shown] if use_documents else []
+    if excerpts is not None:  # a passage with no excerpt had nothing on the question within the budget
+        new = [p for p in new if excerpts.get(p.n)]
     reused = [p for p in candidates if p.n in shown] if use_documents else []
-    texts = [sanitize(p.text) for p in new]
+    texts = [text_of(p) for p in new]
     labels = [counter.count_tokens(passage_block(p, "")) + 2 for p in new]
     lengths = counter.count_many(texts) if texts else []
     room = max(0, free - history_used)
@@ -243,7 +263,7 @@ def build_prompt(
 
     for _attempt in range(1000):  # each pass shrinks something; the bound only guards against a bug
         kept_history = list(history[len(history) - kept:]) if kept else []
-        user = user_message(language, question, fitted, [p.n for p in reused], use_documents)
+        user = user_message(language, question, fitted, [p.n for p in reused], use_documents, best_last=diet)
         messages: list[Message] = [{"role": "system", "content": system}]
         for t in kept_history:
             messages.append({"role": "user", "content": t.user_content})
@@ -259,7 +279,7 @@ def build_prompt(
             gone = [p for p in reused if p.n not in shown]
             if gone:  # their only copy was in the dropped turn
                 reused = [p for p in reused if p.n in shown]
-                fitted = sorted(fitted + [(p, sanitize(p.text)) for p in gone], key=lambda x: x[0].n)
+                fitted = sorted(fitted + [(p, text_of(p)) for p in gone], key=lambda x: x[0].n)
             continue
         if fitted:
             p, text = fitted[-1]
@@ -287,8 +307,12 @@ def build_prompt(
 
     kept_history = list(history[len(history) - kept:]) if kept else []
     history_passages = [p for t in kept_history for p in t.passages]
+    # What the model read: a passage's text is its excerpt here, or as an earlier turn showed it.
+    earlier = {p.n: p for p in history_passages}
+    reused = [earlier.get(p.n, p) for p in reused]
     return BuiltPrompt(
-        messages=messages, user_content=user, language=language, new_passages=[p for p, _t in fitted],
+        messages=messages, user_content=user, language=language,
+        new_passages=[replace(p, text=t) if t != p.text else p for p, t in fitted],
         shown_text={p.n: t for p, t in fitted},
         reused_passages=reused, history_passages=history_passages, kept_turns=kept,
         dropped_turns=len(history) - kept, truncated_passages=truncated, dropped_passages=dropped,

@@ -123,8 +123,10 @@ def test_long_passages_are_shortened_to_fit() -> None:
     assert built.truncated_passages >= 1
     assert [p.n for p in built.new_passages] == sorted(p.n for p in built.new_passages)
     assert built.new_passages[0].n == 1  # the best passage is never the one dropped
-    assert built.new_passages[0].text == long_text  # sources keep the whole passage ...
-    assert built.shown_text[1].endswith(" …") and len(built.shown_text[1]) < len(long_text)  # ... the model saw less
+    # sources hold what the model read (a shortened passage), still pointing to the whole passage's place
+    assert built.shown_text[1].endswith(" …") and len(built.shown_text[1]) < len(long_text)
+    assert built.new_passages[0].text == built.shown_text[1]
+    assert built.new_passages[0].location == Location(page=1)
 
 
 def test_short_passages_stay_whole() -> None:

