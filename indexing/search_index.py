@@ -108,6 +108,9 @@ class SearchIndex:
                 raise LibraryError(
                     "The library is being changed by another QwenRAG process; close it and try again."
                 ) from exc
+            # A writer killed mid-commit leaves files no commit refers to; this writer's next delete file
+            # can get the same name (the opstamp restarts from the last commit) and the commit would fail.
+            self._writer.garbage_collect_files()
         return self._writer
 
     def replace_document(self, doc_id: int, chunks: Iterable[tuple[int, str]]) -> None:

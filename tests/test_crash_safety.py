@@ -170,3 +170,28 @@ def test_twenty_kills_at_random_moments_lose_nothing(tmp_path: Path) -> None:
         all_text = " ".join(t for (t,) in lib.store._query("SELECT text FROM chunks"))
         written = {_marker(r, i) for i in range(files) for r in range(newest[i])}
         assert not {w for w in all_text.split() if w.startswith("zq")} & written
+
+
+def test_files_a_killed_commit_left_do_not_block_the_next_commit(tmp_path: Path) -> None:
+    """A writer killed mid-commit leaves delete files that no commit refers to (still in tantivy's managed
+    list); the next writer's opstamps restart from the last commit, so its delete file can get the same name.
+    Found by the twenty-kills test: the next open failed with FileAlreadyExists."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("alpha beta gamma " * 20, encoding="utf-8")
+    (docs / "b.txt").write_text("delta epsilon " * 20, encoding="utf-8")
+    with Library.open(tmp_path / "lib") as lib:
+        list(lib.add([docs], workers=0))
+    bm25 = tmp_path / "lib" / "bm25"
+    segments = {f.name.split(".")[0] for f in bm25.iterdir() if f.name.endswith(".idx")}
+    managed = json.loads((bm25 / ".managed.json").read_text())
+    for segment in segments:  # what the killed writer left: its delete files for the next opstamps
+        for opstamp in range(50):
+            (bm25 / f"{segment}.{opstamp}.del").write_bytes(b"half written")
+            managed.append(f"{segment}.{opstamp}.del")
+    (bm25 / ".managed.json").write_text(json.dumps(managed))
+    (docs / "a.txt").write_text("alpha replaced words " * 20, encoding="utf-8")
+    with Library.open(tmp_path / "lib") as lib:
+        assert [e.status for e in lib.add([docs], workers=0) if e.kind == "file_done"] == ["unchanged", "indexed"]  # decided early, then parsed
+        assert [Path(h.file).name for h in lib.search("replaced", k=3)] == ["a.txt"]
+        assert lib.search("gamma", k=3) == []
