@@ -63,6 +63,7 @@ MALFORMED_PASSWORDS: dict[str, str] = {
     "encrypted-ooxml/bug53475-password-is-solrcell.docx": "solrcell",  # the name says it
     "encrypted-ooxml/encryptSHA1.xlsx": "password",  # excelize crypt_test.go
     "encrypted-ooxml/protected_sha512.xlsx": "this is a test",  # Apache POI's tests
+    "encrypted-ooxml/extenxls_pwd123.xlsx": "pwd123",  # the name says it (bytes after the last cipher block)
     "encrypted-pdf/2206.01062_pg3.pdf": "1234",  # docling tests/test_pdf_password.py
     "encrypted-pdf/password.pdf": "password",  # unstructured's tests
     "encrypted-pdf/pr6531_1.pdf": "asdfasdf",  # pdf.js test manifest
