@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from indexing.errors import FileProblem, ProblemKind
 from indexing.limits import Limits
@@ -364,3 +364,16 @@ def _xml_children(zf: zipfile.ZipFile, name: str) -> list:
     except etree.XMLSyntaxError as exc:
         raise FileProblem(ProblemKind.CORRUPT, f"{name}: {exc}") from exc
     return [el for el in root if isinstance(el.tag, str)]
+
+
+def read_part(zf: zipfile.ZipFile, name: str) -> Any:
+    """A package part as an lxml element; check_package has already refused any DOCTYPE in it."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        return etree.fromstring(zf.read(name), parser)
+    except KeyError as exc:
+        raise FileProblem(ProblemKind.CORRUPT, f"part {name} is missing") from exc
+    except etree.XMLSyntaxError as exc:
+        raise FileProblem(ProblemKind.CORRUPT, f"{name}: {exc}") from exc

@@ -19,7 +19,7 @@ from indexing.errors import FileProblem, ProblemKind
 from indexing.limits import Limits
 from indexing.locations import Location
 from indexing.normalize import normalize_text
-from indexing.parsers.ooxml import Package, check_package
+from indexing.parsers.ooxml import Package, check_package, read_part
 from indexing.parsers.tables import table_blocks
 
 _P = "http://schemas.openxmlformats.org/presentationml/2006/main"
@@ -53,19 +53,6 @@ def _check_type(package: Package) -> None:
     raise FileProblem(ProblemKind.WRONG_TYPE, f"the package has no presentation part (main: {main or 'none'})")
 
 
-def _xml(zf: zipfile.ZipFile, name: str) -> Any:
-    """A package part; check_package has already refused any DOCTYPE in it."""
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    try:
-        return etree.fromstring(zf.read(name), parser)
-    except KeyError as exc:
-        raise FileProblem(ProblemKind.CORRUPT, f"part {name} is missing") from exc
-    except etree.XMLSyntaxError as exc:
-        raise FileProblem(ProblemKind.CORRUPT, f"{name}: {exc}") from exc
-
-
 def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     """Relationship id -> (target part, relationship type's last word) of `part`."""
     base = PurePosixPath(part).parent
@@ -73,7 +60,7 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     if name not in zf.namelist():
         return {}
     out: dict[str, tuple[str, str]] = {}
-    for el in _xml(zf, name):
+    for el in read_part(zf, name):
         if el.get("TargetMode") == "External":
             continue
         target = el.get("Target") or ""
@@ -95,7 +82,7 @@ def _join(base: PurePosixPath, target: str) -> str:
 
 def _slide_parts(zf: zipfile.ZipFile, main: str) -> list[str]:
     main = main or "ppt/presentation.xml"
-    root = _xml(zf, main)
+    root = read_part(zf, main)
     rels = _rels(zf, main)
     names = set(zf.namelist())
     slides = []
@@ -107,7 +94,7 @@ def _slide_parts(zf: zipfile.ZipFile, main: str) -> list[str]:
 
 
 def _slide_blocks(zf: zipfile.ZipFile, part: str, number: int) -> Iterator[Block]:
-    root = _xml(zf, part)
+    root = read_part(zf, part)
     tree = root.find(f"{{{_P}}}cSld/{{{_P}}}spTree")
     if tree is None:
         return
@@ -211,7 +198,7 @@ def _notes(zf: zipfile.ZipFile, slide_part: str) -> Iterator[str]:
     for target, kind in _rels(zf, slide_part).values():
         if kind != "notesSlide" or target not in zf.namelist():
             continue
-        tree = _xml(zf, target).find(f"{{{_P}}}cSld/{{{_P}}}spTree")
+        tree = read_part(zf, target).find(f"{{{_P}}}cSld/{{{_P}}}spTree")
         if tree is None:
             continue
         for shape, _pos in _leaf_shapes(tree, (0, 0), 0):

@@ -29,7 +29,7 @@ from indexing.errors import FileProblem, ProblemKind
 from indexing.limits import Limits
 from indexing.locations import Location
 from indexing.normalize import normalize_text
-from indexing.parsers.ooxml import Package, check_package
+from indexing.parsers.ooxml import Package, check_package, read_part
 
 _MAIN_TYPES = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
@@ -125,7 +125,7 @@ def _style_formats(zf: zipfile.ZipFile, styles_part: str | None) -> dict[int, Nu
     """Cell style index (the s attribute) -> NumberFormat, for the styles that matter."""
     if not styles_part or styles_part not in zf.namelist():
         return {}
-    root = _xml(zf, styles_part)
+    root = read_part(zf, styles_part)
     codes: dict[int, str] = dict(_BUILTIN_FORMATS)
     for el in root.iter(_tag(root, "numFmt")):
         fmt_id = _to_int(el.get("numFmtId"))
@@ -312,7 +312,7 @@ class _Book:
             self._calamine.close()
 
     def _read_workbook(self) -> tuple[list[_Sheet], str | None]:
-        root = _xml(self._zip, self._main)
+        root = read_part(self._zip, self._main)
         targets, styles_part = self._relationships()
         sheets = []
         sheets_el = root.find(_tag(root, "sheets"))
@@ -328,7 +328,7 @@ class _Book:
         rels_name = str(base / "_rels" / (PurePosixPath(self._main).name + ".rels"))
         targets: dict[str, tuple[str, str]] = {}
         styles_part = None
-        for el in _xml(self._zip, rels_name):
+        for el in read_part(self._zip, rels_name):
             target = el.get("Target") or ""
             member = target.lstrip("/") if target.startswith("/") else _join(base, target)
             kind = (el.get("Type") or "").rsplit("/", 1)[-1]
@@ -404,19 +404,6 @@ def _join(base: PurePosixPath, target: str) -> str:
         elif part not in (".", ""):
             parts.append(part)
     return "/".join(parts)
-
-
-def _xml(zf: zipfile.ZipFile, name: str) -> Any:
-    """Parse a small package part; ooxml.check_package has already rejected any DOCTYPE."""
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    try:
-        return etree.fromstring(zf.read(name), parser)
-    except KeyError as exc:
-        raise FileProblem(ProblemKind.CORRUPT, f"part {name} is missing") from exc
-    except etree.XMLSyntaxError as exc:
-        raise FileProblem(ProblemKind.CORRUPT, f"{name}: {exc}") from exc
 
 
 def _tag(root: Any, local: str) -> str:
