@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
 from qwenrag import settings as settings_mod
@@ -29,6 +29,7 @@ from qwenrag.pipeline import AnswerResult, Conversation, Done, Event, Pipeline, 
 
 EXIT_OK, EXIT_FATAL = 0, 1
 _QUIT = {"exit", "quit", "/exit", "/quit", "/q", ":q"}
+_NEW = {"/new", "/reset", "/clear"}
 
 
 def _positive(text: str) -> int:
@@ -227,18 +228,34 @@ def _ask_lines(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _chat_json(args: argparse.Namespace, pipeline: Pipeline, info: ModelInfo | None) -> int:
-    """`chat --json`: turns from stdin, one JSON object per turn, one conversation ("/new" starts another)."""
-    conv = pipeline.conversation()
-    for line in sys.stdin:
+def _questions(lines: Iterable[str], conv: Conversation, on_new: Callable[[], None] = lambda: None) -> Iterator[str]:
+    """A chat's questions: blank lines skipped, an exit word ends it, /new starts a new conversation."""
+    for line in lines:
         question = line.strip()
         if not question:
             continue
         if question.lower() in _QUIT:
-            break
-        if question.lower() in ("/new", "/reset", "/clear"):
+            return
+        if question.lower() in _NEW:
             conv.reset()
+            on_new()
             continue
+        yield question
+
+
+def _typed_lines() -> Iterator[str]:
+    """Lines typed at the prompt until Ctrl-D or Ctrl-C."""
+    while True:
+        try:
+            yield input("\n> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+
+
+def _chat_json(args: argparse.Namespace, conv: Conversation, info: ModelInfo | None) -> int:
+    """`chat --json`: turns from stdin, one JSON object per turn, one conversation ("/new" starts another)."""
+    for question in _questions(sys.stdin, conv):
         result = _stream(conv.ask(question, **_ask_kwargs(args)), sys.stdout, sys.stderr, show=False)
         if result is None:
             return EXIT_FATAL
@@ -246,51 +263,33 @@ def _chat_json(args: argparse.Namespace, pipeline: Pipeline, info: ModelInfo | N
     return EXIT_OK
 
 
+def _chat_terminal(args: argparse.Namespace, pipeline: Pipeline, conv: Conversation, info: ModelInfo | None) -> int:
+    name = info.name if info is not None else "none (quotes only)"
+    print(f"Model: {name}. Ask a question; /new starts a new conversation; exit or Ctrl-D quits.")
+    if info is not None and info.demo:
+        print(_demo_note(info), file=sys.stderr)
+    if pipeline.library_empty() and not args.no_documents:
+        print("(The library is empty: answering as a plain assistant. Add documents with `qwenrag index`.)")
+    for question in _questions(_typed_lines(), conv, on_new=lambda: print("(new conversation)")):
+        try:
+            result = _stream(conv.ask(question, **_ask_kwargs(args)), sys.stdout, sys.stderr, show=True)
+        except KeyboardInterrupt:
+            print("\n(stopped)")
+            continue
+        print()
+        if result is not None:
+            _print_sources(result, sys.stdout)
+    return EXIT_OK
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     with _open_library(args) as library:
         pipeline, info = _pipeline(args, library)
-        if args.json:
-            try:
-                return _chat_json(args, pipeline, info)
-            finally:
-                if pipeline.engine_loaded:
-                    pipeline.engine.close()
         conv: Conversation = pipeline.conversation()
-        name = info.name if info is not None else "none (quotes only)"
-        print(f"Model: {name}. Ask a question; /new starts a new conversation; exit or Ctrl-D quits.")
-        if info is not None and info.demo:
-            print(_demo_note(info), file=sys.stderr)
-        if pipeline.library_empty() and not args.no_documents:
-            print("(The library is empty: answering as a plain assistant. Add documents with `qwenrag index`.)")
         try:
-            while True:
-                try:
-                    line = input("\n> ")
-                except EOFError:
-                    print()
-                    break
-                except KeyboardInterrupt:
-                    print()
-                    break
-                question = line.strip()
-                if not question:
-                    continue
-                if question.lower() in _QUIT:
-                    break
-                if question.lower() in ("/new", "/reset", "/clear"):
-                    conv.reset()
-                    print("(new conversation)")
-                    continue
-                try:
-                    result = _stream(conv.ask(question, **_ask_kwargs(args)), sys.stdout, sys.stderr,
-                                     show=True)
-                except KeyboardInterrupt:
-                    print("\n(stopped)")
-                    continue
-                print()
-                if result is not None:
-                    _print_sources(result, sys.stdout)
+            if args.json:
+                return _chat_json(args, conv, info)
+            return _chat_terminal(args, pipeline, conv, info)
         finally:
             if pipeline.engine_loaded:
                 pipeline.engine.close()
-    return EXIT_OK
