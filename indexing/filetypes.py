@@ -271,9 +271,8 @@ def _check_ooxml(path: Path, head: bytes, expected: str) -> str:
     if head.startswith(_ZIP_EMPTY_MAGIC):
         raise FileProblem(ProblemKind.EMPTY, detail="a zip archive with no members")
     if head.startswith(_OLE2_MAGIC):
-        if _ole2_has_stream(path, "EncryptedPackage"):
-            raise FileProblem(ProblemKind.ENCRYPTED, detail="OLE2 container with an EncryptedPackage stream")
-        # Word and Excel 97-2003 files renamed to the new name: read them as what they are.
+        # An encrypted OOXML package (ENCRYPTED), or Word and Excel 97-2003 files renamed to the new name:
+        # read them as what they are.
         return _ole2_kind(path)
     if not head.startswith(_ZIP_MAGIC):
         other = _binary_magic(head) or "not a zip package"
@@ -339,25 +338,6 @@ def _binary_magic(head: bytes) -> str | None:
 
 _FREE_OR_END = 0xFFFFFFFA  # sector numbers at or above this are markers (end of chain, free, FAT, DIFAT)
 _MAX_SECTORS_WALKED = 1_000_000
-
-
-def _ole2_has_stream(path: Path, name: str) -> bool:
-    """Whether an OLE2 container has a directory entry called `name`.
-
-    Reads the directory properly (header -> DIFAT -> FAT -> directory chain); if the container is too
-    damaged for that, falls back to looking for the UTF-16 name anywhere, which is how it is stored.
-    """
-    try:
-        with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            try:
-                names = _ole2_entry_names(data)
-            except (struct.error, ValueError, IndexError):
-                names = set()
-            if "Root Entry" in names:  # the first entry of every readable directory
-                return name in names
-            return data.find(name.encode("utf-16-le")) >= 0
-    except (OSError, ValueError):
-        return False
 
 
 def _ole2_names(path: Path) -> set[str]:
