@@ -49,11 +49,6 @@ TITLE_CHARS = 60
 _ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 
 
-# A passage an answer drew on, as saved: the library's one passage type (to_json/from_json keep enough to
-# show it and to open it again). The name is kept for the code that saves and shows conversations.
-SourceRecord = Passage
-
-
 @dataclass(slots=True)
 class Turn:
     """One question and its answer."""

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from indexing.locations import Location
+from indexing.records import Passage
 from qwenrag import paths
 from qwenrag.conversations import (
     ConversationError,
     ConversationStore,
     ExportLabels,
-    SourceRecord,
     Turn,
     default_title,
     to_markdown,
@@ -24,9 +24,9 @@ from qwenrag.conversations import (
 
 def _turn(question: str = "病假需要什么证明？", found: bool = True) -> Turn:
     sources = [
-        SourceRecord(1, "/docs/员工手册.pdf", Location(page=3), "员工请病假须提交二级以上医院出具的证明。",
+        Passage(1, "/docs/员工手册.pdf", Location(page=3), "员工请病假须提交二级以上医院出具的证明。",
                      chunk_id=11, doc_id=2, title="员工手册", kind="pdf"),
-        SourceRecord(2, "/docs/leave.xlsx", Location(sheet="Leave", rows=(4, 6)), "Type: Sick | Days: 10",
+        Passage(2, "/docs/leave.xlsx", Location(sheet="Leave", rows=(4, 6)), "Type: Sick | Days: 10",
                      chunk_id=12, doc_id=3, kind="xlsx"),
     ]
     return Turn(question=question, answer="需要医院证明 [1]。" if found else "", found=found, citations=[1],
@@ -171,7 +171,6 @@ def test_default_title_is_the_first_line_shortened() -> None:
 
 def test_a_search_hit_is_saved_and_read_back_whole() -> None:
     """One passage type: a hit renumbered for an answer keeps its document id through the saved file."""
-    from indexing.records import Passage
 
     hit = Passage(n=1, score=2.0, file="/a/b.docx", location=Location(heading="Leave", paragraph=4),
                   text="t", title="b", heading="Leave", chunk_id=7, doc_id=1, kind="docx")

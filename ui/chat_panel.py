@@ -77,7 +77,7 @@ class ChatInput(QPlainTextEdit):
 
 
 class ChatPanel(QWidget):
-    """Signals: sourceRequested(SourceRecord); conversationSaved(str id); busyChanged(bool);
+    """Signals: sourceRequested(Passage); conversationSaved(str id); busyChanged(bool);
     titleChanged(str)."""
 
     sourceRequested = Signal(object)

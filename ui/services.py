@@ -79,14 +79,13 @@ class ModelStatus:
 
 
 # One numbered passage an answer may cite as [n]: the library's one passage type, under the window's name.
-Source = Passage
 
 
 @dataclass(frozen=True)
 class AnswerEvent:
     kind: Literal["status", "sources", "token", "done", "not_found"]
     text: str = ""
-    sources: tuple[Source, ...] = ()
+    sources: tuple[Passage, ...] = ()
     quotes: tuple[Any, ...] = ()  # qwenrag.evidence.Quote: the documents' own words ("sources", "done")
     grounded: bool | None = None  # "done": the model's text was backed by its passages (None: no model text)
     model_text: str | None = None  # "done": what the model wrote (the answer only when grounded, not demo)
@@ -152,14 +151,14 @@ class Services(QObject):
     def notify_library_changed(self) -> None:
         self.library_changed.emit()
 
-    def search(self, query: str, k: int | None = None) -> list[Source]:
+    def search(self, query: str, k: int | None = None) -> list[Passage]:
         """Passages for `query` (thread-safe; use from a worker for big libraries)."""
         return self.library.search(query, k or self._settings.passages)
 
     def repair_library(self) -> Iterator[IndexEvent]:
         """Rebuild the search index from the library's store (run on INDEX_LANE): "repair" progress events,
         then "finished" with counts. Nothing the person added is lost: the store is the source of truth."""
-        yield from _repair(self.library)
+        return self.library.repair()
 
     def resume_indexing_if_open(self) -> None:
         with self._library_lock:
@@ -331,11 +330,6 @@ class AnswerStream:
             close()
 
 
-def _repair(library: Library) -> Iterator[IndexEvent]:
-    """The core's repair: "repair" progress events, then "finished" (indexing.library.Library.repair)."""
-    return library.repair()
-
-
 # -- settings storage (qwenrag.settings: one JSON file, written atomically) ------------------------------
 _CORE_NAMES = {"passages": "top_k", "interface_language": "ui_language"}  # UiSettings -> core Settings
 
@@ -451,7 +445,7 @@ def warm_up(engine: Any, s: UiSettings) -> int:
 def _answer_events(events: Iterator[Any]) -> Iterator[AnswerEvent]:
     """qwenrag.pipeline's events as AnswerEvents. Not found: the pipeline streams a fixed sentence as
     tokens; here it becomes one "not_found" event carrying the nearest passages."""
-    nearest: tuple[Source, ...] | None = None
+    nearest: tuple[Passage, ...] | None = None
     try:
         for ev in events:
             kind = getattr(ev, "kind", "")
@@ -482,6 +476,6 @@ def _answer_events(events: Iterator[Any]) -> Iterator[AnswerEvent]:
 
 __all__ = [
     "INDEX_LANE", "MODEL_LANE", "QWEN_MODEL_FILE", "AnswerEvent", "AnswerStream", "ChatTurn", "ModelState",
-    "ModelStatus", "Services", "Source", "UiSettings", "demo_model_path", "load_settings", "resolve_model_path",
+    "ModelStatus", "Services", "UiSettings", "demo_model_path", "load_settings", "resolve_model_path",
     "save_settings", "size_text",
 ]

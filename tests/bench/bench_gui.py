@@ -207,13 +207,14 @@ def pump(cond: Callable[[], bool], timeout: float) -> bool:
 def save_conversations(count: int) -> None:
     """A history like months of use: `count` saved conversations of a few cited turns each."""
     from indexing.locations import Location
-    from qwenrag.conversations import ConversationStore, SourceRecord, Turn
+    from indexing.records import Passage
+    from qwenrag.conversations import ConversationStore, Turn
 
     store = ConversationStore()
     for i in range(count):
         conv = store.new()
         for j in range(6):
-            sources = [SourceRecord(n, f"/docs/handbook-{i}.pdf", Location(page=n), "A passage of text. " * 30)
+            sources = [Passage(n, f"/docs/handbook-{i}.pdf", Location(page=n), "A passage of text. " * 30)
                        for n in range(1, 6)]
             conv.turns.append(Turn(question=f"Question {j} of chat {i}?", answer="An answer [1][2]. " * 20,
                                    sources=sources, citations=[1, 2]))

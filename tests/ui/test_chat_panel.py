@@ -23,12 +23,13 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from indexing.library import Library
+from indexing.records import Passage
 from qwenrag.conversations import ConversationStore
 from tests.conftest import SAMPLES_DIR
 from ui.chat_panel import ChatPanel
 from ui.chat_view import AnswerCard
 from ui.conversations_panel import ConversationsPanel
-from ui.services import AnswerEvent, ModelState, ModelStatus, Services, Source
+from ui.services import AnswerEvent, ModelState, ModelStatus, Services
 from ui.source_list import SourceRow
 from ui.source_view import SourceView
 from ui.tasks import TaskRunner
@@ -60,7 +61,7 @@ def library_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _sources(library_dir: Path, query: str, k: int = 5) -> tuple[Source, ...]:
+def _sources(library_dir: Path, query: str, k: int = 5) -> tuple[Passage, ...]:
     lib = Library.open(library_dir)
     try:
         return tuple(h.numbered(i) for i, h in enumerate(lib.search(query, k=k), 1))

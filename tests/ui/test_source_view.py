@@ -13,7 +13,6 @@ from pytestqt.qtbot import QtBot
 from indexing.library import Library
 from indexing.locations import Location
 from indexing.records import Passage
-from qwenrag.conversations import SourceRecord
 from tests.conftest import SAMPLES_DIR
 from ui.passage_match import find_passage, parse_record, parse_table_chunk
 from ui.source_view import SourceView
@@ -199,14 +198,14 @@ def test_text_file_lines_in_context(view: SourceView, library: Library) -> None:
 def test_a_saved_citation_survives_reindexing(view: SourceView, library: Library) -> None:
     """Chunk ids change when a file is indexed again: the view finds the passage by its text."""
     hit = _hit(library, "VPN remote access MFA", DOCX)
-    stale = SourceRecord(1, hit.file, hit.location, hit.text, chunk_id=10**9, kind="docx")
+    stale = Passage(1, hit.file, hit.location, hit.text, chunk_id=10**9, kind="docx")
     view.show_source(stale)
     assert "Company VPN with MFA" in view.highlighted_text()
     assert not view.note.isVisible()
 
 
 def test_a_missing_file_shows_the_saved_passage(view: SourceView, tmp_path: Path) -> None:
-    gone = SourceRecord(1, str(tmp_path / "gone.pdf"), Location(page=2), "年假按工龄计算。", kind="pdf")
+    gone = Passage(1, str(tmp_path / "gone.pdf"), Location(page=2), "年假按工龄计算。", kind="pdf")
     view.show_source(gone)
     assert view.stack.currentIndex() == SourceView.MESSAGE
     assert "年假按工龄计算。" in view.message.text()
