@@ -112,10 +112,15 @@ class PassageImageView(QScrollArea):
         self._page = 0
         self.highlighted: list[PageLine] = []
 
-    def show_passage(self, path: str, page: int, passage: str, lines: list[PageLine]) -> bool:
+    def show_passage(self, path: str, page: int, passage: str, lines: list[PageLine],
+                     image: QImage | None = None) -> bool:
         """Show frame `page` of the image at `path` with the lines of `passage` highlighted. False when the
-        image cannot be read; the highlight is empty when the passage is not among `lines`."""
-        if (path, page) != (self._path, self._page) or self.canvas.image.isNull():
+        image cannot be read; the highlight is empty when the passage is not among `lines`. `image`: the frame
+        already decoded (load_image on a worker), else it is decoded here when it is not the one shown."""
+        if image is not None:
+            self.canvas.image = image
+            self._path, self._page = (path, page) if not image.isNull() else ("", 0)
+        elif (path, page) != (self._path, self._page) or self.canvas.image.isNull():
             self.canvas.image = load_image(path, page)
             self._path, self._page = (path, page) if not self.canvas.image.isNull() else ("", 0)
         self.highlighted = passage_lines(lines, passage)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QShowEvent
+from PySide6.QtGui import QDesktopServices, QImage, QShowEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,7 +45,7 @@ from indexing.locations import Location
 from indexing.records import Passage
 from qwenrag.evidence import Quote
 from ui.chat_theme import theme
-from ui.image_view import PassageImageView
+from ui.image_view import PassageImageView, load_image
 from ui.passage_match import parse_table_chunk
 from ui.pdf_view import PassagePdfView, load_pdf_document
 from ui.source_label import describe_location
@@ -337,13 +337,23 @@ class SourceView(QWidget):
         return library.page_lines(src.file, src.location.page or 1) if library is not None else []
 
     def _show_image(self, src: Passage) -> None:
-        if not self.image_view.show_passage(src.file, src.location.page or 1, self.quote or src.text,
-                                            self._ocr_lines(src)):
+        page = src.location.page or 1
+        if self.runner is not None:  # a photo can take a second to decode: never on the GUI thread
+            self._in_background(lambda: (load_image(src.file, page), self._ocr_lines(src)),
+                                lambda loaded: self._image_loaded(src, *loaded),
+                                lambda _exc: self._show_message("unreadable"))
+            return
+        self._image_loaded(src, None, self._ocr_lines(src))
+
+    def _image_loaded(self, src: Passage, image: QImage | None, lines: list[Any]) -> None:
+        if not self.image_view.show_passage(src.file, src.location.page or 1, self.quote or src.text, lines,
+                                            image):
             self._show_message("unreadable")
             return
         self.stack.setCurrentIndex(self.IMAGE)
         if not self.image_view.highlighted:
             self._note_key = "not_on_page"
+        self._update_note()
 
     def _show_context(self, src: Passage) -> None:
         table_like = src.location.sheet is not None or src.location.table is not None or src.kind == "csv"

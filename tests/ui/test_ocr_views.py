@@ -4,6 +4,7 @@ recognised lines of the passage highlighted where the words really are."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QRectF
@@ -94,3 +95,38 @@ def test_image_citation_shows_the_picture_with_its_boxes(qtbot: QtBot, ocr_libra
     canvas = QRectF(0, 0, shown.canvas.width(), shown.canvas.height())
     assert all(canvas.contains(r.center()) for r in rects)
     assert [r.top() for r in rects] == sorted(r.top() for r in rects)
+
+
+def test_an_image_source_is_decoded_on_a_worker_behind_a_placeholder(qtbot: QtBot, ocr_library) -> None:
+    import threading
+
+    import ui.source_view as sv
+    from ui.tasks import TaskRunner
+
+    lib, _, image = ocr_library
+    hit = lib.search("quick brown dog jumped lazy fox", k=1)[0]
+    assert hit.file == str(image)
+    runner = TaskRunner()
+    view = SourceView(_Services(lib), runner=runner)
+    qtbot.addWidget(view)
+    view.resize(700, 900)
+    view.show()
+    decoded_on: list[threading.Thread] = []
+    real = sv.load_image
+
+    def spy(path: str, page: int = 1) -> Any:
+        decoded_on.append(threading.current_thread())
+        return real(path, page)
+
+    sv.load_image = spy
+    try:
+        view.show_source(hit)
+        assert view.loading and view.stack.currentIndex() == SourceView.MESSAGE  # the placeholder, at once
+        qtbot.waitUntil(lambda: not view.loading, timeout=30_000)
+    finally:
+        sv.load_image = real
+    assert decoded_on and decoded_on[0] is not threading.current_thread()
+    assert view.stack.currentIndex() == SourceView.IMAGE
+    assert "of file format." in [ln.text for ln in view.image_view.highlighted]
+    view.close()
+    assert runner.shutdown(10)
