@@ -61,21 +61,12 @@ def typical_questions() -> list[str]:
 
 def _first_word(conv: Any, question: str, max_tokens: int) -> dict[str, Any]:
     """Ask through the pipeline; time from the question to the first answer token."""
-    from qwenrag.pipeline import Done, Token
+    from bench_answer import timed_answer
 
-    started = time.perf_counter()
-    first = 0.0
-    result = None
-    for event in conv.ask(question, max_tokens=max_tokens):
-        if isinstance(event, Token) and not first:
-            first = time.perf_counter()
-        elif isinstance(event, Done):
-            result = event.result
-    assert result is not None
+    first_s, result = timed_answer(conv, question, max_tokens)
     t = result.timings
-    return {"first_s": (first or time.perf_counter()) - started, "prompt_tokens": t.prompt_tokens,
-            "cached_tokens": t.cached_tokens, "found": result.found, "language": result.language,
-            "prompt": result.prompt}
+    return {"first_s": first_s, "prompt_tokens": t.prompt_tokens, "cached_tokens": t.cached_tokens,
+            "found": result.found, "language": result.language, "prompt": result.prompt}
 
 
 def child(path: Path, args: argparse.Namespace) -> dict[str, Any]:

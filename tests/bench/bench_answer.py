@@ -161,18 +161,24 @@ class OnOwner:
         self.engine._call(lambda _llama: self.bare.set_threads(n))
 
 
-def pipeline_run(pipe: Pipeline, question: str, max_tokens: int, conversation: Any = None) -> dict[str, float]:
+def timed_answer(asker: Any, question: str, max_tokens: int) -> tuple[float, Any]:
+    """Ask through a pipeline or a conversation: (seconds from the question to the first token, result)."""
     started = time.perf_counter()
     first = 0.0
     result = None
-    for event in (conversation or pipe).ask(question, max_tokens=max_tokens):
+    for event in asker.ask(question, max_tokens=max_tokens):
         if isinstance(event, Token) and not first:
             first = time.perf_counter()
         elif isinstance(event, Done):
             result = event.result
     assert result is not None
+    return (first or time.perf_counter()) - started, result
+
+
+def pipeline_run(pipe: Pipeline, question: str, max_tokens: int, conversation: Any = None) -> dict[str, float]:
+    first_s, result = timed_answer(conversation or pipe, question, max_tokens)
     t = result.timings
-    return {"ttft_s": first - started, "engine_ttft_s": t.ttft_s, "decode_tokens": t.decode_tokens,
+    return {"ttft_s": first_s, "engine_ttft_s": t.ttft_s, "decode_tokens": t.decode_tokens,
             "decode_tok_s": t.decode_tok_s, "prompt_tokens": t.prompt_tokens, "cached_tokens": t.cached_tokens,
             "threads": t.threads}
 
