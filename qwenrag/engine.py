@@ -505,6 +505,8 @@ class Engine:
         self._live_lock = threading.Lock()
         self._abort: _AbortFlag | None = None  # set up by the owner thread when the model is loaded
         self.last_timings: Timings | None = None  # of the last answer that ran (diagnostics, tests)
+        # The last answer's text and the token ids that produced it (owner thread only): see _prompt_ids.
+        self._last_answer: tuple[str, list[int]] = ("", [])
         self._thread = threading.Thread(target=self._run, name="qwenrag-llama", daemon=True)
         self._thread.start()
         try:
@@ -686,6 +688,26 @@ class Engine:
         add_bos = not (self._bos_text and prompt.startswith(self._bos_text))
         return list(llama.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True))
 
+    def _prompt_ids(self, llama: Any, prompt: str) -> list[int]:
+        """The prompt's tokens, with the previous answer as the ids the model generated. Re-tokenizing an
+        answer does not always give back those ids (a model may write a non-canonical split; bytes of a
+        partial character come back as U+FFFD), and then Llama.generate's prefix reuse stops at the
+        answer: a follow-up would evaluate the whole answer again before its own question."""
+        text, ids = self._last_answer
+        if text and ids:
+            cached = list(llama.input_ids[:llama.n_tokens])
+            at = prompt.find(text)
+            while at > 0:  # the occurrence the KV cache continues with these ids (a passage may hold it too)
+                head = self._prompt_tokens(llama, prompt[:at])
+                seen = cached[len(head):len(head) + len(ids)]
+                if len(seen) >= len(ids) - 1 and seen == ids[:len(seen)]:
+                    # Chat templates put a special token or a line break on both sides of a message,
+                    # so the pieces tokenize as the whole does.
+                    tail = llama.tokenize(prompt[at + len(text):].encode("utf-8"), add_bos=False, special=True)
+                    return head + ids + list(tail)
+                at = prompt.find(text, at + 1)
+        return self._prompt_tokens(llama, prompt)
+
     # -- the owner thread ------------------------------------------------------------------------------
     def _run(self) -> None:
         try:
@@ -847,7 +869,7 @@ class Engine:
             req.out.put(_End(replace(base, stop_reason="cancelled")))
             return
         try:
-            tokens = self._prompt_tokens(llama, req.prompt)
+            tokens = self._prompt_ids(llama, req.prompt)
         except Exception as exc:
             req.out.put(_End(replace(base, stop_reason="error"), EngineError(f"Tokenizing failed: {exc}")))
             return
@@ -864,6 +886,8 @@ class Engine:
         self._evaluated = 0
         self._cancel_now = req.cancel
         n_out = 0
+        out_ids: list[int] = []
+        out_text: list[str] = []
         first_at = last_at = prompt_done = 0.0
         prompt_tokens = 0
         stop: StopReason = "length"
@@ -890,8 +914,10 @@ class Engine:
                         stop = "stop"
                         break
                     n_out += 1
+                    out_ids.append(tok)
                     text = decoder.decode(llama.detokenize([tok]))
                     if text:
+                        out_text.append(text)
                         req.out.put(_Piece(text))
                     if not self._calls.empty():
                         self._serve_calls()
@@ -899,6 +925,7 @@ class Engine:
                 stream.close()
             tail = decoder.decode(b"", final=True)
             if tail and stop != "cancelled":
+                out_text.append(tail)
                 req.out.put(_Piece(tail))
         except _Cancelled:
             stop = "cancelled"
@@ -923,6 +950,7 @@ class Engine:
             thread_changes=session.changes, stop_reason=stop, tokens_after_cancel=after_cancel,
         )
         self.last_timings = timings
+        self._last_answer = ("".join(out_text), out_ids) if stop in ("stop", "length") else ("", [])
         req.out.put(_End(timings, error))
 
 

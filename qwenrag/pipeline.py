@@ -35,7 +35,7 @@ from qwenrag.backing import check
 from qwenrag.citations import Citation, Passage, extract_citations
 from qwenrag.engine import Engine, Timings
 from qwenrag.errors import QwenragError
-from qwenrag.evidence import Evidence, Quote, excerpts, gather
+from qwenrag.evidence import EXCERPT_BUDGET, Evidence, Quote, excerpts, gather
 from qwenrag.language import Language, resolve_language
 from qwenrag.models import ModelInfo
 from qwenrag.prompt import MAX_PASSAGES, BuiltPrompt, HistoryTurn, build_prompt
@@ -157,12 +157,19 @@ def quote_citations(answer: str, quotes: Sequence[Quote]) -> list[Citation]:
     return extract_citations(answer, [q.passage for q in quotes])
 
 
-def prompt_excerpts(question: str, query: str, candidates: Sequence[Passage]) -> dict[int, str]:
+# A turn whose conversation already shows passages to the model gets this share of the excerpt budget for
+# its new ones: the earlier passages stay in the prompt (and in the KV cache), and every new token is read
+# before the follow-up's first word. Chosen on the calibration split by tests/bench/bench_followup_diet.py.
+FOLLOW_UP_SHARE = 0.5
+
+
+def prompt_excerpts(question: str, query: str, candidates: Sequence[Passage],
+                    budget: float = EXCERPT_BUDGET) -> dict[int, str]:
     """Passage number -> what the model reads of it (the prompt on a diet, see qwenrag.prompt): the
     question-focused part of the best MAX_PASSAGES passages, scored with the search query (a follow-up's
     own words weigh double)."""
     best = list(candidates)[:MAX_PASSAGES]
-    by_chunk = excerpts(query, best, focus=question if query != question else "")
+    by_chunk = excerpts(query, best, focus=question if query != question else "", budget=budget)
     return {p.n: by_chunk[p.chunk_id] for p in best if p.chunk_id in by_chunk}
 
 
@@ -356,7 +363,11 @@ class Conversation:
             if not use_model:
                 yield from self._quotes_only(question, candidates, quotes, lang, retrieval_ms, started)
                 return
-            focused = prompt_excerpts(question, query, candidates)
+            # Passages the model already read in this conversation are referred to, not shown again:
+            # the excerpt budget goes to the new ones only.
+            shown = {x.chunk_id for t in self.turns[self._start:] for x in t.passages}
+            fresh = [c for c in candidates[:MAX_PASSAGES] if c.chunk_id not in shown]
+            focused = prompt_excerpts(question, query, fresh, EXCERPT_BUDGET * (FOLLOW_UP_SHARE if shown else 1.0))
 
         if not p.engine_loaded:
             yield Status("Loading the model…" if lang == "en" else "正在加载模型…")

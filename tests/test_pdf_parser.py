@@ -15,6 +15,7 @@ from indexing.errors import FileProblem, ProblemKind
 from indexing.limits import Limits
 from indexing.locations import Location
 from indexing.parsers import ParsedDocument, better_title, open_document
+from indexing.parsers import pdf as pdf_parser
 from indexing.parsers.pdf import join_cjk_lines
 
 # A page is text (a string), blank (""), or a drawing without text (None), like a scan.
@@ -244,3 +245,43 @@ def test_blocks_survive_a_parser_that_reports_info_late(tmp_path: Path) -> None:
     assert isinstance(doc.info, DocumentInfo)
     next(doc.blocks)
     assert doc.info.pages == 3
+
+
+_TOPICS = ["travel", "salaries", "rent", "training", "marketing"]
+
+
+def _report(path: Path, pages: int) -> Path:
+    c = canvas.Canvas(str(path))
+    for n in range(1, pages + 1):
+        topic = _TOPICS[n - 1]
+        c.drawString(72, 800, "ACME Corporation - Annual Report 2024")
+        c.drawString(72, 700, f"The {topic} budget was approved by the board in its spring meeting.")
+        for i in range(n % 3 + 1):
+            c.drawString(72, 660 - 20 * i, f"Quarter {i + 1}: {topic} spending stayed within the plan.")
+        c.drawString(72, 560, f"Next year the {topic} plan will be reviewed again.")
+        c.drawString(72, 60, f"Page {n} of {pages}")
+        c.showPage()
+    c.save()
+    return path
+
+
+def test_running_headers_and_footers_leave_the_page_text(tmp_path: Path) -> None:
+    info = DocumentInfo()
+    blocks = list(pdf_parser.parse(_report(tmp_path / "report.pdf", 5), info, Limits()))
+    assert [b.location.page for b in blocks] == [1, 2, 3, 4, 5]
+    for n, b in enumerate(blocks, 1):
+        assert "ACME Corporation" not in b.text and f"Page {n} of 5" not in b.text, b.text
+        topic = _TOPICS[n - 1]
+        assert b.text.startswith(f"The {topic} budget was approved by the board")
+        assert b.text.endswith(f"Next year the {topic} plan will be reviewed again.")
+    # Two pages are too few to tell a running line from content: kept.
+    two = list(pdf_parser.parse(_report(tmp_path / "short.pdf", 2), DocumentInfo(), Limits()))
+    assert all(b.text.startswith("ACME Corporation") for b in two)
+
+
+def test_a_page_that_is_only_running_lines_keeps_them() -> None:
+    running = pdf_parser.running_lines(["Head\nbody one\nPage 1"] * 3 + ["Head\nPage 4"])
+    assert running == {"Head", "Page #"}  # the middle line of a 3-line page is not at an edge
+    assert pdf_parser.strip_running("Head\nbody one\nPage 1", running) == "body one"
+    assert pdf_parser.strip_running("Head\nPage 4", running) == "Head\nPage 4"
+    assert pdf_parser.strip_running("Intro\nHead inside the text\nbody", running) == "Intro\nHead inside the text\nbody"

@@ -174,3 +174,59 @@ def test_sources_are_what_the_model_read_and_a_follow_up_does_not_repeat_them(
         assert p.text == full[p.n].text
     assert second.prompt.kept_turns == 1
 
+
+
+class _ScriptedEngine:
+    """The prompt builder's counter and a model that always answers one sentence (no llama.cpp)."""
+
+    def __init__(self) -> None:
+        from qwenrag.models import ModelInfo
+
+        self.n_ctx = 4096
+        self.model = ModelInfo(path=Path("scripted.gguf"), name="scripted", demo=False, size_bytes=0)
+        self.load_s = 0.0
+        self._counter = FakeCounter(4096)
+
+    def __getattr__(self, name: str) -> Any:  # count_tokens, count_many, truncate, prompt_token_count
+        return getattr(self._counter, name)
+
+    def generate(self, messages: Any, **_kwargs: Any) -> Any:
+        from qwenrag.engine import Timings
+
+        class Said:
+            text = "Passwords of standard accounts must be changed every 90 days [1]."
+            timings = Timings(stop_reason="stop")
+
+            def __iter__(self) -> Any:
+                yield self.text
+
+            def cancel(self) -> None: ...
+
+            def close(self) -> None: ...
+
+        return Said()
+
+
+def test_a_follow_up_spends_its_excerpt_budget_on_new_passages_only(
+        sample_library_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    import qwenrag.pipeline as pipeline_module
+    from indexing.library import Library
+
+    calls: list[tuple[list[int | None], float]] = []
+
+    def recording(question: str, passages: Any, **kw: Any) -> Any:
+        calls.append(([p.chunk_id for p in passages], kw["budget"]))
+        return excerpts(question, passages, **kw)
+
+    monkeypatch.setattr(pipeline_module, "excerpts", recording)
+    with Library.open(sample_library_dir) as lib:
+        conv = Pipeline(lib, _ScriptedEngine(), settings=Settings(), pause_indexing=False).conversation()  # type: ignore[arg-type]
+        first = conv.answer("How often do I have to change my password?")
+        second = conv.answer("What is the minimum password length for administrator accounts?")
+    assert first.prompt is not None and second.prompt is not None and len(calls) == 2
+    shown = {p.chunk_id for p in first.prompt.new_passages}
+    assert second.prompt.reused_passages, "the follow-up retrieves a passage of the first turn"
+    assert calls[0][1] == pipeline_module.EXCERPT_BUDGET
+    assert not shown & set(calls[1][0]), "a passage the model already read got excerpt budget again"
+    assert calls[1][1] == pipeline_module.EXCERPT_BUDGET * pipeline_module.FOLLOW_UP_SHARE
+    assert "16 characters" in second.prompt.user_content  # the follow-up's answer, from a new passage

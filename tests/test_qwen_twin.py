@@ -65,3 +65,24 @@ def test_the_app_engine_renders_qwen_chatml_with_the_default_system_prompt(tiny_
         text = engine.format_chat([{"role": "user", "content": "你好"}])
     assert text == ("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant."
                     "<|im_end|>\n<|im_start|>user\n你好<|im_end|>\n<|im_start|>assistant\n")
+
+
+@pytest.mark.model
+def test_a_follow_up_reuses_the_answer_as_generated(tiny_twin: Path) -> None:
+    """The previous answer stays in the KV cache as the ids the model generated, although its text does not
+    tokenize back to them (a random model writes byte pieces and odd splits): the follow-up evaluates only
+    what follows the answer."""
+    from qwenrag.engine import Engine
+
+    first = [{"role": "user", "content": "公司的试用期是多长时间？"}]
+    with Engine(tiny_twin, n_ctx=512, n_threads=1) as engine:
+        gen = engine.generate(first, max_tokens=24, temperature=0.0)
+        answer = "".join(gen)
+        assert gen.timings is not None and gen.timings.decode_tokens == 24
+        before = gen.timings.prompt_total
+        assert len(engine.tokenize(answer)) != 24, "the answer tokenizes back to as many ids: this shows nothing"
+        follow = [*first, {"role": "assistant", "content": answer}, {"role": "user", "content": "那经理呢？"}]
+        _text, t = engine.complete(follow, max_tokens=1, temperature=0.0)
+    # All but the last generated id were evaluated (the last one is sampled, never fed back).
+    assert t.cached_tokens >= before + 24 - 1
+    assert t.prompt_tokens <= t.prompt_total - (before + 23)

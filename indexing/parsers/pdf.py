@@ -104,16 +104,27 @@ def _pages(doc: pdfium.PdfDocument, count: int, info: DocumentInfo, limits: Limi
     failed: list[int] = []
     drawn = False  # does any page without text show something (a scan) or are they blank?
     use_ocr = limits.ocr and _ocr_available()
+    early: dict[int, tuple[str, bool] | None] = {}  # the first pages, read once to find running lines
+    for index in range(min(count, RUNNING_SAMPLE)):
+        try:
+            early[index] = _page_text_and_objects(doc, index)
+        except pdfium.PdfiumError:
+            early[index] = None
+    running = running_lines([e[0] for e in early.values() if e and not text_layer_is_garbage(e[0])])
     for index in range(count):
         number = index + 1
         try:
-            text, has_objects = _page_text_and_objects(doc, index)
+            got = early.pop(index) if index in early else _page_text_and_objects(doc, index)
+            if got is None:
+                raise pdfium.PdfiumError("page failed")
+            text, has_objects = got
         except pdfium.PdfiumError:
             failed.append(number)
             continue
         garbage = bool(text) and text_layer_is_garbage(text)
         if garbage:
             text, has_objects = "", True
+        text = strip_running(text, running)
         if not text and has_objects and use_ocr:
             lines = _ocr_page(doc, index)
             if lines:
@@ -136,6 +147,55 @@ def _pages(doc: pdfium.PdfDocument, count: int, info: DocumentInfo, limits: Limi
             raise FileProblem(ProblemKind.EMPTY, detail=f"OCR found no text on {count} scanned pages")
         raise FileProblem(ProblemKind.NO_TEXT, detail=f"none of {count} pages has a text layer")
     _note_skipped(info, count, empty, failed)
+
+
+RUNNING_SAMPLE = 12  # pages read to find running headers and footers
+_RUNNING_EDGE = 2  # lines at the top and at the bottom of a page that may be running lines
+_NUMBERS = re.compile(r"\d+")
+
+
+def _line_key(line: str) -> str:
+    return _NUMBERS.sub("#", line.strip())  # "第 3 页 / 共 7 页" and "第 4 页 / 共 7 页" are one running line
+
+
+def _edges(text: str) -> list[str]:
+    lines = [x for x in text.split("\n") if x.strip()]
+    k = min(_RUNNING_EDGE, len(lines) // 2)  # a short page: its middle is content
+    return lines[:k] + lines[len(lines) - k:]
+
+
+def running_lines(texts: list[str]) -> frozenset[str]:
+    """Running headers and footers: a line (numbers aside) at the top or bottom of at least half of the
+    pages, and of 3 at least. They are not the page's content: repeated in every passage they match every
+    search for the company's or the document's name and fill quotes and the model's prompt. (Content that
+    also repeats at the same edge of half the pages, numbers aside, would be taken for one: a page left
+    with nothing keeps its text.)"""
+    texts = [t for t in texts if t.strip()]
+    counts: dict[str, int] = {}
+    for text in texts:
+        for key in {_line_key(x) for x in _edges(text)}:
+            counts[key] = counts.get(key, 0) + 1
+    need = max(3, (len(texts) + 1) // 2)
+    return frozenset(k for k, n in counts.items() if n >= need and len(k) > 1)
+
+
+def strip_running(text: str, running: frozenset[str]) -> str:
+    """The page's text without its running lines at the top and bottom (all of it, when that is all)."""
+    if not running:
+        return text
+    lines = text.split("\n")
+    start, end = 0, len(lines)
+    for _ in range(_RUNNING_EDGE):
+        while start < end and not lines[start].strip():
+            start += 1
+        if start < end and _line_key(lines[start]) in running:
+            start += 1
+        while end > start and not lines[end - 1].strip():
+            end -= 1
+        if end > start and _line_key(lines[end - 1]) in running:
+            end -= 1
+    kept = "\n".join(lines[start:end]).strip()
+    return kept or text
 
 
 def _ocr_available() -> bool:
