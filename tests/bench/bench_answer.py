@@ -11,7 +11,10 @@ Not collected by pytest. Prints one table. With the demo model by default; any G
 twins of make_qwen_twin.py); see answer_cost.py.
 
 Rows and bars (issue 3):
-- decode tokens/s, pipeline / bare, same prompt, threads, settings, greedy        bar: ratio >= 0.95
+- decode tokens/s vs the bare loop on the same prompt, threads, sampling (greedy)    bar: ratio >= 0.95
+  two rows: the app's engine alone (Engine.generate on a story prompt, --max-tokens tokens), and the app's
+  answer path (Pipeline.ask on the RAG question: search, evidence, prompt, engine, Token events timed
+  where the caller receives them; the model may stop before --max-tokens: the rows print the tokens)
 - time to first token of a typical RAG prompt (5 passages), pipeline / bare         bar: <= 1.1 x bare
   (pipeline: from the question to the first token, retrieval and prompt fitting included; KV cache
   cleared before each run on both sides)
@@ -22,8 +25,16 @@ Rows and bars (issue 3):
 The bare loop runs on the engine's own llama.cpp thread (through Engine._call): a second thread running
 llama.cpp in the same process makes libgomp throttle its spinning (decode ~100 -> ~38 tokens/s here),
 which would slow both sides and hide the comparison.
-- model load time, peak RSS, RSS growth over N questions in a row (max_tokens 4)    bar: growth < 5%
-  (RSS read after gc and malloc_trim, after 24 warm-up questions; see settled_rss_mb)
+- model load time, peak RSS, RSS growth over --questions questions in a row        bar: growth < 5%
+  (RSS read after gc and malloc_trim, after warm-up questions; see settled_rss_mb). --rss-mode says how:
+  fresh: each question on its own (Pipeline.answer, no conversation), 2 passages, answers cut at 4 tokens,
+         the 8 RSS_QUESTIONS in turn; 24 warm-up questions. Cheap: it measures retrieval, prompt and
+         engine memory over many questions, not a conversation's history or long answers.
+  conversation: what a person does: the app's default settings (5 passages, answers up to 512 tokens,
+         temperature 0.2) in real conversations (pipeline.conversation(): history in the prompt, KV
+         cache reuse), each conversation the 8 RSS_QUESTIONS with a follow-up after the first (9 turns),
+         then a new conversation; one conversation of warm-up.
+  --rss-only runs just the load and this row.
 The machine may be shared: runs alternate between the two sides and medians are reported.
 """
 
@@ -183,6 +194,24 @@ def pipeline_run(pipe: Pipeline, question: str, max_tokens: int, conversation: A
             "threads": t.threads}
 
 
+def answer_path_decode(pipe: Pipeline, question: str, max_tokens: int) -> dict[str, float]:
+    """Decode speed of the app's answer path as its caller sees it: the Token events of Pipeline.ask
+    timed where they arrive (search, evidence, prompt and the backing check run too, outside the timed
+    span); the token count is the engine's."""
+    first = last = 0.0
+    result = None
+    for event in pipe.ask(question, max_tokens=max_tokens):
+        if isinstance(event, Token):
+            last = time.perf_counter()
+            first = first or last
+        elif isinstance(event, Done):
+            result = event.result
+    assert result is not None
+    n = result.timings.decode_tokens
+    span = last - first
+    return {"decode_tok_s": (n - 1) / span if n > 1 and span > 0 else 0.0, "decode_tokens": n}
+
+
 def contention(run: Any, reps: int) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
     """Idle and busy runs interleaved, so a shared machine's changing load hits both sides alike."""
     idle, busy = [], []
@@ -250,19 +279,40 @@ def settled_rss_mb() -> float:
 
 
 def rss_row(engine: Engine, lib: Any, args: argparse.Namespace, row: Any) -> None:
-    rpipe = Pipeline(lib, engine, settings=Settings(context_size=args.ctx, top_k=2, temperature=0.0,
-                                                    max_answer_tokens=4))
+    if args.rss_mode == "fresh":
+        rpipe = Pipeline(lib, engine, settings=Settings(context_size=args.ctx, top_k=2, temperature=0.0,
+                                                        max_answer_tokens=4))
+        turns = list(RSS_QUESTIONS)
+
+        def ask(i: int) -> Any:
+            return rpipe.answer(turns[i % len(turns)])
+
+        warm = 3 * len(turns)
+        what = "each on its own, answers cut at 4 tokens"
+    else:
+        # The app's defaults but the context size; one conversation of 9 turns, then a new one.
+        rpipe = Pipeline(lib, engine, settings=Settings(context_size=args.ctx))
+        turns = [RSS_QUESTIONS[0], FOLLOW_UP, *RSS_QUESTIONS[1:]]
+        conv = [rpipe.conversation()]
+
+        def ask(i: int) -> Any:
+            if i % len(turns) == 0:
+                conv[0] = rpipe.conversation()
+            return conv[0].answer(turns[i % len(turns)])
+
+        warm = len(turns)
+        what = f"in conversations of {len(turns)} turns, the app's default answer length"
     cold = settled_rss_mb()
-    warm = 3 * len(RSS_QUESTIONS)  # first use touches the KV cache and compute buffers: not growth
-    for i in range(warm):
-        rpipe.answer(RSS_QUESTIONS[i % len(RSS_QUESTIONS)])
+    for i in range(warm):  # first use touches the KV cache and compute buffers: not growth
+        ask(i)
     before = settled_rss_mb()
     started = time.perf_counter()
     curve: list[float] = []
     raw: list[float] = []
+    decoded: list[int] = []
     step = max(1, args.questions // 10)
     for i in range(args.questions):
-        rpipe.answer(RSS_QUESTIONS[i % len(RSS_QUESTIONS)])
+        decoded.append(ask(i).timings.decode_tokens)
         if (i + 1) % step == 0:
             raw.append(rss_mb())
             curve.append(settled_rss_mb())
@@ -271,10 +321,11 @@ def rss_row(engine: Engine, lib: Any, args: argparse.Namespace, row: Any) -> Non
                       f"{threads_now()} threads", flush=True)
     after = settled_rss_mb()
     growth = (after - before) / before
-    row(f"RSS over {args.questions} questions in a row",
+    row(f"RSS over {args.questions} questions in a row ({what})",
         f"{before:.1f} -> {after:.1f} MB ({growth:+.2%}) in {time.perf_counter() - started:.0f} s; every "
         f"{step}: {' '.join(f'{c:.0f}' for c in curve)}; untrimmed {min(raw, default=0):.0f}-"
-        f"{max(raw, default=0):.0f} MB; {cold:.0f} MB before the first of {warm} warm-up questions",
+        f"{max(raw, default=0):.0f} MB; {cold:.0f} MB before the first of {warm} warm-up questions; "
+        f"answers {statistics.median(decoded or [0]):.0f} tokens median, {max(decoded, default=0)} max",
         "", "PASS" if growth < 0.05 else "FAIL")
 
 
@@ -289,7 +340,10 @@ def main() -> int:
     ap.add_argument("--max-tokens", type=int, default=128, help="decode length for the speed rows")
     ap.add_argument("--questions", type=int, default=1000, help="questions in a row for the RSS row")
     ap.add_argument("--library", type=Path, help="a library folder (default: the samples, indexed now)")
-    ap.add_argument("--rss-trace", action="store_true", help="print RSS every 25 questions of the RSS row")
+    ap.add_argument("--rss-trace", action="store_true", help="print RSS at each tenth of the RSS row")
+    ap.add_argument("--rss-mode", choices=("fresh", "conversation"), default="fresh",
+                    help="the RSS row's questions: on their own with 4-token answers, or real conversations")
+    ap.add_argument("--rss-only", action="store_true", help="only the model load and the RSS row")
     ap.add_argument("--quick", action="store_true", help="3 reps, 50 questions: a smoke run")
     ap.add_argument("--child-contrast", type=Path, help=argparse.SUPPRESS)
     answer_cost.add_arguments(ap)
@@ -322,6 +376,13 @@ def main() -> int:
     rss_loaded = rss_mb()
     pipe = Pipeline(lib, fixed, settings=Settings(context_size=args.ctx, top_k=5, temperature=0.0))
     row("model load", f"{fixed.load_s:.2f} s", "", f"RSS +{rss_loaded - rss0:.0f} MB")
+    if args.rss_only:
+        fixed.close()
+        engine = Engine(info, n_ctx=args.ctx, n_threads=threads)
+        rss_row(engine, lib, args, row)
+        engine.close()
+        lib.close()
+        return 0
 
     # follow-up vs first turn
     firsts, follows = [], []
@@ -368,7 +429,11 @@ def main() -> int:
     built = ppipe.answer(QUESTION, max_tokens=1).prompt
     assert built is not None
     rag_prompt = engine.format_chat(built.messages)
-    pl_ttft, bare_ttft, pl_dec, bare_dec = [], [], [], []
+    # the answer path's decode: the same RAG prompt as the pipeline builds it for --max-tokens tokens
+    built_long = ppipe.answer(QUESTION, max_tokens=args.max_tokens).prompt
+    assert built_long is not None
+    rag_long = engine.format_chat(built_long.messages)
+    pl_ttft, bare_ttft, pl_dec, bare_dec, path_dec, bare_path_dec = [], [], [], [], [], []
     story_prompt = engine.format_chat(story)
     for _ in range(args.reps):
         engine.reset_cache()
@@ -381,10 +446,18 @@ def main() -> int:
         assert gen.timings is not None
         pl_dec.append({"decode_tok_s": gen.timings.decode_tok_s, "decode_tokens": gen.timings.decode_tokens})
         bare_dec.append(bare.run(story_prompt, args.max_tokens))
+        engine.reset_cache()
+        path_dec.append(answer_path_decode(ppipe, QUESTION, args.max_tokens))
+        bare_path_dec.append(bare.run(rag_long, args.max_tokens))
     a, b = med(pl_dec, "decode_tok_s"), med(bare_dec, "decode_tok_s")
     verdict = f"ratio {a / b:.3f} " + ("PASS" if a >= 0.95 * b else "FAIL")
-    row("decode tok/s", f"{a:.1f} ({med(pl_dec, 'decode_tokens'):.0f} tok)",
+    row("decode tok/s, the app's engine (Engine.generate), story prompt", f"{a:.1f} ({med(pl_dec, 'decode_tokens'):.0f} tok)",
         f"{b:.1f} ({med(bare_dec, 'decode_tokens'):.0f} tok)", verdict)
+    a, b = med(path_dec, "decode_tok_s"), med(bare_path_dec, "decode_tok_s")
+    verdict = f"ratio {a / b:.3f} " + ("PASS" if a >= 0.95 * b else "FAIL")
+    row(f"decode tok/s, the answer path (Pipeline.ask), RAG prompt ({built_long.prompt_tokens} tok)",
+        f"{a:.1f} ({med(path_dec, 'decode_tokens'):.0f} tok)",
+        f"{b:.1f} ({med(bare_path_dec, 'decode_tokens'):.0f} tok)", verdict)
     a, b = med(pl_ttft, "ttft_s"), med(bare_ttft, "ttft_s")
     engine_ms = med(pl_ttft, "engine_ttft_s") * 1000
     row(f"TTFT, RAG prompt ({built.prompt_tokens} tok)", f"{a * 1000:.0f} ms (engine part {engine_ms:.0f})",
