@@ -112,6 +112,28 @@ def test_a_second_writer_waits_with_a_message_and_then_runs(tmp_path: Path) -> N
     assert [e.status for e in events if e.kind == "file_done"] == ["indexed"] * 3
 
 
+def test_a_removal_waits_for_another_writer_with_events_then_removes(tmp_path: Path) -> None:
+    folder, library = _small_library(tmp_path)
+    _versioned(folder, 3, "new", paragraphs=3)
+    with Library.open(library) as lib:
+        list(lib.add([folder], workers=0))
+        victim = sorted(d.path for d in lib.documents())[0]
+        held = WriterLock(library / LOCK_FILE)
+        assert held.try_acquire()
+        try:
+            run = lib.removing([victim])
+            first, again = next(run), next(run)  # no deadline: it says so for as long as it waits
+            assert first.kind == again.kind == "waiting" and "Another QwenRAG process" in (first.reason or "")
+            assert lib.document(victim) is not None
+        finally:
+            held.release()
+        events = list(run)
+        assert [(e.kind, e.path, e.status) for e in events if e.kind == "file_done"] == [
+            ("file_done", victim, "removed")]
+        assert events[-1].kind == "finished" and events[-1].counts == {"removed": 1}
+        assert lib.document(victim) is None and len(lib.documents()) == 2
+
+
 def test_a_second_qwenrag_index_says_it_waits_then_indexes(tmp_path: Path) -> None:
     folder, library = _small_library(tmp_path)
     _versioned(folder, 3, "new", paragraphs=3)
