@@ -396,6 +396,21 @@ class Library:
         items = list(paths)
         return self._exclusive_call(lambda: self._remove(items))
 
+    def removing(self, paths: Iterable[str | os.PathLike[str]]) -> Iterator[IndexEvent]:
+        """remove() as events, for a window: "waiting" (now and then, for as long as another process
+        changes the library: the caller shows it and may cancel between events, there is no deadline), then
+        a "file_done" with status "removed" per document removed, then "finished" with counts."""
+        items = list(paths)
+
+        def body() -> Iterator[IndexEvent]:
+            removed = self._remove(items)
+            for i, doc in enumerate(removed):
+                yield IndexEvent("file_done", path=doc.path, file_index=i, files_total=len(removed),
+                                 status="removed")
+            yield IndexEvent("finished", files_total=len(removed), counts={"removed": len(removed)})
+
+        return self._exclusive(body())
+
     def _remove(self, paths: list[str | os.PathLike[str]]) -> list[DocumentRecord]:
         victims: dict[int, DocumentRecord] = {}
         for raw in paths:

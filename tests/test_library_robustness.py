@@ -4,6 +4,7 @@ good version kept, vanished files leave. Real processes, real files, the real li
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -112,6 +113,28 @@ def test_a_second_writer_waits_with_a_message_and_then_runs(tmp_path: Path) -> N
     assert [e.status for e in events if e.kind == "file_done"] == ["indexed"] * 3
 
 
+def test_a_removal_waits_for_another_writer_with_events_then_removes(tmp_path: Path) -> None:
+    folder, library = _small_library(tmp_path)
+    _versioned(folder, 3, "new", paragraphs=3)
+    with Library.open(library) as lib:
+        list(lib.add([folder], workers=0))
+        victim = sorted(d.path for d in lib.documents())[0]
+        held = WriterLock(library / LOCK_FILE)
+        assert held.try_acquire()
+        try:
+            run = lib.removing([victim])
+            first, again = next(run), next(run)  # no deadline: it says so for as long as it waits
+            assert first.kind == again.kind == "waiting" and "Another QwenRAG process" in (first.reason or "")
+            assert lib.document(victim) is not None
+        finally:
+            held.release()
+        events = list(run)
+        assert [(e.kind, e.path, e.status) for e in events if e.kind == "file_done"] == [
+            ("file_done", victim, "removed")]
+        assert events[-1].kind == "finished" and events[-1].counts == {"removed": 1}
+        assert lib.document(victim) is None and len(lib.documents()) == 2
+
+
 def test_a_second_qwenrag_index_says_it_waits_then_indexes(tmp_path: Path) -> None:
     folder, library = _small_library(tmp_path)
     _versioned(folder, 3, "new", paragraphs=3)
@@ -193,6 +216,64 @@ def test_no_parsing_worker_survives_a_killed_app(tmp_path: Path, mode: str) -> N
         time.sleep(0.1)
         alive = [w for w in alive if _running(w)]
     assert not alive, f"workers still running 2 s after the app was killed: {[w.pid for w in alive]}"
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below `pid`, from /proc (children of each of its threads, recursively)."""
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                kids = {int(x) for x in (task / "children").read_text().split()}
+            except OSError:
+                continue
+            todo += sorted(kids - out)
+            out |= kids
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.model
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="children are found through Linux's /proc")
+def test_no_worker_survives_the_window_app_killed_while_it_answers_and_indexes(tmp_path: Path) -> None:
+    from tests.model_fixtures import demo_model
+
+    demo_model()  # skips without llama-cpp-python or the demo model, which the app then loads
+    folder = tmp_path / "docs"
+    for i in range(16):  # enough that parsing workers are still busy when the answer starts
+        write_text(folder, f"big{i:02d}.txt", "\n\n".join(f"Paragraph {p} of file {i}: " + "words " * 60
+                                                          for p in range(6000)))
+    env = dict(os.environ, QWENRAG_DATA_DIR=str(tmp_path / "data"), QWENRAG_CONFIG_DIR=str(tmp_path / "config"),
+               QT_QPA_PLATFORM="offscreen")
+    env.pop("QWENRAG_LIBRARY", None)
+    proc = subprocess.Popen([sys.executable, "-m", "tests.app_procs", "answer-and-index", str(folder),
+                             "How many words does each paragraph hold?"], cwd=PROJECT_ROOT, env=env,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # once the model answers while parsing workers are alive
+        assert line, f"the app ended early (exit {proc.wait(timeout=30)})"
+        workers = set(json.loads(line)["workers"])
+        below = _descendants(proc.pid)
+        assert workers and workers <= below, (workers, below)
+        watched = [psutil.Process(p) for p in below if psutil.pid_exists(p)]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 2.0
+        alive = watched
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.1)
+            alive = [w for w in alive if _running(w)]
+        survivors = [(w.pid, w.cmdline()) for w in alive]
+        for w in alive:  # a failing run must not leave them behind either
+            w.kill()
+        assert not survivors, f"still running 2 s after the app was killed: {survivors}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def _running(proc: psutil.Process) -> bool:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -101,6 +102,8 @@ class ChatPanel(QWidget):
         self._ended = False  # the generator sent "done" or "not_found"
         self._pending: tuple[str, list[tuple[str, str]], bool] | None = None  # waits for the model
         self._theme: dict[str, str] = {}
+        # A finished answer's remaining steps, one per event-loop turn: ("sources" | "save", step).
+        self._finishing: list[tuple[str, Callable[[], None]]] = []
 
         self.title = QLabel()
         self.title.setObjectName("chatTitle")
@@ -164,8 +167,9 @@ class ChatPanel(QWidget):
     # -- public -------------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        """An answer is running or a question waits for the model."""
-        return self._handle is not None or self._pending is not None
+        """An answer is running, a question waits for the model, or a finished answer is still being
+        drawn and saved (a turn or two of the event loop)."""
+        return self._handle is not None or self._pending is not None or bool(self._finishing)
 
     @property
     def waiting_for_model(self) -> bool:
@@ -265,6 +269,7 @@ class ChatPanel(QWidget):
 
     def conversation_deleted(self, conv_id: str) -> None:
         if conv_id == self.conversation.id:
+            self._finishing = [x for x in self._finishing if x[0] != "save"]  # it must not come back
             self.stop_and_save(save=False)
             self.conversation = self.store.new()
             self.messages.clear()
@@ -272,6 +277,7 @@ class ChatPanel(QWidget):
 
     def stop_and_save(self, save: bool = True) -> None:
         """Cancel a running answer and keep what it said so far (also before the window closes)."""
+        self._finish_now()
         if not self.busy:
             return
         handle, self._handle, self._pending = self._handle, None, None
@@ -327,7 +333,7 @@ class ChatPanel(QWidget):
             return  # already finished by stop_and_save
         stopped = self._handle.cancelled or not self._ended
         self._handle = None
-        self._finish_turn(stopped=stopped)
+        self._finish_turn(stopped=stopped, spread=True)
 
     def _on_error(self, exc: BaseException) -> None:
         self._handle = None
@@ -336,11 +342,15 @@ class ChatPanel(QWidget):
         self._finish_turn(stopped=False)
         errors.show_exception(self, exc)
 
-    def _finish_turn(self, *, stopped: bool, save: bool = True) -> None:
+    def _finish_turn(self, *, stopped: bool, save: bool = True, spread: bool = False) -> None:
+        """The turn is over: the card final, the turn in the conversation, saved. With `spread` (an answer
+        that ended by itself) the steps take one event-loop turn each — the final render, the source list,
+        the save and the list's update together were one long stall at the end of every answer — and
+        `busy` stays true until the last one; anything that needs them done calls _finish_now()."""
         card, turn = self._card, self._turn
         self._card = self._turn = None
-        self._set_busy(False)
         if card is None or turn is None:
+            self._set_busy(False)
             return
         elapsed = time.monotonic() - self._started
         turn.stopped = stopped
@@ -351,21 +361,48 @@ class ChatPanel(QWidget):
         if turn.found and turn.model_text:  # the model's text is not the answer: the quotes are what stands
             turn.citations = list(dict.fromkeys(q.n for q in turn.quotes))
         if turn.found:
-            card.finish(turn.answer, stopped=stopped, elapsed=elapsed)
+            card.finish(turn.answer, stopped=stopped, elapsed=elapsed, sources=not spread)
         else:
             card.elapsed = elapsed
         if turn.error:
             card.show_error(turn.error)
         self.conversation.turns.append(turn)
+        if not spread:
+            self._set_busy(False)
+            if save:
+                self._save()
+            return
+        conversation = self.conversation
+        self._finishing = [("sources", card.show_sources)]
         if save:
-            self._save()
+            self._finishing.append(("save", lambda: self._save(conversation)))
+        self._set_busy(True)
+        QTimer.singleShot(0, self, self._finish_step)
 
-    def _save(self) -> None:
+    def _finish_step(self) -> None:
+        if self._finishing:
+            self._finishing.pop(0)[1]()
+        if self._finishing:
+            QTimer.singleShot(0, self, self._finish_step)
+        else:
+            self._set_busy(False)
+
+    def _finish_now(self) -> None:
+        """Run a finished answer's remaining steps now (a new chat, another conversation, closing)."""
+        if not self._finishing:
+            return
+        steps, self._finishing = self._finishing, []
+        for _name, step in steps:
+            step()
+        self._set_busy(False)
+
+    def _save(self, conversation: Conversation | None = None) -> None:
         """Staged at once (the list and a reload see it), written on a worker: the write ends in an fsync,
         which on the GUI thread stalled the window at the end of every answer."""
-        conv_id = self.conversation.id
+        conversation = conversation or self.conversation
+        conv_id = conversation.id
         try:
-            self.store.stage(self.conversation)
+            self.store.stage(conversation)
             if self.runner.closed:  # the window is closing: nobody is waiting for the loop any more
                 self.store.write_staged(conv_id)
             else:
@@ -374,7 +411,8 @@ class ChatPanel(QWidget):
         except ConversationError as exc:
             errors.show_exception(self, exc)
             return
-        self._update_title()
+        if conversation is self.conversation:
+            self._update_title()
         self.conversationSaved.emit(conv_id)
 
     def _on_save_error(self, exc: BaseException) -> None:
@@ -382,6 +420,7 @@ class ChatPanel(QWidget):
 
     def flush_saves(self) -> None:
         """Write what is still staged (after the runner has shut down, which drops queued writes)."""
+        self._finish_now()
         try:
             self.store.flush()
         except ConversationError:

@@ -280,7 +280,11 @@ class AnswerCard(QFrame):
         if len(self.answer) == len(text):  # the first words show at once; the rest on the timer
             self._render()
 
-    def finish(self, answer: str | None = None, *, stopped: bool = False, elapsed: float | None = None) -> None:
+    def finish(self, answer: str | None = None, *, stopped: bool = False, elapsed: float | None = None,
+               sources: bool = True) -> None:
+        """The answer is final. sources=False leaves the source list to show_sources() (the chat calls it
+        on the next event-loop turn: rows shown and a card re-laid out in the same turn as the final
+        render stalled the window at the end of every answer)."""
         self._render_timer.stop()
         self.streaming = False
         if answer is not None and (answer.strip() or not self.answer):
@@ -292,9 +296,15 @@ class AnswerCard(QFrame):
         if self.found:
             self.body.setVisible(bool(self.answer.strip()))
             self._render()
-            self.source_list.set_sources(self.sources, cited_numbers(self.answer, self.numbers))
+            if sources:
+                self.show_sources()
         self.copy_button.setVisible(bool(self.answer.strip()) and self.found)
         self._update_note()
+
+    def show_sources(self) -> None:
+        """List the sources under a finished answer: the cited ones, the rest behind "n more"."""
+        if self.found:
+            self.source_list.set_sources(self.sources, cited_numbers(self.answer, self.numbers))
 
     def show_not_found(self, nearest: Sequence[Passage], elapsed: float | None = None) -> None:
         self._render_timer.stop()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from indexing.records import DocumentRecord, IndexEvent
+from indexing.records import IndexEvent
 from ui.errors import FileFailure
 from ui.services import INDEX_LANE, Services
 from ui.tasks import TaskHandle, TaskRunner
@@ -54,6 +54,8 @@ class IndexingController(QObject):
     - run_finished(RunSummary): after the run's last event, also when cancelled
     - busy_changed(bool)
     - documents_changed(): the library's documents changed (after remove, and throttled while indexing)
+    - waiting_for_writer(str): another process is changing the library; an indexing run or a removal waits
+      for it (repeated every second or so while the wait lasts)
     """
 
     run_started = Signal(object)
@@ -61,6 +63,7 @@ class IndexingController(QObject):
     run_finished = Signal(object)
     busy_changed = Signal(bool)
     documents_changed = Signal()
+    waiting_for_writer = Signal(str)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -110,18 +113,29 @@ class IndexingController(QObject):
 
         self._submit(factory, user_started=False)
 
-    def remove(self, paths: Iterable[str], on_done: Callable[[list[DocumentRecord]], None] | None = None) -> None:
+    def remove(self, paths: Iterable[str], on_done: Callable[[list[str]], None] | None = None) -> None:
+        """Remove from the library on the index lane; `on_done(paths removed)`. While another process
+        changes the library the removal waits (for as long as it takes: it is queued, not failed) and
+        `waiting_for_writer` says so every second or so."""
         items = [os.fspath(p) for p in paths]
+        gone: list[str] = []
 
-        def removed(records: list[DocumentRecord]) -> None:
+        def on_event(event: IndexEvent) -> None:
+            if event.kind == "waiting":
+                self.waiting_for_writer.emit(event.reason or "")
+            elif event.kind == "file_done" and event.status == "removed":
+                gone.append(event.path)
+
+        def removed() -> None:
             self.documents_changed.emit()
             self.services.notify_library_changed()
             self._rewatch()
             if on_done is not None:
-                on_done(records)
+                on_done(gone)
 
-        self.runner.run(lambda: self.services.library.remove(items), on_done=removed, lane=INDEX_LANE,
-                        name="remove documents")
+        # A generator, not one call: a wait for another process's writer lock reports itself while it lasts.
+        self.runner.run_generator(lambda: self.services.library.removing(items), on_item=on_event,
+                                  on_done=removed, lane=INDEX_LANE, name="remove documents")
 
     def cancel(self) -> None:
         """Stop the current run and drop the queued ones. Files finished so far stay indexed."""
@@ -180,6 +194,8 @@ class IndexingController(QObject):
                 summary.skipped_in_folders += 1
             if status == "indexed" and not self._changed_timer.isActive():
                 self._changed_timer.start()
+        elif event.kind == "waiting":
+            self.waiting_for_writer.emit(event.reason or "")
         elif event.kind == "finished":
             summary.counts = dict(event.counts) or summary.counts
         self.event.emit(event)

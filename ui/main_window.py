@@ -201,6 +201,7 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.installEventFilter(self._drops)
         self.controller.run_finished.connect(self._on_run_finished)
+        self.controller.waiting_for_writer.connect(self._on_waiting_for_writer)
         services.model_changed.connect(self._on_model_changed)
         self.retranslateUi()
         self.resize(1280, 800)
@@ -463,6 +464,12 @@ class MainWindow(QMainWindow):
                                   name="repair library")
 
     # -- status -------------------------------------------------------------------------------------
+    def _on_waiting_for_writer(self, _reason: str) -> None:
+        """Indexing or a removal waits for another QwenRAG process; repeated every second or so while it
+        lasts, so the message goes away a few seconds after the wait ends."""
+        self.statusBar().showMessage(
+            tr("Another QwenRAG process is changing this library; waiting for it to finish…"), 3000)
+
     def _on_run_finished(self, summary: RunSummary) -> None:
         indexed = summary.counts.get("indexed", 0)
         bad = len(summary.failures)

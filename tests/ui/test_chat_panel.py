@@ -770,3 +770,50 @@ def test_citation_markers_become_links_only_for_this_answers_sources() -> None:
     assert describe_location(Location(page=3, page_label="iii")) == "p. 3 (iii)"
     assert describe_location(Location(heading="3 Leave > 3.2 Sick", paragraph=7)) == "3 Leave > 3.2 Sick, ¶7"
     assert describe_location(Location(lines=(4, 4))) == "line 4"
+
+
+def test_the_end_of_an_answer_is_spread_over_event_loop_turns(make_chat: Callable[..., Parts], qtbot: QtBot,
+                                                              library_dir: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The final render, the source list and the save were one long stall at the end of every answer:
+    the answer's last callback only renders; the sources and the save follow on turns of their own, and
+    the chat stays busy until they have run."""
+    sources = _sources(library_dir, "annual leave days")
+    answer = "Employees get the days in [1]."
+    parts = make_chat(ScriptedServices([AnswerEvent("sources", sources=sources), AnswerEvent("token", text=answer),
+                                        AnswerEvent("done", text=answer)], library_dir))
+    chat = parts.chat
+    steps: list[str] = []
+    show_sources = AnswerCard.show_sources
+    monkeypatch.setattr(AnswerCard, "show_sources", lambda card: (steps.append("sources"), show_sources(card)))
+    stage = parts.store.stage
+    monkeypatch.setattr(parts.store, "stage", lambda conv, **kw: (steps.append("save"), stage(conv, **kw)))
+    on_done = chat._on_done
+
+    def done_then_look() -> None:
+        steps.append("done")
+        on_done()
+        steps.append(f"done returned, busy={chat.busy}")
+
+    chat._on_done = done_then_look  # type: ignore[method-assign]
+    chat.ask("How many days of annual leave?")
+    qtbot.waitUntil(lambda: not chat.busy, timeout=10_000)
+    assert steps == ["done", "done returned, busy=True", "sources", "save"]
+    card = chat.cards()[0]
+    assert [r.source.n for r in card.source_list.rows if r.isVisible()] == [1]
+    assert parts.store.load(chat.conversation.id).turns[0].answer == answer
+
+    # A new chat before those turns came (a click can arrive in between) still saves the answer first.
+    parts.services.events = [AnswerEvent("token", text="Ten days."), AnswerEvent("done", text="Ten days.")]
+    first = chat.conversation.id
+
+    def done_then_new_chat() -> None:
+        on_done()
+        chat.new_chat()
+
+    chat._on_done = done_then_new_chat  # type: ignore[method-assign]
+    chat.ask("And after three years?")
+    qtbot.waitUntil(lambda: chat.conversation.id != first and not chat.busy, timeout=10_000)
+    assert [t.answer for t in parts.store.load(first).turns] == [answer, "Ten days."]
+    assert chat.conversation.turns == []
+

@@ -272,3 +272,32 @@ def test_sample_files_are_the_documents_of_the_samples_folder(tmp_path: Path) ->
     assert sample_files(tmp_path / "missing") == []
     # from source: the project's samples/, every document the README lists
     assert {p.suffix for p in sample_files()} == {".pdf", ".docx", ".xlsx", ".txt", ".md"}
+
+
+def test_removing_while_another_process_writes_says_it_waits_then_removes(
+        qtbot: QtBot, make_window: Callable[..., MainWindow], documents: list[Path]) -> None:
+    from indexing.ownership import LOCK_FILE, WriterLock
+
+    window = make_window()
+    window.controller.add([str(p) for p in documents])
+    wait_idle(qtbot, window)
+    panel = window.documents
+    qtbot.waitUntil(lambda: len(panel.model.rows) == len(documents))
+    panel.table.selectRow(0)
+    victim = panel.selected_rows()[0].path
+    held = WriterLock(window.services.library_dir / LOCK_FILE)  # another QwenRAG process, as far as it can tell
+    assert held.try_acquire()
+    try:
+        panel.remove_action.trigger()
+        box = panel.confirm_box
+        assert box is not None
+        next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole).click()
+        # The window says why nothing happens yet, and its event loop keeps running (waitUntil needs it).
+        qtbot.waitUntil(lambda: "waiting for it to finish" in window.statusBar().currentMessage(), timeout=5000)
+        assert window.services.library.document(victim) is not None
+        assert victim in {r.path for r in panel.model.rows}
+    finally:
+        held.release()
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: victim not in {r.path for r in panel.model.rows})
+    assert window.services.library.document(victim) is None and Path(victim).is_file()
