@@ -54,9 +54,10 @@ class Settings:
     compares others on the same pages."""
 
     # Detection input, long side in pixels (small images are still enlarged to 736 on the short side, as
-    # RapidOCR does). Detection cost grows with the area: an A4 page at 150 dpi (1240x1755) costs
-    # 1.3 CPU s at full size. 0 = never scaled down (RapidOCR's default).
-    det_max_side: int = 0
+    # RapidOCR does); 0 = never scaled down (RapidOCR's default). 960 chosen on bench_ocr.py --configs
+    # --part calibration: A4 pages 12.3 -> 9.5 CPU s (detection 2.4 -> 0.7, and fewer, whole-line boxes
+    # to recognise), accuracy within 0.001 of full size on every source, magazine small print included.
+    det_max_side: int = 960
     threads: int = 2  # onnxruntime intra-op threads (more mostly spin on 2 cores: measured CPU 17 -> 24 s)
     det_model: str = "PP-OCRv6_det_small.onnx"
     rec_model: str = "PP-OCRv6_rec_small.onnx"
@@ -125,16 +126,10 @@ def recognize(image: Any, settings: Settings = SETTINGS) -> list[PageLine]:
             return []
         crops = [_crop(bgr, quad) for quad in quads]
         if _tall_share(quads) > 0.5:
-            # On its side (measured on phototest-rotated-L/R: the right way wins by 270 to 77 characters).
-            turn = _better_turn(eng, crops, 1, 3)
-            reads = _rec(eng, crops, turn)
+            # On its side: one quarter turn stands the lines upright, the other upside down.
+            turn, reads = _better_turn(eng, crops, 1, 3)
         else:
-            turn, reads = 0, _rec(eng, crops, 0)
-            if _mean_score(reads) < _RETRY_BELOW:
-                stats["re-reads"] += 1
-                turn = _better_turn(eng, crops, 0, 2, known=reads)
-                if turn == 2:
-                    reads = _rec(eng, crops, 2)
+            turn, reads = _better_turn(eng, crops, 0, 2, known=_rec(eng, crops, 0))
     return _lines(quads, reads, turn, bgr.shape[1], bgr.shape[0])
 
 
@@ -184,14 +179,30 @@ def _rec(eng: Any, crops: list[Any], quarter_turns: int) -> list[tuple[str, floa
 
 
 def _better_turn(eng: Any, crops: list[Any], first: int, second: int,
-                 known: list[tuple[str, float]] | None = None) -> int:
-    """Of two turns half a turn apart, the one whose reading of the longest lines is more confident
-    (`known`: every line already read at `first`)."""
+                 known: list[tuple[str, float]] | None = None) -> tuple[int, list[tuple[str, float]]]:
+    """Of two turns half a turn apart, the one whose reading of the longest lines is more confident, and
+    every line read that way. `known`: every line already read at `first`; then `second` is tried only
+    when their mean confidence is low (a page upside down reads poorly, but so does a poor photo)."""
+    if known is not None and _mean_score(known) >= _RETRY_BELOW:
+        return first, known
     longest = sorted(range(len(crops)), key=lambda i: -max(crops[i].shape[:2]))[:_SAMPLE]
-    sample = [crops[i] for i in longest]
-    a = [known[i] for i in longest] if known is not None else _rec(eng, sample, first)
-    b = _rec(eng, sample, second)
-    return first if _weight(a) >= _weight(b) else second
+    if known is not None:
+        stats["re-reads"] += 1
+        a = [known[i] for i in longest]
+    else:
+        a = _rec(eng, [crops[i] for i in longest], first)
+    b = _rec(eng, [crops[i] for i in longest], second)
+    turn, sample = (first, a) if _weight(a) >= _weight(b) else (second, b)
+    if turn == first and known is not None:
+        return first, known
+    reads: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+    for i, read in zip(longest, sample, strict=True):
+        reads[i] = read
+    sampled = set(longest)
+    rest = [i for i in range(len(crops)) if i not in sampled]
+    for i, read in zip(rest, _rec(eng, [crops[i] for i in rest], turn), strict=True):
+        reads[i] = read
+    return turn, reads
 
 
 def _lines(quads: list[Any], reads: list[tuple[str, float]], turn: int, width: int,
