@@ -135,6 +135,8 @@ def recognize(image: Any, settings: Settings = SETTINGS) -> list[PageLine]:
 
 def _detect(eng: Any, bgr: Any, settings: Settings) -> list[Any]:
     """Text quadrilaterals (4 points each, clockwise from the top left) in the image's pixels."""
+    import numpy as np
+
     height, width = bgr.shape[:2]
     det = eng._load_det_model()
     if settings.det_max_side and max(height, width) > settings.det_max_side:
@@ -147,7 +149,10 @@ def _detect(eng: Any, bgr: Any, settings: Settings) -> list[Any]:
     result = eng(bgr, use_det=True, use_cls=False, use_rec=False)
     stats["detection CPU s"] += time.process_time() - cpu
     boxes = getattr(result, "boxes", None)
-    return [] if boxes is None else [quad.astype("float32") for quad in boxes]
+    quads = [] if boxes is None else [quad.astype("float32") for quad in boxes]
+    # A box over half the page both ways is not a line of text: a scaled-down page turns a large dark
+    # shape (a photo, a filled rectangle) into one, which reads as "1" or "■".
+    return [q for q in quads if not (np.ptp(q[:, 0]) > width / 2 and np.ptp(q[:, 1]) > height / 2)]
 
 
 def _crop(bgr: Any, quad: Any) -> Any:

@@ -384,7 +384,9 @@ def test_quotes_show_first_and_an_unbacked_answer_is_marked_not_the_answer(
     assert card.verdict == "unbacked" and card.model_note.isVisible()
     assert "not backed" in card.model_note.text()
     turn = parts.chat.conversation.turns[0]
-    assert turn.grounded is False and turn.model_text == wrong and turn.citations == [quotes[0].n]
+    # the quotes stand as the answer: the turn cites their passages, not what the model wrote
+    assert turn.grounded is False and turn.model_text == wrong
+    assert turn.citations == list(dict.fromkeys(q.n for q in quotes))
     # saved with the turn: a fresh store reads the quotes back as spans of their passages
     saved = ConversationStore(parts.store.folder).load(parts.chat.conversation.id).turns[0]
     assert [q.text for q in saved.quotes] == [q.text for q in quotes] and saved.grounded is False
