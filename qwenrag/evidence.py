@@ -186,7 +186,8 @@ def sentences(text: str, kind: str = "") -> list[tuple[int, int]]:
     return out
 
 
-_NUMBER_Q = re.compile(r"多少|几|哪一?年|何时|什么时候|多久|多长|多大|多高|多重|多远|百分之|频率|how (many|much|long|old|far|often|"
+_NUMBER_Q = re.compile(r"多少|几|哪一?年|何时|什么时候|多久|多长|多大|多高|多重|多远|百分之|频率|人口|面积|价格|population|price|"
+                       r"how (many|much|long|old|far|often|"
                        r"large|big|tall|high)|what (year|percentage|age|date)|when\b|in which year", re.I)
 _DIGIT = re.compile(r"\d|[一二三四五六七八九十百千万亿两兩萬億]+[年月日个個名人次岁歲分元%％]|\b(one|two|three|four|five|six|"
                     r"seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|"
@@ -245,8 +246,19 @@ QUOTE_FEATURES = (
     "defines",  # "什么是 X / what is X": the span opens by naming a question term and saying what it is
     "run",  # the longest piece of the question (question words left out) found verbatim, over its length
 )
-QUOTE_WEIGHTS = (4.541, 4.167, 1.007, 2.27, 1.575, 2.67, 3.264, 0.984, 0.966, -1.4, -0.123, 0.359, -0.005, 0.146,
-                 0.898, 0.857, 0.324, 0.492, -0.898, -0.104, 0.572, 2.04)
+# For a question in another script than Chinese each feature also counts a second time, with its own weight
+# ("en:" + name): term statistics of English words and of Chinese character pairs behave differently.
+QUOTE_FEATURES = QUOTE_FEATURES + tuple(f"en:{name}" for name in QUOTE_FEATURES)
+QUOTE_WEIGHTS = (4.287, 3.953, 0.948, 2.415, 1.544, 2.706, 3.24, 1.205, 0.915, -1.354, -0.183, 0.524, -0.006, 0.315,
+                 0.872, 0.827, 0.341, 0.545, -0.872, -0.215, 0.53, 1.995,
+                 0.725, 0.555, 0.229, -0.487, 0.111, -0.215, 0.422, -0.497, 0.125, -0.296, 0.181, -0.586, 0.0, -0.514,
+                 0.178, 0.058, 0.219, 0.142, -0.178, 0.448, -0.028, 0.149)
+
+
+# A quote's score falls from 1 as its logit falls below the best one's; divided by about the weight of full
+# coverage (coverage + coverage_best), so that it falls as the earlier coverage-based score did: excerpts()
+# and its budget (bench_prompt_diet.py) were chosen with that score.
+SCORE_SCALE = 8.0
 
 
 def _cap(text: str) -> int:
@@ -370,6 +382,8 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
     last = max(1, len(passages) - 1)
     top_score = max((p.score for p in passages), default=0.0) or 1.0
     q_folded = fold_text(question)
+    english = not _HAN.search(question)
+    zeros = (0.0,) * (len(QUOTE_FEATURES) // 2)
     # the question's pieces between its question words and punctuation (what a sentence may repeat verbatim)
     pieces = [x.strip() for x in re.split(r"[^\w\s'-]+|" + _WH.pattern, _TYPE_WORD.sub(" ", q_folded)) if x and x.strip()]
     run_total = max((len(x) for x in pieces), default=0) or 1
@@ -418,7 +432,7 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
                 matched = span_terms & q_set
                 content = [t for t in span_terms if len(t) > 1 or not _HAN.match(t)]
                 new = sum(1 for t in content if t not in q_set) / len(content) if content else 0.0
-                out.append(_Candidate(p, rank, a, b, (
+                feats = (
                     cov, max(part), min(part) if len(part) == 2 else 0.0,
                     sum(weights.get(t, 0.0) for t in near if t in span_terms) / near_total if near else 0.0,
                     *head,
@@ -436,7 +450,9 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
                     float(wants_definition and any(t in q_set and len(t) > 1 for t in _stems(tokenize(chunk[:12])))
                           and _DEFINES.search(chunk[:40]) is not None),
                     _longest_run(pieces, fold_text(chunk)) / run_total,
-                )))
+                )
+                out.append(_Candidate(p, rank, a, b, feats + (feats if english else zeros)))
+
     return out
 
 
@@ -444,20 +460,27 @@ def _score(features: Sequence[float], weights: Sequence[float]) -> float:
     return sum(f * w for f, w in zip(features, weights, strict=True))
 
 
+def rank_candidates(question: str, passages: Sequence[Passage], *, focus: str = "",
+                    weights: Sequence[float] = QUOTE_WEIGHTS) -> list[tuple[float, _Candidate]]:
+    """The candidate quotes with the ranker's score (a logit: higher answers the question better), best first."""
+    scored = [(_score(c.features, weights), c) for c in quote_candidates(question, passages, focus=focus)]
+    scored.sort(key=lambda x: -x[0])
+    return scored
+
+
 def find_quotes(question: str, passages: Sequence[Passage], limit: int = MAX_QUOTES, *,
                 focus: str = "", weights: Sequence[float] = QUOTE_WEIGHTS) -> list[Quote]:
     """The candidate quotes of `passages` that best answer `question` (see QUOTE_FEATURES), best first,
     verbatim, at most two sentences each and no overlaps. `focus`: the part of `question` that matters most
     (a follow-up's own words): its terms weigh double. `weights`: the ranker's (fit_quotes.py passes its own).
-    A quote's score is the ranker's, squashed into (0, 1) (excerpts() weighs quotes and neighbours by it)."""
-    cands = quote_candidates(question, passages, focus=focus)
-    scored = sorted(((_score(c.features, weights), k) for k, c in enumerate(cands)), key=lambda x: -x[0])
+    A quote's score is exp((z - z_best) / SCORE_SCALE) for the ranker's z: 1 for the best, falling with the
+    distance from it (excerpts() weighs quotes and their neighbours by it)."""
     out: list[Quote] = []
-    for z, k in scored:
-        c = cands[k]
+    ranked = rank_candidates(question, passages, focus=focus, weights=weights)
+    for z, c in ranked:
         if any(q.passage.chunk_id == c.passage.chunk_id and q.start < c.end and c.start < q.end for q in out):
             continue
-        out.append(Quote(c.passage, c.start, c.end, round(1 / (1 + math.exp(-z)), 4)))
+        out.append(Quote(c.passage, c.start, c.end, round(math.exp((z - ranked[0][0]) / SCORE_SCALE), 4)))
         if len(out) >= limit:
             break
     return out
