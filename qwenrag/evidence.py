@@ -17,13 +17,15 @@ for "how many", "多少"). Chosen by measurement: tests/bench/bench_quotes.py.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import re
 import time
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from operator import mul
 from typing import Any
 
 from indexing.analysis import fold_text, tokenize, tokenize_query
@@ -330,10 +332,15 @@ def _compact(folded: str, matched: Collection[str]) -> float:
 _SUFFIX = re.compile(r"(?<=[a-z]{3})(?:ing|ed|es|s|ly)$")
 
 
-def _stems(terms: Collection[str]) -> frozenset[str]:
+@functools.lru_cache(maxsize=65536)
+def _stem(term: str) -> str:
+    return _SUFFIX.sub("", term) if term.isascii() else term
+
+
+def _stems(terms: Iterable[str]) -> frozenset[str]:
     """Terms with a crude English suffix cut ("compiled" and "compiles" both "compil"), for quotes only:
     the question and the sentence seldom share the same inflection."""
-    return frozenset(_SUFFIX.sub("", t) if t.isascii() else t for t in terms)
+    return frozenset(map(_stem, terms))
 
 
 def _asks(text: str) -> bool:
@@ -368,7 +375,7 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
     n = sum(len(spans) for _p, spans, _t in per_passage)
     if not n:
         return []
-    df = Counter(t for _p, _s, terms in per_passage for ts in terms for t in ts if t in q_set)
+    df = Counter(t for _p, _s, terms in per_passage for ts in terms for t in ts.intersection(q_set))
     base = {t: term_weight(t) * (2.0 if t in boost else 1.0) for t in q_terms}
     weights = {t: base[t] * math.log(1 + n / (df[t] + 0.5)) for t in q_terms if df[t]}
     total = sum(base[t] * math.log(1 + n / 0.5) for t in q_terms) or 1.0
@@ -397,11 +404,22 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
         on_topic = relevance(q_terms, whole).coverage
         head = (on_topic, 1 - rank / last, p.score / top_score)
 
-        def cover(ts: Collection[str], named: set[str] = named) -> float:
-            return sum(weights[t] * (TITLE_FACTOR if t in named else 1.0) for t in ts if t in weights) / total
+        def cover(ts: frozenset[str], named: set[str] = named) -> float:
+            return sum(weights[t] * (TITLE_FACTOR if t in named else 1.0) for t in ts.intersection(weights)) / total
 
         covs = [cover(ts) for ts in terms]
         asks = [_asks(p.text[s:e]) for s, e in spans]
+        # terms that can hold an answer (words, numbers, character pairs: not single characters)
+        content = [frozenset(t for t in ts if len(t) > 1 or not _HAN.match(t)) for ts in terms]
+        folded_text = fold_text(p.text)
+        if len(folded_text) != len(p.text):  # lower-casing changed the length: fold piece by piece
+
+            def fold_at(a: int, b: int, text: str = p.text) -> str:
+                return fold_text(text[a:b])
+        else:
+
+            def fold_at(a: int, b: int, folded: str = folded_text) -> str:
+                return folded[a:b]
         for i, (s, e) in enumerate(spans):
             text = p.text
             cap = _cap(text[s:e])
@@ -417,39 +435,39 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
                 if idx[-1] + 1 < len(spans) and asks[idx[-1]]:
                     continue  # a question of the document (an FAQ) is quoted with the answer after it
                 if len(idx) == 2:
-                    span_terms = terms[i] | terms[i + 1]
+                    span_terms, span_content = terms[i] | terms[i + 1], content[i] | content[i + 1]
                 elif (a, b) != (s, e):  # a window of a long sentence
                     span_terms = _stems(tokenize(text[a:b]))
+                    span_content = frozenset(t for t in span_terms if len(t) > 1 or not _HAN.match(t))
                 else:
-                    span_terms = terms[i]
+                    span_terms, span_content = terms[i], content[i]
                 cov = cover(span_terms)
                 if cov <= 0:
                     continue
                 part = [covs[j] for j in idx]
                 best_j = idx[part.index(max(part))]
                 chunk = text[a:b]
-                folded = fold_text(text[spans[best_j][0]:spans[best_j][1]])
                 matched = span_terms & q_set
-                content = [t for t in span_terms if len(t) > 1 or not _HAN.match(t)]
-                new = sum(1 for t in content if t not in q_set) / len(content) if content else 0.0
+                new = len(span_content - q_set) / len(span_content) if span_content else 0.0
+                digit = wants_number and _DIGIT.search(chunk) is not None
                 feats = (
                     cov, max(part), min(part) if len(part) == 2 else 0.0,
                     sum(weights.get(t, 0.0) for t in near if t in span_terms) / near_total if near else 0.0,
                     *head,
                     float(len(idx) == 2), (b - a) / cap, new,
-                    _compact(folded, matched),
+                    _compact(fold_at(*spans[best_j]), matched),
                     float(i == 0),
                     float(asks[i]),
-                    float(len(idx) == 2 and _LEANS_BACK.match(text[spans[i + 1][0]:]) is not None),
-                    float(wants_number and _DIGIT.search(chunk) is not None),
+                    float(len(idx) == 2 and _LEANS_BACK.match(text[spans[i + 1][0]:spans[i + 1][0] + 8]) is not None),
+                    float(digit),
                     float(wants_date and _DATE.search(chunk) is not None),
                     float(wants_who and any(m.group().lower() not in q_folded for m in _NAME.finditer(chunk))),
                     float(wants_where and _PLACE.search(chunk) is not None),
-                    float(wants_number and _DIGIT.search(chunk) is None),
+                    float(wants_number and not digit),
                     sum(weights[t] for t in topic_terms if t in span_terms) / topic_total,
                     float(wants_definition and any(t in q_set and len(t) > 1 for t in _stems(tokenize(chunk[:12])))
                           and _DEFINES.search(chunk[:40]) is not None),
-                    _longest_run(pieces, fold_text(chunk)) / run_total,
+                    _longest_run(pieces, fold_at(a, b)) / run_total,
                 )
                 out.append(_Candidate(p, rank, a, b, feats + (feats if english else zeros)))
 
@@ -457,7 +475,7 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
 
 
 def _score(features: Sequence[float], weights: Sequence[float]) -> float:
-    return sum(f * w for f, w in zip(features, weights, strict=True))
+    return sum(map(mul, features, weights))
 
 
 def rank_candidates(question: str, passages: Sequence[Passage], *, focus: str = "",
