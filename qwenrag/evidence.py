@@ -9,10 +9,11 @@ A question goes retrieve -> evidence -> answer: the pipeline asks `gather` for t
 before any model is loaded, and only then builds the prompt.
 
 Relevance (not found): BM25 scores are not comparable across questions, so the test is weighted term
-coverage of each top passage (see Relevance). Quotes: every sentence of the top passages is scored by the
-share of the question's terms it holds, each term weighted by its length and by how rare it is among the
-candidate sentences, plus a prior for the passage's search rank and a cue for the answer type (a number
-for "how many", "多少"). Chosen by measurement: tests/bench/bench_quotes.py.
+coverage of each top passage (see Relevance). Quotes: every candidate quote of the top passages (a
+sentence, or two neighbouring ones that fit the cap) is scored by a linear ranker over cheap features
+(QUOTE_FEATURES: the share of the question's terms it holds, each weighted by its length and by how rare it
+is among the candidate sentences; the passage's coverage and search rank; answer-type cues...), its weights
+fitted on the calibration split by tests/bench/fit_quotes.py. Measured by tests/bench/bench_quotes.py.
 """
 
 from __future__ import annotations
@@ -576,11 +577,11 @@ def gather(library: Any, question: str, previous: Sequence[str] = (), k: int = 5
 
 # -- what the model reads of each passage -------------------------------------------------------------------
 # The prompt on a diet: the passages are cut to their question-focused part. One budget for all of them, in
-# "Chinese characters" (a digit counts as one, a character of another script as a third; see _cost). The quote scorer's spans (find_quotes: the best sentences with
-# their better neighbour) and, once a span is in, the sentences beside it (worth NEIGHBOUR_VALUE of it) go
+# "Chinese characters" (a digit counts as one, a character of another script as a third; see _cost). The quote ranker's spans (find_quotes: a sentence or two
+# neighbouring ones) and, once a span is in, the sentences beside it (worth NEIGHBOUR_VALUE of it) go
 # in best first, across passages, while they fit. A passage with nothing that fits is left out.
 # Budget chosen by tests/bench/bench_prompt_diet.py (context recall against prompt tokens, calibration split
-# of ../shared/corpora/qa).
+# of ../shared/corpora/qa), with the earlier coverage-based quote scores: not chosen again since the ranker.
 EXCERPT_BUDGET = 440
 EXCERPT_QUOTES = 4  # quote spans considered per passage
 NEIGHBOUR_VALUE = 0.8  # a sentence next to a chosen span is worth this share of the span (0.5 / 0.95: worse)
