@@ -9,21 +9,24 @@ A question goes retrieve -> evidence -> answer: the pipeline asks `gather` for t
 before any model is loaded, and only then builds the prompt.
 
 Relevance (not found): BM25 scores are not comparable across questions, so the test is weighted term
-coverage of each top passage (see Relevance). Quotes: every sentence of the top passages is scored by the
-share of the question's terms it holds, each term weighted by its length and by how rare it is among the
-candidate sentences, plus a prior for the passage's search rank and a cue for the answer type (a number
-for "how many", "多少"). Chosen by measurement: tests/bench/bench_quotes.py.
+coverage of each top passage (see Relevance). Quotes: every candidate quote of the top passages (a
+sentence, or two neighbouring ones that fit the cap) is scored by a linear ranker over cheap features
+(QUOTE_FEATURES: the share of the question's terms it holds, each weighted by its length and by how rare it
+is among the candidate sentences; the passage's coverage and search rank; answer-type cues...), its weights
+fitted on the calibration split by tests/bench/fit_quotes.py. Measured by tests/bench/bench_quotes.py.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import re
 import time
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from operator import mul
 from typing import Any
 
 from indexing.analysis import fold_text, tokenize, tokenize_query
@@ -186,23 +189,79 @@ def sentences(text: str, kind: str = "") -> list[tuple[int, int]]:
     return out
 
 
-_NUMBER_Q = re.compile(r"多少|几|哪一?年|何时|什么时候|多久|多长|多大|多高|多重|多远|百分之|频率|how (many|much|long|old|far|often|"
+_NUMBER_Q = re.compile(r"多少|几|哪一?年|何时|什么时候|多久|多长|多大|多高|多重|多远|百分之|频率|人口|面积|价格|population|price|"
+                       r"how (many|much|long|old|far|often|"
                        r"large|big|tall|high)|what (year|percentage|age|date)|when\b|in which year", re.I)
 _DIGIT = re.compile(r"\d|[一二三四五六七八九十百千万亿两兩萬億]+[年月日个個名人次岁歲分元%％]|\b(one|two|three|four|five|six|"
                     r"seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|"
                     r"billion|dozen|half|once|twice)\b", re.I)
-# A sentence that opens with a pronoun leans on the one before it ("He is also the oldest quarterback..."),
-# which then belongs to the quote; otherwise the next sentence does, for the detail after the matched words.
+_DATE_Q = re.compile(r"哪一?年|何时|什么时候|哪一?天|几月|几号|日期|年份|年代|when\b|what (year|date|time|day|month|century|"
+                     r"decade)|which (year|century|decade)", re.I)
+_DATE = re.compile(r"\d\s*[年月日号]|[一二三四五六七八九十〇零]+[年月日]|世纪|年代|\b(1\d{3}|20\d{2})\b|\b(january|february|"
+                   r"march|april|may|june|july|august|september|october|november|december|century|decade)\b", re.I)
+_WHO_Q = re.compile(r"谁|哪一?位|何人|什么人|\bwho(m|se)?\b|which (person|man|woman)", re.I)
+_WHERE_Q = re.compile(r"哪里|哪儿|何地|何处|什么地方|哪个(国家|城市|省|地区|地方)|哪一?(国|城|省|州)|\bwhere\b|which (country|"
+                      r"city|state|region|place|county|island)", re.I)
+_PLACE = re.compile(r"[省市县縣州国國岛島山河湖区區镇鎮村港洲]|\b(in|at|near|from|to) (the )?[A-Z]")
+_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+")  # a capitalised word inside an English sentence
+# The question word; the question's terms next to it say what the answer sits beside in the document.
+_WH = re.compile(r"什么|哪|谁|多少|几|何|怎|\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+_WH_REACH = 6  # characters either side of the question word whose terms are "next to" it
+_DEFINE_Q = re.compile(r"什么是|是什么|是谁|是哪|指什么|\bwhat (is|was|are|were) (a |an |the )?\w+\W*$|\bwho (is|was) ", re.I)
+_DEFINES = re.compile(r"是|为|指|\b(is|was|are|were|refers)\b", re.I)
+# "what year / how many": the word after the question word names the answer's type, not something the
+# document's sentence repeats ("Each year, ENR compiles..." is not about the year asked for).
+_TYPE_WORD = re.compile(r"\b(?:what|which|how)\s+(many|much|year|long|old|far|often|kind|type|sort)\b", re.I)
+# A sentence that opens with a pronoun leans on the one before it ("He is also the oldest quarterback...").
 _LEANS_BACK = re.compile(r"^(?:(?:he|she|it|they|this|these|those|his|her|its|their)\b|[其他她它该該此这這但而])", re.I)
 
-# Weights chosen on the calibration split of tests/bench/bench_quotes.py (its docstring lists what else was
-# tried and did not help: phrase matching, length normalisation, longest shared run, a "who" cue).
-RANK_PRIOR = 0.15  # bonus of the top passage's sentences over the fifth's (linear in rank)
-PASSAGE_WEIGHT = 0.6  # how much the whole passage's coverage of the question (title included) counts
-NUMBER_CUE = 0.10  # a sentence holding a number, for a question asking for one
 # A term of the document's title or heading names the topic, which every question about it repeats and the
 # first sentence usually defines; the detail asked for is in the other terms.
 TITLE_FACTOR = 0.25
+
+# -- the quote ranker -----------------------------------------------------------------------------------------
+# A candidate quote is one sentence, or two neighbouring sentences that fit the cap together (a sentence
+# longer than the cap: its window holding the matched terms). Its score is a linear function of the cheap
+# features below; the weights are fitted by tests/bench/fit_quotes.py (a softmax over each question's
+# candidates, "the quote is from the gold file and holds the answer", on the CALIBRATION split of
+# ../shared/corpora/qa only) and pasted here. Refit when a feature changes.
+QUOTE_FEATURES = (
+    "coverage",  # IDF-weighted share of the question's terms in the span (title terms at TITLE_FACTOR)
+    "coverage_best",  # the same for its better sentence alone
+    "coverage_other",  # ... and for its other sentence (0 for one sentence)
+    "near_wh",  # share of the terms next to the question word found in the span
+    "passage",  # the passage's own coverage of the question (title and heading included)
+    "rank",  # 1 for the top passage down to 0 for the last
+    "bm25",  # the passage's search score over the top passage's
+    "two",  # two sentences
+    "length",  # characters over the cap
+    "new_terms",  # share of the span's terms the question does not hold (where the answer can be)
+    "compact",  # how close together the matched terms sit in the better sentence
+    "first",  # the passage's first sentence
+    "asks",  # the span's first sentence is a question (an FAQ: its answer follows)
+    "leans_back",  # the second sentence opens with a pronoun (it belongs with the first)
+    "number",  # a number, for a question asking for one
+    "date",  # a date or year, for "when / 哪一年"
+    "who",  # a capitalised name the question does not hold, for "who / 谁"
+    "where",  # a place word, for "where / 哪里"
+    "no_number",  # no number, for a question asking for one
+    "topic",  # share of the question's title terms (the article's subject) that the span names itself
+    "defines",  # "什么是 X / what is X": the span opens by naming a question term and saying what it is
+    "run",  # the longest piece of the question (question words left out) found verbatim, over its length
+)
+# For a question in another script than Chinese each feature also counts a second time, with its own weight
+# ("en:" + name): term statistics of English words and of Chinese character pairs behave differently.
+QUOTE_FEATURES = QUOTE_FEATURES + tuple(f"en:{name}" for name in QUOTE_FEATURES)
+QUOTE_WEIGHTS = (4.287, 3.953, 0.948, 2.415, 1.544, 2.706, 3.24, 1.205, 0.915, -1.354, -0.183, 0.524, -0.006, 0.315,
+                 0.872, 0.827, 0.341, 0.545, -0.872, -0.215, 0.53, 1.995,
+                 0.725, 0.555, 0.229, -0.487, 0.111, -0.215, 0.422, -0.497, 0.125, -0.296, 0.181, -0.586, 0.0, -0.514,
+                 0.178, 0.058, 0.219, 0.142, -0.178, 0.448, -0.028, 0.149)
+
+
+# A quote's score falls from 1 as its logit falls below the best one's; divided by about the weight of full
+# coverage (coverage + coverage_best), so that it falls as the earlier coverage-based score did: excerpts()
+# and its budget (bench_prompt_diet.py) were chosen with that score.
+SCORE_SCALE = 8.0
 
 
 def _cap(text: str) -> int:
@@ -211,11 +270,13 @@ def _cap(text: str) -> int:
 
 @dataclass(frozen=True)
 class _Candidate:
+    """A candidate quote, passage.text[start:end], with its features (QUOTE_FEATURES)."""
+
     passage: Passage
     rank: int  # 0-based position among the passages
     start: int
     end: int
-    terms: frozenset[str]
+    features: tuple[float, ...]
 
 
 def _positions(folded: str, term: str) -> list[int]:
@@ -250,69 +311,195 @@ def _window(text: str, start: int, end: int, terms: dict[str, float], cap: int) 
     return s, e
 
 
-def find_quotes(question: str, passages: Sequence[Passage], limit: int = MAX_QUOTES, *,
-                focus: str = "") -> list[Quote]:
-    """The sentences of `passages` that best answer `question`, best first, verbatim, at most two sentences
-    each and no overlaps. `focus`: the part of `question` that matters most (a follow-up's own words): its
-    terms weigh double."""
-    q_terms = list(dict.fromkeys(tokenize_query(question)))
-    boost = set(tokenize_query(focus)) if focus else set()
+def _near_wh(question: str) -> set[str]:
+    """The question's terms within _WH_REACH characters of its question word (what the answer sits beside)."""
+    folded = fold_text(question)
+    out: set[str] = set()
+    for m in _WH.finditer(folded):
+        out.update(tokenize_query(folded[max(0, m.start() - _WH_REACH):m.start()]))
+        out.update(tokenize_query(folded[m.end():m.end() + _WH_REACH]))
+    return out
+
+
+def _compact(folded: str, matched: Collection[str]) -> float:
+    """1 when the matched terms sit side by side in `folded`, towards 0 when they are spread over all of it."""
+    at = [(i, i + len(t)) for t in matched if len(t) > 1 and (i := folded.find(t)) >= 0]
+    if len(at) < 2 or not folded:
+        return 0.0
+    spread = max(b for _a, b in at) - min(a for a, _b in at)
+    return max(0.0, 1.0 - spread / len(folded))
+
+
+_SUFFIX = re.compile(r"(?<=[a-z]{3})(?:ing|ed|es|s|ly)$")
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(term: str) -> str:
+    return _SUFFIX.sub("", term) if term.isascii() else term
+
+
+def _stems(terms: Iterable[str]) -> frozenset[str]:
+    """Terms with a crude English suffix cut ("compiled" and "compiles" both "compil"), for quotes only:
+    the question and the sentence seldom share the same inflection."""
+    return frozenset(map(_stem, terms))
+
+
+def _asks(text: str) -> bool:
+    return text.rstrip()[-1:] in ("?", "？")
+
+
+def _longest_run(pieces: Sequence[str], folded: str) -> int:
+    """Length of the longest substring of one of `pieces` found in `folded`."""
+    best = 0
+    for piece in pieces:
+        for i in range(len(piece) - best):
+            k = best + 1
+            while i + k <= len(piece) and piece[i:i + k] in folded:
+                best = k
+                k += 1
+    return best
+
+
+def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str = "") -> list[_Candidate]:
+    """Every candidate quote of `passages` with its features (QUOTE_FEATURES), in passage and text order.
+    `focus`: the part of `question` that matters most (a follow-up's own words): its terms weigh double."""
+    typed = {m.group(1).lower() for m in _TYPE_WORD.finditer(question)}
+    q_terms = list(dict.fromkeys(t for t in _stems(tokenize_query(question)) if t not in typed))
     if not q_terms or not passages:
         return []
-    cands: list[_Candidate] = []
-    for rank, p in enumerate(passages):
-        for s, e in sentences(p.text, p.kind):
-            cands.append(_Candidate(p, rank, s, e, frozenset(tokenize(p.text[s:e]))))
-    if not cands:
+    boost = _stems(tokenize_query(focus)) if focus else frozenset()
+    q_set = set(q_terms)
+    per_passage = []
+    for p in passages:
+        spans = sentences(p.text, p.kind)
+        per_passage.append((p, spans, [_stems(tokenize(p.text[s:e])) for s, e in spans]))
+    n = sum(len(spans) for _p, spans, _t in per_passage)
+    if not n:
         return []
-    df = Counter(t for c in cands for t in c.terms if t in q_terms)
-    n = len(cands)
+    df = Counter(t for _p, _s, terms in per_passage for ts in terms for t in ts.intersection(q_set))
     base = {t: term_weight(t) * (2.0 if t in boost else 1.0) for t in q_terms}
     weights = {t: base[t] * math.log(1 + n / (df[t] + 0.5)) for t in q_terms if df[t]}
     total = sum(base[t] * math.log(1 + n / 0.5) for t in q_terms) or 1.0
+    near = _near_wh(question) & q_set
+    near_total = sum(weights.get(t, 0.0) for t in near) or 1.0
     wants_number = bool(_NUMBER_Q.search(question))
+    wants_date = bool(_DATE_Q.search(question))
+    wants_who = bool(_WHO_Q.search(question))
+    wants_where = bool(_WHERE_Q.search(question))
+    wants_definition = bool(_DEFINE_Q.search(question))
     last = max(1, len(passages) - 1)
-    topic = {p.chunk_id: set(tokenize(f"{p.title}\n{p.heading or ''}")) for p in passages}
-    # the passage's own coverage, from the terms already read (its sentences, title and heading)
-    whole: dict[int | None, set[str]] = {p.chunk_id: set(topic[p.chunk_id]) for p in passages}
-    for c in cands:
-        whole[c.passage.chunk_id] |= c.terms
-    on_topic = {cid: relevance(q_terms, terms).coverage for cid, terms in whole.items()}
+    top_score = max((p.score for p in passages), default=0.0) or 1.0
+    q_folded = fold_text(question)
+    english = not _HAN.search(question)
+    zeros = (0.0,) * (len(QUOTE_FEATURES) // 2)
+    # the question's pieces between its question words and punctuation (what a sentence may repeat verbatim)
+    pieces = [x.strip() for x in re.split(r"[^\w\s'-]+|" + _WH.pattern, _TYPE_WORD.sub(" ", q_folded)) if x and x.strip()]
+    run_total = max((len(x) for x in pieces), default=0) or 1
 
-    def score_of(c: _Candidate) -> float:
-        named = topic[c.passage.chunk_id]
-        cov = sum(weights[t] * (TITLE_FACTOR if t in named else 1.0) for t in c.terms if t in weights) / total
-        if cov <= 0:
-            return 0.0
-        text = c.passage.text[c.start:c.end]
-        score = cov + RANK_PRIOR * (1 - c.rank / last) + PASSAGE_WEIGHT * on_topic[c.passage.chunk_id]
-        if wants_number and _DIGIT.search(text):
-            score += NUMBER_CUE
-        return score
+    out: list[_Candidate] = []
+    for rank, (p, spans, terms) in enumerate(per_passage):
+        named = set(_stems(tokenize(f"{p.title}\n{p.heading or ''}")))
+        topic_terms = [t for t in q_terms if t in named and t in weights]
+        topic_total = sum(weights[t] for t in topic_terms) or 1.0
+        whole = named.union(*terms)
+        on_topic = relevance(q_terms, whole).coverage
+        head = (on_topic, 1 - rank / last, p.score / top_score)
 
-    plain = [score_of(c) for c in cands]
-    scored = [(x, i) for i, x in enumerate(plain) if x > 0]
+        def cover(ts: frozenset[str], named: set[str] = named) -> float:
+            return sum(weights[t] * (TITLE_FACTOR if t in named else 1.0) for t in ts.intersection(weights)) / total
+
+        covs = [cover(ts) for ts in terms]
+        asks = [_asks(p.text[s:e]) for s, e in spans]
+        # terms that can hold an answer (words, numbers, character pairs: not single characters)
+        content = [frozenset(t for t in ts if len(t) > 1 or not _HAN.match(t)) for ts in terms]
+        folded_text = fold_text(p.text)
+        if len(folded_text) != len(p.text):  # lower-casing changed the length: fold piece by piece
+
+            def fold_at(a: int, b: int, text: str = p.text) -> str:
+                return fold_text(text[a:b])
+        else:
+
+            def fold_at(a: int, b: int, folded: str = folded_text) -> str:
+                return folded[a:b]
+        for i, (s, e) in enumerate(spans):
+            text = p.text
+            cap = _cap(text[s:e])
+            options: list[tuple[int, int, list[int]]] = []
+            if e - s > cap:
+                ws, we = _window(text, s, e, {t: weights[t] for t in terms[i] if t in weights}, cap)
+                options.append((ws, we, [i]))
+            else:
+                options.append((s, e, [i]))
+                if i + 1 < len(spans) and spans[i + 1][1] - s <= cap:
+                    options.append((s, spans[i + 1][1], [i, i + 1]))
+            for a, b, idx in options:
+                if idx[-1] + 1 < len(spans) and asks[idx[-1]]:
+                    continue  # a question of the document (an FAQ) is quoted with the answer after it
+                if len(idx) == 2:
+                    span_terms, span_content = terms[i] | terms[i + 1], content[i] | content[i + 1]
+                elif (a, b) != (s, e):  # a window of a long sentence
+                    span_terms = _stems(tokenize(text[a:b]))
+                    span_content = frozenset(t for t in span_terms if len(t) > 1 or not _HAN.match(t))
+                else:
+                    span_terms, span_content = terms[i], content[i]
+                cov = cover(span_terms)
+                if cov <= 0:
+                    continue
+                part = [covs[j] for j in idx]
+                best_j = idx[part.index(max(part))]
+                chunk = text[a:b]
+                matched = span_terms & q_set
+                new = len(span_content - q_set) / len(span_content) if span_content else 0.0
+                digit = wants_number and _DIGIT.search(chunk) is not None
+                feats = (
+                    cov, max(part), min(part) if len(part) == 2 else 0.0,
+                    sum(weights.get(t, 0.0) for t in near if t in span_terms) / near_total if near else 0.0,
+                    *head,
+                    float(len(idx) == 2), (b - a) / cap, new,
+                    _compact(fold_at(*spans[best_j]), matched),
+                    float(i == 0),
+                    float(asks[i]),
+                    float(len(idx) == 2 and _LEANS_BACK.match(text[spans[i + 1][0]:spans[i + 1][0] + 8]) is not None),
+                    float(digit),
+                    float(wants_date and _DATE.search(chunk) is not None),
+                    float(wants_who and any(m.group().lower() not in q_folded for m in _NAME.finditer(chunk))),
+                    float(wants_where and _PLACE.search(chunk) is not None),
+                    float(wants_number and not digit),
+                    sum(weights[t] for t in topic_terms if t in span_terms) / topic_total,
+                    float(wants_definition and any(t in q_set and len(t) > 1 for t in _stems(tokenize(chunk[:12])))
+                          and _DEFINES.search(chunk[:40]) is not None),
+                    _longest_run(pieces, fold_at(a, b)) / run_total,
+                )
+                out.append(_Candidate(p, rank, a, b, feats + (feats if english else zeros)))
+
+    return out
+
+
+def _score(features: Sequence[float], weights: Sequence[float]) -> float:
+    return sum(map(mul, features, weights))
+
+
+def rank_candidates(question: str, passages: Sequence[Passage], *, focus: str = "",
+                    weights: Sequence[float] = QUOTE_WEIGHTS) -> list[tuple[float, _Candidate]]:
+    """The candidate quotes with the ranker's score (a logit: higher answers the question better), best first."""
+    scored = [(_score(c.features, weights), c) for c in quote_candidates(question, passages, focus=focus)]
     scored.sort(key=lambda x: -x[0])
+    return scored
+
+
+def find_quotes(question: str, passages: Sequence[Passage], limit: int = MAX_QUOTES, *,
+                focus: str = "", weights: Sequence[float] = QUOTE_WEIGHTS) -> list[Quote]:
+    """The candidate quotes of `passages` that best answer `question` (see QUOTE_FEATURES), best first,
+    verbatim, at most two sentences each and no overlaps. `focus`: the part of `question` that matters most
+    (a follow-up's own words): its terms weigh double. `weights`: the ranker's (fit_quotes.py passes its own).
+    A quote's score is exp((z - z_best) / SCORE_SCALE) for the ranker's z: 1 for the best, falling with the
+    distance from it (excerpts() weighs quotes and their neighbours by it)."""
     out: list[Quote] = []
-    for score, i in scored:
-        c = cands[i]
-        text = c.passage.text
-        cap = _cap(text[c.start:c.end])
-        s, e = _window(text, c.start, c.end, {t: weights[t] for t in c.terms if t in weights}, cap)
-        if (s, e) == (c.start, c.end):  # a whole sentence: its better neighbour joins it if both fit
-            prv = cands[i - 1] if i > 0 and cands[i - 1].passage is c.passage else None
-            nxt = cands[i + 1] if i + 1 < len(cands) and cands[i + 1].passage is c.passage else None
-            asks = text[c.start:c.end].rstrip()[-1:] in "?？"  # a question in the document (an FAQ)
-            back = prv is not None and c.end - prv.start <= cap and not asks and (
-                _LEANS_BACK.match(text[c.start:c.end]) is not None
-                or nxt is None or nxt.end - c.start > cap or plain[i - 1] > plain[i + 1])
-            if back and prv is not None:
-                s = prv.start
-            elif nxt is not None and nxt.end - c.start <= cap:
-                e = nxt.end
-        if any(q.passage.chunk_id == c.passage.chunk_id and q.start < e and s < q.end for q in out):
+    ranked = rank_candidates(question, passages, focus=focus, weights=weights)
+    for z, c in ranked:
+        if any(q.passage.chunk_id == c.passage.chunk_id and q.start < c.end and c.start < q.end for q in out):
             continue
-        out.append(Quote(c.passage, s, e, round(score, 4)))
+        out.append(Quote(c.passage, c.start, c.end, round(math.exp((z - ranked[0][0]) / SCORE_SCALE), 4)))
         if len(out) >= limit:
             break
     return out
@@ -390,11 +577,11 @@ def gather(library: Any, question: str, previous: Sequence[str] = (), k: int = 5
 
 # -- what the model reads of each passage -------------------------------------------------------------------
 # The prompt on a diet: the passages are cut to their question-focused part. One budget for all of them, in
-# "Chinese characters" (a digit counts as one, a character of another script as a third; see _cost). The quote scorer's spans (find_quotes: the best sentences with
-# their better neighbour) and, once a span is in, the sentences beside it (worth NEIGHBOUR_VALUE of it) go
+# "Chinese characters" (a digit counts as one, a character of another script as a third; see _cost). The quote ranker's spans (find_quotes: a sentence or two
+# neighbouring ones) and, once a span is in, the sentences beside it (worth NEIGHBOUR_VALUE of it) go
 # in best first, across passages, while they fit. A passage with nothing that fits is left out.
 # Budget chosen by tests/bench/bench_prompt_diet.py (context recall against prompt tokens, calibration split
-# of ../shared/corpora/qa).
+# of ../shared/corpora/qa), with the earlier coverage-based quote scores: not chosen again since the ranker.
 EXCERPT_BUDGET = 440
 EXCERPT_QUOTES = 4  # quote spans considered per passage
 NEIGHBOUR_VALUE = 0.8  # a sentence next to a chosen span is worth this share of the span (0.5 / 0.95: worse)

@@ -74,3 +74,10 @@ def test_follow_ups_need_their_own_words_in_the_passage(tmp_path: Path) -> None:
         # 其 inside a word does not make a question lean on the previous one
         other = gather(lib, "上海酒店每晚最多报销多少？其他城市呢", ["What does sick leave require for employees?"])
         assert other.query == "上海酒店每晚最多报销多少？其他城市呢"
+
+
+def test_a_where_question_is_quoted_with_the_place_not_with_the_sentence_repeating_its_words() -> None:
+    p = _passage("Xinghe was founded by two engineers. The head office of Xinghe employs about 300 people in sales "
+                 "and research. Its products are sold in twelve countries. Since 2015 the head office of Xinghe has "
+                 "been in Hangzhou, near the West Lake. The company also runs a plant in Suzhou.", title="about")
+    assert "in Hangzhou" in find_quotes("Where is the head office of Xinghe?", [p])[0].text

@@ -8,8 +8,10 @@ article; each question searched through qwenrag.evidence.gather, the top 5 passa
   cited "[n]"; the gold sentence with its answer replaced by a number or name from elsewhere in the passages
   (a wrong fact); and, with --demo N, the demo model's own answers to N questions that do not contain the
   gold answer (SmolLM2-135M through the real pipeline prompt).
-Split as bench_quotes.py: articles whose id hashes even are the calibration split (MAX_MISSING and MIN_TOPIC
-were chosen there), odd the evaluation split. Bars: correct kept >= 0.95, wrong stopped >= 0.90.
+Split as bench_quotes.py: articles whose id hashes even are the calibration split (MAX_MISSING and
+SUPPORT_MARGIN were chosen there; see qwenrag/backing.py), odd the evaluation split. Bars: correct kept
+>= 0.95, wrong stopped >= 0.90. The demo model's answers need the demo model (SmolLM2-135M) installed and take
+a few seconds each on 2 cores.
 
     .venv/bin/python tests/bench/bench_backing.py [--limit 300] [--demo 40]
 """
