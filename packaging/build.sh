@@ -54,7 +54,8 @@ start=$(date +%s)
   --distpath "$DIST" --workpath "$ROOT/build/pyinstaller" packaging/qwenrag.spec
 built=$(date +%s)
 echo "build: $((built - start)) s; bundle $(du -sh "$APP" | cut -f1) in $APP"
-du -sh "$APP/_internal"/* 2>/dev/null | sort -rh | head -8 | sed 's/^/  /'
+# The 8 largest parts; sed reads to the end (head would close the pipe early: SIGPIPE under pipefail).
+du -sh "$APP/_internal"/* 2>/dev/null | sort -rh | sed -n '1,8s/^/  /p'
 
 # The built app checks itself: index the bundled samples, answer a sample question with the bundled
 # model, check the citation. Its user folders point into a throw-away directory so a build never touches
