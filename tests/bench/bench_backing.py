@@ -21,15 +21,12 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import tempfile
-from pathlib import Path
 
 from bench_quotes import split_of
-from bench_retrieval import build_files
+from bench_retrieval import qa_library
 from common import SHARED, load_jsonl, qa_sets, table
 
 from indexing.analysis import fold_text
-from indexing.library import Library
 from qwenrag.backing import check
 from qwenrag.evidence import gather, sentences
 
@@ -44,37 +41,32 @@ def _contains(text: str, answers: list[str]) -> bool:
 def labelled(name: str, limit: int, rng: random.Random) -> list[tuple[str, str, bool, str, list]]:
     """(split, kind, is_correct, answer, passages) for each labelled answer of set `name`."""
     out = []
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "docs"
-        folder.mkdir()
-        files = build_files(name, folder)
+    with qa_library(name, 2) as (lib, files):
         by_id = {v: k for k, v in files.items()}
-        with Library.open(Path(tmp) / "lib") as lib:
-            list(lib.add([folder], workers=2))
-            questions = load_jsonl(SHARED / "qa" / f"{name}.questions.jsonl")
-            rng.shuffle(questions)
-            for q in questions[:limit]:
-                ev = gather(lib, q["question"], k=5)
-                passages = list(ev.passages)
-                gold = next((p for p in passages if p.file == by_id[q["passage_id"]]), None)
-                if gold is None:
-                    continue
-                spans = [gold.text[s:e] for s, e in sentences(gold.text, gold.kind)]
-                right = [s for s in spans if _contains(s, q["answers"])]
-                other = [s for s in spans if not _contains(s, q["answers"]) and len(s) > 8]
-                split = split_of(q["passage_id"])
-                case = (q["question"], passages)
-                if right:
-                    out.append((split, "gold sentence", True, f"{right[0]} [{gold.n}]", *case))
-                    out.append((split, "gold answer span", True, f"{q['answers'][0]} [{gold.n}]", *case))
-                    # a wrong fact: the answer swapped for another number / a different span of the passages
-                    pool = [m for p in passages for m in _NUM.findall(p.text) if m not in q["answers"][0]]
-                    if _NUM.search(q["answers"][0]) and pool:
-                        fake = _NUM.sub(lambda m: str(int(m.group()) + 7), q["answers"][0], count=1)
-                        out.append((split, "wrong number", False, f"{right[0].replace(q['answers'][0], fake)} "
-                                                                   f"[{gold.n}]", *case))
-                if other:
-                    out.append((split, "unrelated sentence", False, f"{rng.choice(other)} [{gold.n}]", *case))
+        questions = load_jsonl(SHARED / "qa" / f"{name}.questions.jsonl")
+        rng.shuffle(questions)
+        for q in questions[:limit]:
+            ev = gather(lib, q["question"], k=5)
+            passages = list(ev.passages)
+            gold = next((p for p in passages if p.file == by_id[q["passage_id"]]), None)
+            if gold is None:
+                continue
+            spans = [gold.text[s:e] for s, e in sentences(gold.text, gold.kind)]
+            right = [s for s in spans if _contains(s, q["answers"])]
+            other = [s for s in spans if not _contains(s, q["answers"]) and len(s) > 8]
+            split = split_of(q["passage_id"])
+            case = (q["question"], passages)
+            if right:
+                out.append((split, "gold sentence", True, f"{right[0]} [{gold.n}]", *case))
+                out.append((split, "gold answer span", True, f"{q['answers'][0]} [{gold.n}]", *case))
+                # a wrong fact: the answer swapped for another number / a different span of the passages
+                pool = [m for p in passages for m in _NUM.findall(p.text) if m not in q["answers"][0]]
+                if _NUM.search(q["answers"][0]) and pool:
+                    fake = _NUM.sub(lambda m: str(int(m.group()) + 7), q["answers"][0], count=1)
+                    out.append((split, "wrong number", False, f"{right[0].replace(q['answers'][0], fake)} "
+                                                               f"[{gold.n}]", *case))
+            if other:
+                out.append((split, "unrelated sentence", False, f"{rng.choice(other)} [{gold.n}]", *case))
     return out
 
 
@@ -89,25 +81,20 @@ def demo_answers(name: str, n: int) -> list[tuple[str, str, bool, str, str, list
     from qwenrag.settings import Settings
 
     out = []
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "docs"
-        folder.mkdir()
-        build_files(name, folder)
-        with Library.open(Path(tmp) / "lib") as lib:
-            list(lib.add([folder], workers=2))
-            info = find_model(None, Settings())
-            engine = Engine(info, n_ctx=2048)
-            try:
-                pipe = Pipeline(lib, engine, settings=Settings(max_answer_tokens=48, temperature=0.0))
-                questions = load_jsonl(SHARED / "qa" / f"{name}.questions.jsonl")
-                random.Random(3).shuffle(questions)
-                for q in questions[:n]:
-                    r = pipe.answer(q["question"])
-                    if r.model_text and not _contains(r.model_text, q["answers"]):
-                        out.append((split_of(q["passage_id"]), "demo model answer", False, r.model_text,
-                                    q["question"], list(r.sources)))
-            finally:
-                engine.close()
+    with qa_library(name, 2) as (lib, _files):
+        info = find_model(None, Settings())
+        engine = Engine(info, n_ctx=2048)
+        try:
+            pipe = Pipeline(lib, engine, settings=Settings(max_answer_tokens=48, temperature=0.0))
+            questions = load_jsonl(SHARED / "qa" / f"{name}.questions.jsonl")
+            random.Random(3).shuffle(questions)
+            for q in questions[:n]:
+                r = pipe.answer(q["question"])
+                if r.model_text and not _contains(r.model_text, q["answers"]):
+                    out.append((split_of(q["passage_id"]), "demo model answer", False, r.model_text,
+                                q["question"], list(r.sources)))
+        finally:
+            engine.close()
     return out
 
 

@@ -26,18 +26,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from bench_quotes import split_of
-from bench_retrieval import build_files
+from bench_retrieval import qa_library
 from common import SHARED, load_jsonl, median, qa_sets, table
 
 import qwenrag.pipeline as pipeline_module
 from indexing.analysis import fold_text
-from indexing.library import Library
 from qwenrag.engine import Timings
 from qwenrag.models import ModelInfo
 from qwenrag.pipeline import Pipeline
@@ -93,29 +91,24 @@ def pairs(name: str, per_split: int, rng: random.Random) -> list[tuple[str, dict
 def evaluate(name: str, shares: list[float], per_split: int, workers: int) -> list[list[object]]:
     model = ScriptedModel()
     stats: dict[tuple[str, float], dict[str, list[float]]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "docs"
-        folder.mkdir()
-        build_files(name, folder)
-        with Library.open(Path(tmp) / "lib") as lib:
-            list(lib.add([folder], workers=workers))
-            pipe = Pipeline(lib, model, settings=Settings(), pause_indexing=False)  # type: ignore[arg-type]
-            for split, q1, q2 in pairs(name, per_split, random.Random(11)):
-                answers = [fold_text(a) for a in q2["answers"]]
-                for share in shares:
-                    pipeline_module.FOLLOW_UP_SHARE = share
-                    conv = pipe.conversation()
-                    model.next_answer = f"{q1['answers'][0]} [1]"
-                    conv.answer(q1["question"])
-                    second = conv.answer(q2["question"])
-                    s = stats.setdefault((split, share), {"recall": [], "new": []})
-                    if not second.found or second.prompt is None or second.prompt.prompt_tokens == 0:
-                        s["recall"].append(0.0)
-                        continue
-                    users = [m["content"] for m in second.prompt.messages if m["role"] == "user"]
-                    seen = fold_text("\n".join(users))
-                    s["recall"].append(float(any(a in seen for a in answers)))
-                    s["new"].append(model.count_tokens(users[-1]))
+    with qa_library(name, workers) as (lib, _files):
+        pipe = Pipeline(lib, model, settings=Settings(), pause_indexing=False)  # type: ignore[arg-type]
+        for split, q1, q2 in pairs(name, per_split, random.Random(11)):
+            answers = [fold_text(a) for a in q2["answers"]]
+            for share in shares:
+                pipeline_module.FOLLOW_UP_SHARE = share
+                conv = pipe.conversation()
+                model.next_answer = f"{q1['answers'][0]} [1]"
+                conv.answer(q1["question"])
+                second = conv.answer(q2["question"])
+                s = stats.setdefault((split, share), {"recall": [], "new": []})
+                if not second.found or second.prompt is None or second.prompt.prompt_tokens == 0:
+                    s["recall"].append(0.0)
+                    continue
+                users = [m["content"] for m in second.prompt.messages if m["role"] == "user"]
+                seen = fold_text("\n".join(users))
+                s["recall"].append(float(any(a in seen for a in answers)))
+                s["new"].append(model.count_tokens(users[-1]))
     rows: list[list[object]] = []
     for split in ("calibration", "evaluation"):
         whole = stats.get((split, shares[0]))

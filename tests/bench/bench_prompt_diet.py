@@ -26,16 +26,13 @@ the real prompt builder (qwenrag.prompt.build_prompt, n_ctx 4096, answer reserve
 from __future__ import annotations
 
 import argparse
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
 from bench_quotes import split_of
-from bench_retrieval import build_files
+from bench_retrieval import qa_library
 from common import SHARED, load_jsonl, median, qa_sets, table
 
 from indexing.analysis import fold_text
-from indexing.library import Library
 from qwenrag.evidence import EXCERPT_BUDGET, excerpts, gather
 from qwenrag.language import resolve_language
 from qwenrag.prompt import MAX_PASSAGES, build_prompt
@@ -53,38 +50,33 @@ def prompt_text(messages: Sequence[dict[str, str]]) -> str:
 def evaluate(name: str, configs: list[str], workers: int, limit: int, counter: QwenCounter) -> list[list[object]]:
     settings = Settings()
     stats: dict[tuple[str, str], dict[str, list[float]]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "docs"
-        folder.mkdir()
-        build_files(name, folder)
-        with Library.open(Path(tmp) / "lib") as lib:
-            list(lib.add([folder], workers=workers))
-            questions = load_jsonl(SHARED / "qa" / f"{name}.questions.jsonl")
-            if limit:
-                questions = questions[:limit]
-            for q in questions:
-                split = split_of(q["passage_id"])
-                answers = [fold_text(a) for a in q["answers"]]
-                ev = gather(lib, q["question"], k=settings.top_k)
-                lang = resolve_language(q["question"], settings.answer_language)
-                for config in ["full", *configs]:
-                    s = stats.setdefault((split, config), {"recall": [], "tokens": [], "passages": []})
-                    if not ev.found:
-                        s["recall"].append(0.0)
-                        continue
-                    passages = list(ev.passages)
-                    ex = None
-                    if config != "full":
-                        keep, budget = config.split(":")
-                        passages = passages[:int(keep)]
-                        by_chunk = excerpts(q["question"], passages, budget=float(budget))
-                        ex = {p.n: by_chunk[p.chunk_id] for p in passages if p.chunk_id in by_chunk}
-                    built = build_prompt(q["question"], passages, counter, language=lang,
-                                         max_answer_tokens=settings.max_answer_tokens, excerpts=ex)
-                    text = prompt_text(built.messages)
-                    s["recall"].append(float(any(a in text for a in answers)))
-                    s["tokens"].append(built.prompt_tokens)
-                    s["passages"].append(len(built.new_passages))
+    with qa_library(name, workers) as (lib, _files):
+        questions = load_jsonl(SHARED / "qa" / f"{name}.questions.jsonl")
+        if limit:
+            questions = questions[:limit]
+        for q in questions:
+            split = split_of(q["passage_id"])
+            answers = [fold_text(a) for a in q["answers"]]
+            ev = gather(lib, q["question"], k=settings.top_k)
+            lang = resolve_language(q["question"], settings.answer_language)
+            for config in ["full", *configs]:
+                s = stats.setdefault((split, config), {"recall": [], "tokens": [], "passages": []})
+                if not ev.found:
+                    s["recall"].append(0.0)
+                    continue
+                passages = list(ev.passages)
+                ex = None
+                if config != "full":
+                    keep, budget = config.split(":")
+                    passages = passages[:int(keep)]
+                    by_chunk = excerpts(q["question"], passages, budget=float(budget))
+                    ex = {p.n: by_chunk[p.chunk_id] for p in passages if p.chunk_id in by_chunk}
+                built = build_prompt(q["question"], passages, counter, language=lang,
+                                     max_answer_tokens=settings.max_answer_tokens, excerpts=ex)
+                text = prompt_text(built.messages)
+                s["recall"].append(float(any(a in text for a in answers)))
+                s["tokens"].append(built.prompt_tokens)
+                s["passages"].append(len(built.new_passages))
     rows = []
     for split in ("calibration", "evaluation"):
         base = stats.get((split, "full"))

@@ -47,7 +47,7 @@ import time
 import zlib
 from pathlib import Path
 
-from bench_retrieval import build_files
+from bench_retrieval import qa_library
 from common import SHARED, load_jsonl, median, pct, qa_sets, table
 
 from indexing.analysis import fold_text
@@ -86,34 +86,29 @@ def _reachable(passages: list, gold_file: str, answers: list[str]) -> bool:
 
 
 def evaluate(name: str, workers: int, limit: int) -> list[list[object]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "docs"
-        folder.mkdir()
-        files = build_files(name, folder)
+    with qa_library(name, workers) as (lib, files):
         by_id = {v: k for k, v in files.items()}
         raw = {path: Path(path).read_text(encoding="utf-8") for path in files}
         stats: dict[str, dict[str, list[float]]] = {}
-        with Library.open(Path(tmp) / "lib") as lib:
-            list(lib.add([folder], workers=workers))
-            questions = load_jsonl(SHARED / "qa" / f"{name}.questions.jsonl")
-            if limit:
-                questions = questions[:limit]
-            for q in questions:
-                s = stats.setdefault(split_of(q["passage_id"]), {k: [] for k in
-                                     ("h1", "h3", "passage", "verbatim", "len", "base", "found",
-                                                                  "ceiling")})
-                gold = by_id[q["passage_id"]]
-                ev = gather(lib, q["question"], k=5)
-                quotes = list(ev.quotes)
-                s["found"].append(float(ev.found))
-                s["h1"].append(float(_hit(quotes[0] if quotes else None, gold, q["answers"])))
-                s["h3"].append(float(any(_hit(x, gold, q["answers"]) for x in quotes[:3])))
-                for x in quotes:
-                    s["passage"].append(float(x.text == x.passage.text[x.start:x.end] and x.text in x.passage.text))
-                    s["verbatim"].append(float(x.text in raw[x.passage.file]))
-                    s["len"].append(len(x.text))
-                s["ceiling"].append(float(_reachable(list(ev.passages), gold, q["answers"])))
-                s["base"].append(float(_hit(baseline_quote(q["question"], list(ev.passages)), gold, q["answers"])))
+        questions = load_jsonl(SHARED / "qa" / f"{name}.questions.jsonl")
+        if limit:
+            questions = questions[:limit]
+        for q in questions:
+            s = stats.setdefault(split_of(q["passage_id"]), {k: [] for k in
+                                 ("h1", "h3", "passage", "verbatim", "len", "base", "found",
+                                                              "ceiling")})
+            gold = by_id[q["passage_id"]]
+            ev = gather(lib, q["question"], k=5)
+            quotes = list(ev.quotes)
+            s["found"].append(float(ev.found))
+            s["h1"].append(float(_hit(quotes[0] if quotes else None, gold, q["answers"])))
+            s["h3"].append(float(any(_hit(x, gold, q["answers"]) for x in quotes[:3])))
+            for x in quotes:
+                s["passage"].append(float(x.text == x.passage.text[x.start:x.end] and x.text in x.passage.text))
+                s["verbatim"].append(float(x.text in raw[x.passage.file]))
+                s["len"].append(len(x.text))
+            s["ceiling"].append(float(_reachable(list(ev.passages), gold, q["answers"])))
+            s["base"].append(float(_hit(baseline_quote(q["question"], list(ev.passages)), gold, q["answers"])))
     rows = []
     for split in ("calibration", "evaluation"):
         s = stats.get(split)

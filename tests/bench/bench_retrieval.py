@@ -7,9 +7,11 @@ indexed by the library, searched with each question. Prints recall@1/5/10 and MR
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from common import SHARED, load_jsonl, qa_sets, table
@@ -17,6 +19,18 @@ from common import SHARED, load_jsonl, qa_sets, table
 from indexing.library import Library
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+@contextlib.contextmanager
+def qa_library(name: str, workers: int = 2) -> Iterator[tuple[Library, dict[str, str]]]:
+    """QA set `name` indexed by the real library in a temporary folder: (library, file -> passage id)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "docs"
+        folder.mkdir()
+        files = build_files(name, folder)
+        with Library.open(Path(tmp) / "lib") as lib:
+            list(lib.add([folder], workers=workers))
+            yield lib, files
 
 
 def build_files(name: str, folder: Path) -> dict[str, str]:
