@@ -89,12 +89,11 @@ def check(answer: str, question: str, passages: Sequence[Passage]) -> Backing:
     answer_terms = set(keys) | {t for t in tokenize(body) if t.isdigit()}
     ranked = [(z, c) for z, c in rank_candidates(question, pool) if c.features[_TWO] == 0.0]
     any_topic = ranked[0][0] if ranked else 0.0
-    best_topic, support = 0.0, []
-    for z, c in ranked:  # best first
-        held = answer_terms & set(tokenize(c.passage.text[c.start:c.end]))
-        if answer_terms and len(held) >= 0.5 * len(answer_terms):
-            best_topic = z if not support else best_topic
-            support.append(c.passage.n)
+    holding = [(z, c.passage.n) for z, c in ranked  # best first
+               if answer_terms and len(answer_terms & set(tokenize(c.passage.text[c.start:c.end])))
+               >= 0.5 * len(answer_terms)]
+    best_topic = holding[0][0] if holding else 0.0
+    support = [n for _z, n in holding]
     if not answer_terms:  # an answer of question words only ("Yes.") says nothing checkable
         return Backing(False, reason="nothing to check")
     if missing_numbers:
