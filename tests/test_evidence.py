@@ -7,8 +7,8 @@ from pathlib import Path
 
 from indexing.library import Library
 from indexing.locations import Location
-from indexing.records import Passage
-from qwenrag.evidence import MAX_CHARS_EN, MAX_CHARS_ZH, find_quotes, gather, sentences
+from indexing.records import Passage, TermStats
+from qwenrag.evidence import MAX_CHARS_EN, MAX_CHARS_ZH, find_quotes, gather, is_relevant, sentences
 from tests.helpers import write_text
 
 
@@ -81,3 +81,33 @@ def test_a_where_question_is_quoted_with_the_place_not_with_the_sentence_repeati
                  "and research. Its products are sold in twelve countries. Since 2015 the head office of Xinghe has "
                  "been in Hangzhou, near the West Lake. The company also runs a plant in Suzhou.", title="about")
     assert "in Hangzhou" in find_quotes("Where is the head office of Xinghe?", [p])[0].text
+
+
+def test_a_rare_term_missing_from_the_passage_outweighs_common_words_it_holds() -> None:
+    # A 5,000-chunk library: "annual", "leave" and "days" are everywhere, "Kowalczyk" in 2 chunks
+    stats = TermStats(5000, {"many": 900, "annual": 400, "leave": 350, "day": 1200, "get": 800,
+                             "kowalczyk": 2, "volunteer": 40, "foundation": 60})
+    common = _passage("Annual leave is 15 days for every employee, and many get more after ten years.")
+    question = "How many annual leave days do Kowalczyk foundation volunteers get?"
+    # every common word of the question is there, the name and the people asked about are not: not found
+    assert not is_relevant(question, [common], stats=stats)
+    named = _passage("Volunteers of the Kowalczyk Foundation take 20 days off a year.", title="Kowalczyk")
+    assert is_relevant(question, [named], stats=stats)  # the rare terms are there: found
+    assert is_relevant(question, [common, named], stats=stats)  # any passage that answers will do
+
+
+def test_an_off_topic_question_made_of_common_words_and_an_unknown_name_is_not_found(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write_text(docs, "leave.txt", "Annual leave for employees is 15 days per year. Employees must request leave "
+                                  "two weeks ahead.")
+    write_text(docs, "travel.txt", "Employees travelling abroad get a daily allowance of 60 euros.")
+    write_text(docs, "it.txt", "Employees must change their password every 90 days.")
+    write_text(docs, "office.txt", "The office opens at 8 am. Employees may work from home two days per week.")
+    with Library.open(tmp_path / "lib") as lib:
+        list(lib.add([docs], workers=0))
+        own = gather(lib, "How many days of annual leave do employees get per year?")
+        assert own.found and own.passages[0].file.endswith("leave.txt") and "15 days" in own.quotes[0].text
+        # shares "annual", "leave", "days" with leave.txt (two strong terms: enough before), but no passage
+        # knows Kowalczyk, the foundation or its volunteers
+        off = gather(lib, "How many annual leave days do Kowalczyk foundation volunteers get?")
+        assert off.passages and not off.found and off.quotes == ()
