@@ -18,6 +18,11 @@ Measured, each as a two-turn conversation after a first question about an indexe
 - elliptic follow-up: the same, with the article's title in the question replaced by "it" / "它" (only
   questions naming the title) -> answered with the gold file.
 
+Last run (`--limit 200 --before`, evaluation [calibration]): answered 0.955 [0.967], follow-up 0.955 [0.969],
+elliptic 0.744 [0.778], off-topic after a relevant one not found 0.968 [0.962], alone 0.970 [0.964],
+unanswerable not found 0.873 [0.920]; the rule before on the same questions: 0.992, 0.992, 0.812, 0.808,
+0.808, 0.603.
+
     .venv/bin/python tests/bench/bench_conversation.py [--limit 100] [--grid] [--keep /tmp/conv-libs]
 """
 
