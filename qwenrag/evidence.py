@@ -35,26 +35,24 @@ from indexing.spelling import near_words
 
 # -- not found ---------------------------------------------------------------------------------------------
 # Each term of the question weighs its kind (term_weight: long words, numbers and Chinese bigrams more than
-# short words and single characters) times its rarity in the library (IDF from the search index's term
-# counts, TermStats), so a name of the question that a passage lacks counts far more than a common word it
-# holds. A passage is relevant when it holds HIGH_COVERAGE of that weight, or LOW_COVERAGE and at least
-# MIN_STRONG_MATCHES "strong" terms (a Chinese bigram, a number, a word of 5+ letters).
-# Chosen on the calibration split of the QA sets by tests/bench/calibrate_not_found.py (the best balanced
-# accuracy keeping off-topic questions "not found" >= 0.92 and the answered share >= 0.95); reported on the
-# evaluation split by tests/bench/bench_conversation.py (README): off-topic questions after a relevant one
-# "not found" 0.968 [calibration 0.962], unanswerable 0.873 [0.920], answered 0.955 [0.967] (the rule before,
-# term kind only with 0.45 / 0.3: 0.808, 0.603, 0.992).
-HIGH_COVERAGE = 0.48
-LOW_COVERAGE = 0.38
+# short words and single characters) times its rarity (idf), so a name of the question that a passage lacks
+# counts far more than a common word it holds. Rarity is counted over the library's chunks plus PRIOR_CHUNKS
+# chunks of general text (qwenrag._term_prior: Wikipedia paragraphs in Chinese and English), so a common
+# word ("时间", "number") is not taken for a distinctive name because a small library lacks it or holds it
+# rarely; in a library of thousands of chunks its own counts take over. A passage is relevant when it
+# holds HIGH_COVERAGE of that weight, or LOW_COVERAGE and at least MIN_STRONG_MATCHES "strong" terms (a
+# Chinese bigram, a number, a word of 5+ letters).
+# Chosen on the calibration split of the QA sets, with QA-sized and small libraries, by
+# tests/bench/calibrate_not_found.py (the best balanced accuracy keeping off-topic questions "not found"
+# >= 0.92 and answering no less than the rule before less 0.01); reported on the evaluation split by
+# tests/bench/bench_conversation.py (README).
+HIGH_COVERAGE = 0.46
+LOW_COVERAGE = 0.31
 MIN_STRONG_MATCHES = 2
-# Rarity is measured against at least this many chunks: in a small library a term's chunk count says little
-# about how rare it is (in a one-chunk library every word it holds is "in all chunks"). A prior: the QA
-# libraries (65-791 chunks) do the same with 0, 100 or 1000.
-IDF_MIN_CHUNKS = 100
+PRIOR_CHUNKS = 3000  # the general text counts as this many chunks (chosen with the thresholds: 100-3000)
 # A term no chunk holds weighs as one held by a single chunk, not more: it may be a question word or a
-# bigram across two words that no document has. (Chosen with the thresholds; with a floor of 100 chunks
-# it also makes a one-chunk library weigh every term alike.)
-UNKNOWN_DOC_FREQ = 1
+# bigram across two words that no document has.
+MIN_DOC_FREQ = 1.0
 
 MAX_QUOTES = 3
 MAX_CHARS_ZH = 180  # a quote: at most 2 sentences and this many characters (Chinese) ...
@@ -77,18 +75,35 @@ def _strong(term: str) -> bool:
     return term.isdigit() or len(term) >= 5
 
 
-def idf(doc_freq: int, chunks: int) -> float:
-    """BM25's inverse document frequency of a term held by `doc_freq` of `chunks` (see IDF_MIN_CHUNKS)."""
-    n = max(chunks, IDF_MIN_CHUNKS)
-    doc_freq = max(doc_freq, UNKNOWN_DOC_FREQ)
-    return math.log(1 + (n - doc_freq + 0.5) / (doc_freq + 0.5))
+def idf(doc_freq: float, chunks: float) -> float:
+    """BM25's inverse document frequency of a term held by `doc_freq` of `chunks` (MIN_DOC_FREQ at least)."""
+    doc_freq = max(doc_freq, MIN_DOC_FREQ)
+    return math.log(1 + max(chunks - doc_freq + 0.5, 0.0) / (doc_freq + 0.5))
 
 
-def rarity_weights(terms: Sequence[str], stats: TermStats | None) -> dict[str, float]:
-    """term_weight of each term times its IDF in the library (term_weight alone without statistics)."""
-    if stats is None:
-        return {t: term_weight(t) for t in terms}
-    return {t: term_weight(t) * idf(stats.doc_freq.get(t, 0), stats.chunks) for t in terms}
+@functools.cache
+def _prior() -> tuple[int, dict[str, int]]:
+    from qwenrag._term_prior import PASSAGES, TABLE
+
+    rows = (line.split("\t") for line in TABLE.splitlines())
+    return PASSAGES, {term: int(df) for term, df in rows}
+
+
+def pooled_idf(term: str, stats: TermStats, prior: TermStats | None = None) -> float:
+    """idf over the library's chunks plus PRIOR_CHUNKS of general text (`prior`: qwenrag._term_prior's)."""
+    if prior is None:
+        passages, table = _prior()
+        prior = TermStats(passages, table)
+    share = prior.doc_freq.get(term, 0) / max(prior.chunks, 1)
+    return idf(stats.doc_freq.get(term, 0) + PRIOR_CHUNKS * share, stats.chunks + PRIOR_CHUNKS)
+
+
+def rarity_weights(terms: Sequence[str], stats: TermStats | None,
+                   prior: TermStats | None = None) -> dict[str, float]:
+    """term_weight of each term times its rarity (pooled_idf; without the library's statistics, in the
+    general text alone)."""
+    stats = stats if stats is not None else TermStats(0)
+    return {t: term_weight(t) * pooled_idf(t, stats, prior) for t in terms}
 
 
 @dataclass(frozen=True)
@@ -148,7 +163,7 @@ def is_relevant(query: str, passages: Sequence[Passage], unknown: Collection[str
     """Whether any passage plausibly answers `query`; if not, the answer is "not found", without the model.
 
     `stats`: the library's Library.term_stats(query), for weighing the terms by rarity (the thresholds
-    were chosen with them; without, every term of a kind weighs the same)."""
+    were chosen with them; without, rarity is that in the general text alone)."""
     return best_relevance(query, passages, unknown, stats).relevant
 
 

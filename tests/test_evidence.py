@@ -111,3 +111,43 @@ def test_an_off_topic_question_made_of_common_words_and_an_unknown_name_is_not_f
         # knows Kowalczyk, the foundation or its volunteers
         off = gather(lib, "How many annual leave days do Kowalczyk foundation volunteers get?")
         assert off.passages and not off.found and off.quotes == ()
+
+
+# A small handbook: every policy names 员工, 提前, 申请 and 审批, so the library alone would count them as
+# common and the question's everyday words it lacks (时间, 多长) as rare names.
+_POLICIES = ["年假", "病假", "婚假", "产假", "加班", "出差", "报销", "考勤", "培训", "绩效", "工资", "社保", "体检",
+             "门禁", "会议室", "电脑", "密码", "邮箱", "打印", "停车"]
+
+
+def _handbook(docs: Path) -> None:
+    for i, topic in enumerate(_POLICIES):
+        text = f"第{i}条 员工{topic}规定。员工办理{topic}须提前提交申请，由部门经理审批。"
+        if topic == "年假":
+            text = "第0条 员工年假规定。员工每年享有十五天带薪年假。员工申请年假须提前两周提交申请，由部门经理审批。"
+        write_text(docs, f"policy{i:02d}.txt", text)
+
+
+def test_a_question_in_everyday_words_is_answered_from_a_small_library(tmp_path: Path) -> None:
+    _handbook(tmp_path / "docs")
+    with Library.open(tmp_path / "lib") as lib:
+        list(lib.add([tmp_path / "docs"], workers=0))
+        # "多长时间" is not in the handbook ("两周" is): a word of general language, not another topic's name
+        for question in ("员工请年假要提前多长时间？", "年假需要提前多少时间申请？"):
+            ev = gather(lib, question)
+            assert ev.found, (question, ev.relevance)
+            assert ev.passages[0].file.endswith("policy00.txt") and any("两周" in q.text for q in ev.quotes)
+        # a place the handbook never names is still not found, though every other word of it is there
+        assert not gather(lib, "员工去火星出差的补贴是多少？").found
+
+
+def test_over_a_conversation_off_topic_is_not_found_and_a_follow_up_is_answered(tmp_path: Path) -> None:
+    _handbook(tmp_path / "docs")
+    with Library.open(tmp_path / "lib") as lib:
+        list(lib.add([tmp_path / "docs"], workers=0))
+        first = "员工请年假要提前多长时间？"
+        assert gather(lib, first).found
+        off = gather(lib, "红十字会的志愿者每年有几天年假？", [first])
+        assert not off.found and off.quotes == ()
+        follow = gather(lib, "那病假呢？", [first])
+        assert follow.found and follow.passages[0].file.endswith("policy01.txt")
+        assert "病假须提前提交申请" in follow.quotes[0].text
