@@ -40,7 +40,7 @@ from indexing.messages import problem_message
 from indexing.notes import note
 from indexing.ownership import DATABASE, LOCK_FILE, WriterLock, claim_folder
 from indexing.page_lines import PageLine
-from indexing.records import DocumentRecord, IndexEvent, Passage
+from indexing.records import DocumentRecord, IndexEvent, Passage, TermStats
 from indexing.search_index import INDEX_FORMAT, SearchIndex
 from indexing.store import Store
 from indexing.workers import ParsePool, Progress
@@ -568,6 +568,13 @@ class Library:
         from indexing.analysis import tokenize_query
 
         return frozenset(self.index.unknown_terms(tokenize_query(query)))
+
+    def term_stats(self, query: str) -> TermStats:
+        """How many chunks hold each of the query's terms (for weighing them by rarity: qwenrag.evidence)."""
+        from indexing.analysis import tokenize_query
+
+        chunks, freqs = self.index.doc_freqs(tokenize_query(query))
+        return TermStats(chunks, freqs)
 
     def passages(self, path: str | os.PathLike[str]) -> list[tuple[Location, str]]:
         """A document's passages as indexed, in reading order: what search sees of it."""

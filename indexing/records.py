@@ -123,6 +123,17 @@ class Passage:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class TermStats:
+    """How rare each term of a question is in the library: the passages (chunks) holding it, out of all.
+
+    From the search index's term dictionary (a lookup per term, no scan); evidence weighs the question's
+    terms by it, so a name that the passages found lack counts for much more than a common word."""
+
+    chunks: int  # chunks in the search index
+    doc_freq: dict[str, int] = field(default_factory=dict)  # term -> chunks holding it (0: none)
+
+
 def _int_or_none(value: Any) -> int | None:
     try:
         return None if value is None else int(value)

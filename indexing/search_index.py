@@ -186,6 +186,11 @@ class SearchIndex:
         """The tokens that search widens to near spellings: may be misspelled, and no chunk contains them."""
         return _unknown(self._idx().searcher(), tokens)
 
+    def doc_freqs(self, tokens: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """(chunks in the index, {token: chunks holding it}) from one searcher: a term-dictionary lookup each."""
+        searcher = self._idx().searcher()
+        return int(searcher.num_docs), {t: int(searcher.doc_freq("body", t)) for t in dict.fromkeys(tokens)}
+
     def num_docs(self) -> int:
         return int(self._idx().searcher().num_docs)
 

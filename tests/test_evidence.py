@@ -7,8 +7,8 @@ from pathlib import Path
 
 from indexing.library import Library
 from indexing.locations import Location
-from indexing.records import Passage
-from qwenrag.evidence import MAX_CHARS_EN, MAX_CHARS_ZH, find_quotes, gather, sentences
+from indexing.records import Passage, TermStats
+from qwenrag.evidence import MAX_CHARS_EN, MAX_CHARS_ZH, find_quotes, gather, is_relevant, sentences
 from tests.helpers import write_text
 
 
@@ -81,3 +81,73 @@ def test_a_where_question_is_quoted_with_the_place_not_with_the_sentence_repeati
                  "and research. Its products are sold in twelve countries. Since 2015 the head office of Xinghe has "
                  "been in Hangzhou, near the West Lake. The company also runs a plant in Suzhou.", title="about")
     assert "in Hangzhou" in find_quotes("Where is the head office of Xinghe?", [p])[0].text
+
+
+def test_a_rare_term_missing_from_the_passage_outweighs_common_words_it_holds() -> None:
+    # A 5,000-chunk library: "annual", "leave" and "days" are everywhere, "Kowalczyk" in 2 chunks
+    stats = TermStats(5000, {"many": 900, "annual": 400, "leave": 350, "day": 1200, "get": 800,
+                             "kowalczyk": 2, "volunteer": 40, "foundation": 60})
+    common = _passage("Annual leave is 15 days for every employee, and many get more after ten years.")
+    question = "How many annual leave days do Kowalczyk foundation volunteers get?"
+    # every common word of the question is there, the name and the people asked about are not: not found
+    assert not is_relevant(question, [common], stats=stats)
+    named = _passage("Volunteers of the Kowalczyk Foundation take 20 days off a year.", title="Kowalczyk")
+    assert is_relevant(question, [named], stats=stats)  # the rare terms are there: found
+    assert is_relevant(question, [common, named], stats=stats)  # any passage that answers will do
+
+
+def test_an_off_topic_question_made_of_common_words_and_an_unknown_name_is_not_found(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write_text(docs, "leave.txt", "Annual leave for employees is 15 days per year. Employees must request leave "
+                                  "two weeks ahead.")
+    write_text(docs, "travel.txt", "Employees travelling abroad get a daily allowance of 60 euros.")
+    write_text(docs, "it.txt", "Employees must change their password every 90 days.")
+    write_text(docs, "office.txt", "The office opens at 8 am. Employees may work from home two days per week.")
+    with Library.open(tmp_path / "lib") as lib:
+        list(lib.add([docs], workers=0))
+        own = gather(lib, "How many days of annual leave do employees get per year?")
+        assert own.found and own.passages[0].file.endswith("leave.txt") and "15 days" in own.quotes[0].text
+        # shares "annual", "leave", "days" with leave.txt (two strong terms: enough before), but no passage
+        # knows Kowalczyk, the foundation or its volunteers
+        off = gather(lib, "How many annual leave days do Kowalczyk foundation volunteers get?")
+        assert off.passages and not off.found and off.quotes == ()
+
+
+# A small handbook: every policy names 员工, 提前, 申请 and 审批, so the library alone would count them as
+# common and the question's everyday words it lacks (时间, 多长) as rare names.
+_POLICIES = ["年假", "病假", "婚假", "产假", "加班", "出差", "报销", "考勤", "培训", "绩效", "工资", "社保", "体检",
+             "门禁", "会议室", "电脑", "密码", "邮箱", "打印", "停车"]
+
+
+def _handbook(docs: Path) -> None:
+    for i, topic in enumerate(_POLICIES):
+        text = f"第{i}条 员工{topic}规定。员工办理{topic}须提前提交申请，由部门经理审批。"
+        if topic == "年假":
+            text = "第0条 员工年假规定。员工每年享有十五天带薪年假。员工申请年假须提前两周提交申请，由部门经理审批。"
+        write_text(docs, f"policy{i:02d}.txt", text)
+
+
+def test_a_question_in_everyday_words_is_answered_from_a_small_library(tmp_path: Path) -> None:
+    _handbook(tmp_path / "docs")
+    with Library.open(tmp_path / "lib") as lib:
+        list(lib.add([tmp_path / "docs"], workers=0))
+        # "多长时间" is not in the handbook ("两周" is): a word of general language, not another topic's name
+        for question in ("员工请年假要提前多长时间？", "年假需要提前多少时间申请？"):
+            ev = gather(lib, question)
+            assert ev.found, (question, ev.relevance)
+            assert ev.passages[0].file.endswith("policy00.txt") and any("两周" in q.text for q in ev.quotes)
+        # a place the handbook never names is still not found, though every other word of it is there
+        assert not gather(lib, "员工去火星出差的补贴是多少？").found
+
+
+def test_over_a_conversation_off_topic_is_not_found_and_a_follow_up_is_answered(tmp_path: Path) -> None:
+    _handbook(tmp_path / "docs")
+    with Library.open(tmp_path / "lib") as lib:
+        list(lib.add([tmp_path / "docs"], workers=0))
+        first = "员工请年假要提前多长时间？"
+        assert gather(lib, first).found
+        off = gather(lib, "红十字会的志愿者每年有几天年假？", [first])
+        assert not off.found and off.quotes == ()
+        follow = gather(lib, "那病假呢？", [first])
+        assert follow.found and follow.passages[0].file.endswith("policy01.txt")
+        assert "病假须提前提交申请" in follow.quotes[0].text

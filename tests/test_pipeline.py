@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from indexing.locations import Location
-from indexing.records import Passage
+from indexing.records import Passage, TermStats
 from qwenrag.engine import Timings
 from qwenrag.evidence import is_relevant
 from qwenrag.models import ModelInfo
@@ -60,6 +60,12 @@ class FakeLibrary:
 
     def unknown_words(self, query: str) -> frozenset[str]:
         return frozenset()  # exact words only: the spelling-tolerant path is tested on a real library
+
+    def term_stats(self, query: str) -> TermStats:
+        from qwenrag.evidence import query_terms
+
+        held = [set(query_terms(h.text)) for h in self.hits]
+        return TermStats(len(self.hits), {t: sum(t in h for h in held) for t in query_terms(query)})
 
     def pause_indexing(self) -> None:
         self.events.append("pause")
