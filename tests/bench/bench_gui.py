@@ -19,7 +19,9 @@
 
 Indexing includes ../shared/corpora/malformed when present, so the run ends with the failure summary.
 With --why, a watchdog thread samples the GUI thread's Python stack whenever the loop is late by more than
-20 ms and prints the most frequent stacks: where the stalls come from.
+20 ms and prints the most frequent stacks, then for each of the longest stalls: how long, how much of it the
+GUI thread waited for a CPU, its state (running, or blocked on the GIL or a lock), its most frequent stack
+and which other threads ran meanwhile: the culprits of each stall.
 
 Offscreen (QT_QPA_PLATFORM=offscreen unless set) in throwaway data and config folders. Prints a table.
 """
@@ -38,6 +40,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +81,8 @@ class StallMeter:
         from PySide6.QtCore import Qt, QTimer
 
         self.gaps: list[float] = []
+        # every phase's stalls over 20 ms: tick before the gap -> (gap ms, of it waiting for a CPU ms)
+        self.stall_starts: dict[float, tuple[float, float]] = {}
         self.cpu_waits: list[float] = []  # per gap: how long the GUI thread waited for a CPU (Linux)
         self.last = 0.0
         self.timer_active = False
@@ -110,7 +115,10 @@ class StallMeter:
     def _tick(self) -> None:
         now = time.perf_counter()
         wait = self._run_delay_ms()
-        self.gaps.append((now - self.last) * 1000.0 - TICK_MS)
+        gap = (now - self.last) * 1000.0 - TICK_MS
+        self.gaps.append(gap)
+        if gap > 20.0:
+            self.stall_starts[self.last] = (gap, wait - self._last_wait)
         self.cpu_waits.append(wait - self._last_wait)
         self.last, self._last_wait = now, wait
 
@@ -158,35 +166,107 @@ class GcPauses:
 
 
 class StallSampler(threading.Thread):
-    """Samples the GUI thread's stack while the meter's timer is overdue (Qt releases the GIL in C++)."""
+    """Samples the GUI thread while the meter's timer is overdue, and groups the samples by stall.
+
+    Each sample holds the GUI thread's Python stack, its scheduler state (R: on a CPU or waiting for one —
+    in Qt's C++ when the stack ends in a Qt call or the event loop; S: blocked, i.e. waiting for the GIL
+    or a lock when the stack ends in Python), and which other threads were running (R) at that moment with
+    the top of their Python stacks (Qt's and llama.cpp's threads by their names): who had the CPU or the
+    GIL. `report()` names, for each of the longest stalls, where the GUI thread was and who else ran.
+    (The sampler itself needs the GIL for a moment every 4 ms of a stall; Qt releases it in C++.)"""
 
     def __init__(self, meter: StallMeter, threshold_ms: float = 20.0) -> None:
         super().__init__(name="stall-sampler", daemon=True)
         self.meter = meter
         self.threshold_s = threshold_ms / 1000.0
         self.gui = threading.get_ident()
+        self.gui_native = threading.get_native_id()
         self.samples: Counter[str] = Counter()
+        # per stall (keyed by the meter's last tick before it): phase and its samples
+        self.stalls: dict[float, tuple[str, list[Sample]]] = {}
         self.phase = ""
         self._stop = threading.Event()
 
     def run(self) -> None:
+        me = threading.get_native_id()
         while not self._stop.wait(0.004):
             if not self.meter.timer_active or not self.phase:
                 continue
-            if time.perf_counter() - self.meter.last > self.threshold_s + TICK_MS / 1000.0:
-                frame = sys._current_frames().get(self.gui)
-                if frame is not None:
-                    stack = traceback.extract_stack(frame)[-7:]
-                    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
-                    self.samples[f"[{self.phase}] {where}"] += 1
+            last = self.meter.last
+            if time.perf_counter() - last <= self.threshold_s + TICK_MS / 1000.0:
+                continue
+            states = thread_states()
+            frames = sys._current_frames()
+            frame = frames.get(self.gui)
+            if frame is None:
+                continue
+            stack = traceback.extract_stack(frame)[-8:]
+            del frame  # a held frame keeps its locals alive: a QPainter must die when paintEvent returns
+            where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
+            self.samples[f"[{self.phase}] {where}"] += 1
+            by_native = {t.native_id: t for t in threading.enumerate()}
+            others: list[str] = []
+            for tid, (name, state) in states.items():
+                if tid in (me, self.gui_native) or state != "R":
+                    continue
+                thread = by_native.get(tid)
+                top = ""
+                if thread is not None and thread.ident in frames:
+                    f = traceback.extract_stack(frames[thread.ident])[-1]
+                    top = f" in {Path(f.filename).name}:{f.lineno} {f.name}"
+                others.append(f"{thread.name if thread is not None else name}{top}")
+            del frames
+            sample = Sample(states.get(self.gui_native, ("", "?"))[1], where, tuple(sorted(others)))
+            self.stalls.setdefault(last, (self.phase, []))[1].append(sample)
 
     def stop(self) -> None:
         self._stop.set()
 
-    def report(self, top: int = 12) -> None:
+    def report(self, top: int = 12, per_phase: int = 4) -> None:
         print("\nwhere the GUI thread was while the loop was late (4 ms samples):")
         for where, n in self.samples.most_common(top):
             print(f"{n:>5}  {where}")
+        gaps = self.meter.stall_starts
+        print(f"\nthe {per_phase} longest stalls of each phase, each with: how much of it the GUI thread waited for "
+              "a CPU; its state in the samples (R running or waiting for a CPU, S blocked: on the GIL or a "
+              "lock); its most frequent stack; the other threads that ran meanwhile (in how many samples):")
+        phases = list(dict.fromkeys(phase for phase, _s in self.stalls.values()))
+        for phase in phases:
+            mine = [(start, samples) for start, (p, samples) in self.stalls.items() if p == phase]
+            mine.sort(key=lambda kv: -gaps.get(kv[0], (0.0, 0.0))[0])
+            for start, samples in mine[:per_phase]:
+                gap, cpu_wait = gaps.get(start, (0.0, 0.0))
+                states = Counter(s.state for s in samples)
+                stack, n = Counter(s.where for s in samples).most_common(1)[0]
+                others = Counter(o for s in samples for o in s.others)
+                print(f"- [{phase}] {gap:.0f} ms ({cpu_wait:.0f} waiting for a CPU), {len(samples)} samples, "
+                      f"GUI {' '.join(f'{k}:{v}' for k, v in states.most_common())}; stack ({n}): {stack}")
+                for name, count in others.most_common(4):
+                    print(f"    ran meanwhile ({count}): {name}")
+
+
+@dataclass(frozen=True)
+class Sample:
+    state: str  # the GUI thread's scheduler state: R, S, D
+    where: str  # its Python stack, innermost first
+    others: tuple[str, ...]  # the other threads in state R
+
+
+def thread_states() -> dict[int, tuple[str, str]]:
+    """native thread id -> (name, scheduler state) for this process's threads (Linux; {} elsewhere)."""
+    out: dict[int, tuple[str, str]] = {}
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.find("(") + 1: stat.rfind(")")]
+        out[int(tid)] = (name, stat[stat.rfind(")") + 2: stat.rfind(")") + 3])
+    return out
 
 
 def pump(cond: Callable[[], bool], timeout: float) -> bool:

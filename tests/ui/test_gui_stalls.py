@@ -1,0 +1,81 @@
+"""GUI-thread work that stalled the window (tests/bench/bench_gui.py --why named it), now spread over
+event-loop turns or moved off the GUI thread. Real widgets; each test fails on the code before its change."""
+
+from __future__ import annotations
+
+import sys
+from types import FrameType
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from indexing.locations import Location
+from indexing.records import Passage
+from qwenrag.evidence import Quote
+from ui.source_list import ElidedLabel, QuoteList
+
+
+def _quotes(count: int) -> list[Quote]:
+    out = []
+    for n in range(1, count + 1):
+        text = f"Sentence {n} of the handbook says employees get {10 + n} days of leave."
+        passage = Passage(n, f"/docs/handbook-{n}.pdf", Location(page=n), text)
+        out.append(Quote(passage, 0, len(text)))
+    return out
+
+
+def test_quote_rows_are_built_one_per_event_loop_turn(qtbot: QtBot) -> None:
+    """Three word-wrapped rich-text rows built in the answer's "sources" callback were one long stall: the
+    first quote shows at once, each further one on a turn of its own, in order."""
+    quotes = QuoteList()
+    qtbot.addWidget(quotes)
+    quotes.resize(600, 300)
+    quotes.show()
+    clicked: list[Any] = []
+    quotes.quoteClicked.connect(clicked.append)
+    given = _quotes(3)
+    quotes.set_quotes(given)
+    assert [r.quote for r in quotes.rows] == given[:1] and quotes.pending == 2 and quotes.isVisible()
+    QApplication.processEvents()  # one turn of the event loop: one more row
+    assert [r.quote for r in quotes.rows] == given[:2] and quotes.pending == 1
+    qtbot.waitUntil(lambda: quotes.pending == 0)
+    assert [r.quote for r in quotes.rows] == given
+    assert "Sentence 3 of the handbook" in quotes.rows[2].text() and "[3]" in quotes.rows[2].text()
+    quotes.rows[1].clicked.emit(quotes.rows[1].quote)
+    assert clicked == [given[1]]
+
+    # New quotes replace the old ones, also while the old ones are still being built.
+    quotes.set_quotes(_quotes(3))
+    quotes.set_quotes(given[2:])
+    qtbot.waitUntil(lambda: quotes.pending == 0)
+    qtbot.wait(20)
+    assert [r.quote for r in quotes.rows] == given[2:]
+    quotes.set_quotes([])
+    assert quotes.rows == [] and not quotes.isVisible()
+
+
+def test_an_elided_label_ends_its_painter_when_painting_ends(qtbot: QtBot) -> None:
+    """A profiler (bench_gui --why samples the GUI thread's frames) or a traceback can keep paintEvent's
+    frame, and with it its QPainter, alive after painting: Qt then warned "endPaint() called with active
+    painter" and the bench crashed. The painter is ended explicitly."""
+    label = ElidedLabel("a_rather_long_file_name_that_is_elided.pdf", Qt.TextElideMode.ElideMiddle)
+    qtbot.addWidget(label)
+    label.resize(120, 24)
+    label.show()
+    qtbot.waitExposed(label)
+    kept: list[FrameType] = []
+
+    def keep_paint_frames(frame: FrameType, event: str, _arg: object) -> None:
+        if event == "return" and frame.f_code.co_name == "paintEvent":
+            kept.append(frame)
+
+    sys.setprofile(keep_paint_frames)
+    try:
+        label.grab()  # paints the label now, into a pixmap
+    finally:
+        sys.setprofile(None)
+    assert kept, "paintEvent did not run"
+    assert not kept[0].f_locals["painter"].isActive()
+
