@@ -16,12 +16,16 @@
    GUI thread. Bar: <= 1 s.
 7. What the abort check costs: prompt evaluation of the same 2,000 tokens with llama.cpp's abort callback
    as installed (C strlen on a flag), with none, and with a Python callback, medians of 3.
+8. With --render-cost-only: what one render of a streaming answer costs the GUI thread, by length, with
+   the citations coloured in one edit block (now) and one by one (before).
 
 Indexing includes ../shared/corpora/malformed when present, so the run ends with the failure summary.
-With --why, a watchdog thread samples the GUI thread's Python stack whenever the loop is late by more than
-20 ms and prints the most frequent stacks, then for each of the longest stalls: how long, how much of it the
-GUI thread waited for a CPU, its state (running, or blocked on the GIL or a lock), its most frequent stack
-and which other threads ran meanwhile: the culprits of each stall.
+Finding culprits: with --why, a watchdog thread samples the GUI thread's Python stack whenever the loop is
+late by more than 20 ms and prints the most frequent stacks, then for each of the longest stalls: how long,
+how much of it the GUI thread waited for a CPU, its state (running, or blocked on the GIL or a lock), its
+most frequent stack and which other threads ran meanwhile. With --dispatch, every event dispatch on the
+GUI thread is timed (wall, and the GUI thread's CPU time) and the report lists the dispatches inside each
+stall over the bar: which receiver and event, and how much of it was the GUI thread's own work.
 
 Offscreen (QT_QPA_PLATFORM=offscreen unless set) in throwaway data and config folders. Prints a table.
 """
@@ -42,6 +46,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -83,6 +88,8 @@ class StallMeter:
         self.gaps: list[float] = []
         # every phase's stalls over 20 ms: tick before the gap -> (gap ms, of it waiting for a CPU ms)
         self.stall_starts: dict[float, tuple[float, float]] = {}
+        self.phase_of: dict[float, str] = {}  # the same stalls -> the phase they were in
+        self.phase = ""
         self.cpu_waits: list[float] = []  # per gap: how long the GUI thread waited for a CPU (Linux)
         self.last = 0.0
         self.timer_active = False
@@ -119,6 +126,7 @@ class StallMeter:
         self.gaps.append(gap)
         if gap > 20.0:
             self.stall_starts[self.last] = (gap, wait - self._last_wait)
+            self.phase_of[self.last] = self.phase
         self.cpu_waits.append(wait - self._last_wait)
         self.last, self._last_wait = now, wait
 
@@ -269,6 +277,70 @@ def thread_states() -> dict[int, tuple[str, str]]:
     return out
 
 
+def timed_application(log: DispatchLog) -> Any:
+    """A QApplication whose notify() times every top-level event dispatch on the GUI thread (--dispatch).
+    Each event then passes through Python (it needs the GIL), so this mode is for finding culprits: its
+    stall figures are not the bar's."""
+    from PySide6.QtWidgets import QApplication
+
+    class TimedApplication(QApplication):
+        def notify(self, receiver: Any, event: Any) -> bool:
+            if log.depth:  # nested (sent from inside another dispatch): part of the outer one
+                return super().notify(receiver, event)
+            log.depth += 1
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return super().notify(receiver, event)
+            finally:
+                log.depth -= 1
+                log.add(wall, time.perf_counter(), time.thread_time() - cpu, receiver, event)
+
+    return TimedApplication(sys.argv[:1])
+
+
+class DispatchLog:
+    """Top-level event dispatches of 10 ms or more: (start, end, GUI-thread CPU seconds, what)."""
+
+    MIN_S = 0.010
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.long: list[tuple[float, float, float, str]] = []
+
+    def add(self, start: float, end: float, cpu: float, receiver: Any, event: Any) -> None:
+        if end - start < self.MIN_S:
+            return
+        try:
+            name = receiver.objectName() if hasattr(receiver, "objectName") else ""
+            what = f"{type(receiver).__name__}{'#' + name if name else ''} {event.type().name}"
+        except RuntimeError:  # the receiver was deleted by its own event
+            what = f"(deleted) {event.type().name}"
+        self.long.append((start, end, cpu, what))
+
+    def report(self, meter: StallMeter, sampler: StallSampler | None, per_phase: int = 4) -> None:
+        """For each stall over STALL_BAR_MS: the dispatches inside it, with the GUI thread's CPU time in
+        each (the rest of a dispatch's time it waited: for a CPU, the GIL or a lock)."""
+        print("\nevent dispatches (receiver, event type) inside each stall over the bar: wall ms / GUI-thread "
+              "CPU ms; the stall's Python stack from the sampler when it ran:")
+        stalls = sorted(((s, g) for s, (g, _w) in meter.stall_starts.items() if g >= STALL_BAR_MS),
+                        key=lambda x: -x[1])
+        shown: Counter[str] = Counter()
+        for start, gap in stalls:
+            phase = meter.phase_of.get(start, "")
+            if shown[phase] >= per_phase:
+                continue
+            shown[phase] += 1
+            end = start + (gap + TICK_MS) / 1000.0
+            inside = [d for d in self.long if d[1] > start and d[0] < end]
+            wait = meter.stall_starts[start][1]
+            print(f"- [{phase}] {gap:.0f} ms ({wait:.0f} waiting for a CPU):")
+            for d_start, d_end, cpu, what in sorted(inside, key=lambda d: d[0] - d[1])[:4]:
+                print(f"    {(d_end - d_start) * 1000:6.0f} / {cpu * 1000:4.0f} ms  {what}")
+            if sampler is not None and start in sampler.stalls:
+                stack, n = Counter(s.where for s in sampler.stalls[start][1]).most_common(1)[0]
+                print(f"    stack ({n}): {stack}")
+
+
 def pump(cond: Callable[[], bool], timeout: float) -> bool:
     """Run the event loop until cond() or timeout (like app.exec, in slices)."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -400,6 +472,59 @@ def abort_cost(rounds: int = 3) -> dict[str, tuple[float, float]]:
     return {name: (statistics.median(walls[name]), statistics.median(cpus[name])) for name in variants}
 
 
+def render_cost(rounds: int = 5) -> None:
+    """What one render of a streaming answer costs the GUI thread (MarkdownView.set_markdown: Markdown,
+    citation colouring, fit), by answer length, as it is now and with the colouring done as before (a
+    QTextDocument.find and a mergeCharFormat per citation, re-laying the text out each time). Medians of
+    `rounds`, the two taking turns; GUI-thread CPU ms (wall ms on a loaded machine mostly measures others)."""
+    from PySide6.QtGui import QPalette, QTextCharFormat
+    from PySide6.QtWidgets import QApplication
+
+    from ui.chat_theme import mix
+    from ui.chat_view import MarkdownView
+    from ui.source_label import CITE_SCHEME
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+
+    def colour_per_marker(view: MarkdownView) -> None:  # the colouring before this change, for comparison
+        from PySide6.QtCore import QRegularExpression
+
+        pal = view.palette()
+        fmt = QTextCharFormat()
+        fmt.setForeground(mix(pal.color(QPalette.ColorRole.Highlight), pal.color(QPalette.ColorRole.Text), 0.2))
+        fmt.setFontWeight(600)
+        doc, marker = view.document(), QRegularExpression(r"\[\d{1,3}\]")
+        cursor = doc.find(marker)
+        while not cursor.isNull():
+            if cursor.charFormat().anchorHref().startswith(f"{CITE_SCHEME}:"):
+                cursor.mergeCharFormat(fmt)
+            cursor = doc.find(marker, cursor)
+
+    view = MarkdownView()
+    view.resize(700, 400)
+    view.show()
+    app.processEvents()
+    now_colour = MarkdownView._colour_citations
+    sentence = "Employees get **15 days** of annual leave after three years [1]; sick leave needs a note [2]. "
+    print("\nrendering a streaming answer (MarkdownView.set_markdown), GUI-thread CPU ms, median of "
+          f"{rounds}:\n{'chars':>7}{'citations':>11}{'before':>10}{'now':>10}{'ratio':>9}")
+    for sentences in (5, 10, 20, 40):
+        text = sentence * sentences
+        cost: dict[str, list[float]] = {"before": [], "now": []}
+        for _ in range(rounds):
+            for name, colour in (("before", colour_per_marker), ("now", now_colour)):
+                MarkdownView._colour_citations = colour  # type: ignore[method-assign]
+                started = time.thread_time()
+                view.set_markdown(text, {1, 2})
+                cost[name].append((time.thread_time() - started) * 1000)
+                app.processEvents()
+        MarkdownView._colour_citations = now_colour  # type: ignore[method-assign]
+        before, now = statistics.median(cost["before"]), statistics.median(cost["now"])
+        print(f"{len(text):>7}{2 * sentences:>11}{before:>10.1f}{now:>10.1f}{before / max(now, 0.01):>8.1f}x",
+              flush=True)
+    view.deleteLater()
+
+
 class Results(dict):  # type: ignore[type-arg]
     """Each measure is printed as soon as it is taken (a long run that is cut off keeps what it measured)."""
 
@@ -425,7 +550,7 @@ def print_row(name: str, value: tuple[float, float, int, str]) -> None:
     sys.stdout.flush()
 
 
-def in_process(index_seconds: float, conversations: int, why: bool
+def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bool = False
                ) -> dict[str, tuple[float, float, int, str]]:
     home = Path(tempfile.mkdtemp(prefix="qwenrag-bench-"))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -434,7 +559,8 @@ def in_process(index_seconds: float, conversations: int, why: bool
     from PySide6.QtWidgets import QApplication
 
     save_conversations(conversations)
-    app = QApplication(sys.argv[:1])
+    dispatches = DispatchLog() if dispatch else None
+    app = timed_application(dispatches) if dispatches is not None else QApplication(sys.argv[:1])
     from ui.main_window import MainWindow
     from ui.services import Services
     from ui.tasks import TaskRunner
@@ -456,7 +582,7 @@ def in_process(index_seconds: float, conversations: int, why: bool
     corpora = ROOT.parent / "shared" / "corpora"
     kinds = ("pdf", "docx", "xlsx", "malformed")
     sources = [str(ROOT / "samples")] + [str(corpora / k) for k in kinds if (corpora / k).is_dir()]
-    sampler.phase = "indexing"
+    sampler.phase = meter.phase = "indexing"
     gc_pauses.take()
     meter.start()
     started = time.monotonic()
@@ -476,7 +602,7 @@ def in_process(index_seconds: float, conversations: int, why: bool
 
     ErrorPresenter.close_all()
     if services.model.ready and hasattr(chat, "ask"):
-        sampler.phase = "generating"
+        sampler.phase = meter.phase = "generating"
         gc_pauses.take()
         meter.start()
         started = time.monotonic()
@@ -486,7 +612,7 @@ def in_process(index_seconds: float, conversations: int, why: bool
         results["generating"] = (*meter.summary(), f"answer in {time.monotonic() - started:.1f} s, "
                                  f"model {services.model.name}; {gc_pauses.take()}{meter.cpu_note()}")
         # Both at once: a question while the library is re-indexed.
-        sampler.phase = "generating + indexing"
+        sampler.phase = meter.phase = "generating + indexing"
         meter.start()
         window.controller.reindex([str(ROOT / "samples")])
         chat.ask("员工请病假需要提供什么证明？")
@@ -503,7 +629,7 @@ def in_process(index_seconds: float, conversations: int, why: bool
                     if h.file == str(long_pdf)), None)
         with BusyProcess():
             pump(lambda: False, 1.5)  # let the engine's load monitor see the competitor
-            sampler.phase = "all at once + busy process"
+            sampler.phase = meter.phase = "all at once + busy process"
             gc_pauses.take()
             meter.start()
             window.controller.reindex([str(ROOT / "samples"), str(long_pdf)])
@@ -517,10 +643,12 @@ def in_process(index_seconds: float, conversations: int, why: bool
             page = hit.location.page if hit is not None else "-"
             results["all at once + busy process"] = (*meter.summary(), f"re-index + answer + 100-page PDF "
                                                      f"opened at p. {page}; {gc_pauses.take()}{meter.cpu_note()}")
-    sampler.phase = ""
+    sampler.phase = meter.phase = ""
     sampler.stop()
     if why:
         sampler.report()
+    if dispatches is not None:
+        dispatches.report(meter, sampler if why else None)
     if services.model.ready:
         stops = stop_times(window, 3)
         results["_stop"] = (max(stops), statistics.median(stops), len(stops), "")
@@ -557,6 +685,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="start-up runs")
     parser.add_argument("--conversations", type=int, default=150, help="saved conversations beforehand")
     parser.add_argument("--why", action="store_true", help="sample the GUI thread's stack during stalls")
+    parser.add_argument("--dispatch", action="store_true",
+                        help="time every event dispatch on the GUI thread and name those inside each stall "
+                             "(slows every event: for finding culprits, not for the bar)")
+    parser.add_argument("--render-cost-only", action="store_true",
+                        help="only measure what rendering a streaming answer costs, before and after the "
+                             "citation colouring change")
     parser.add_argument("--abort-cost-only", action="store_true", help="only measure what the abort check costs")
     parser.add_argument("--no-abort-cost", dest="abort_cost", action="store_false",
                         help="skip measuring what the abort check costs prompt evaluation")
@@ -569,10 +703,14 @@ def main() -> int:
         print(f"{'start -> window shown':<28}{worst:>10.3f} s{STARTUP_BAR_S:>8.1f} s  "
               f"{'yes' if worst < STARTUP_BAR_S else 'NO':<4}median {statistics.median(starts):.3f} s of "
               f"{len(starts)} runs", flush=True)
+    if args.render_cost_only:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        render_cost()
+        return 0
     if args.abort_cost_only:
         print_abort_cost(abort_cost())
         return 0
-    stalls = in_process(args.index_seconds, args.conversations, args.why)
+    stalls = in_process(args.index_seconds, args.conversations, args.why, args.dispatch)
     costs = abort_cost() if "_stop" in stalls and args.abort_cost else {}
     print_abort_cost(costs)
     sys.stdout.flush()
