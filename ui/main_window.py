@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QUrl
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,6 +36,7 @@ from ui.services import INDEX_LANE, QWEN_MODEL_FILE, ModelState, Services, size_
 from ui.tasks import TaskRunner
 
 CLOSE_WAIT_S = 0.5  # the most closing the window waits on the GUI thread for background work to stop
+PREBUILD_SOURCE_VIEW_MS = 1500  # after start-up: build the source view before the first citation click
 
 def window_settings() -> QSettings:
     """Geometry and splitter state beside the user settings (so tests and portable use stay isolated)."""
@@ -232,16 +233,13 @@ class MainWindow(QMainWindow):
         return panel
 
     def show_source(self, source: object) -> None:
-        """A citation was clicked: the source view opens beside the chat (created on first use)."""
+        """A citation was clicked: the source view opens beside the chat (built ahead, see
+        _prebuild_source_view, else now)."""
         opening = self.source_view is None or not self.source_view.isVisible()
-        if self.source_view is None:
-            try:
-                from ui.source_view import SourceView
-            except ImportError:
-                return
-            self.source_view = SourceView(self.services, self, runner=self.runner)
-            self.source_view.installEventFilter(self)  # hidden in any way: the list comes back
-            self.splitter.addWidget(self.source_view)
+        if self._ensure_source_view() is None:
+            return
+        if self.splitter.indexOf(self.source_view) < 0:
+            self.splitter.addWidget(self.source_view)  # not before: the saved splitter state has two panes
         self.source_view.show()
         if opening:
             # Make room: the list narrows to its minimum, chat and source share the rest; on a narrow
@@ -257,6 +255,34 @@ class MainWindow(QMainWindow):
             rest = total - side
             self.splitter.setSizes([side, rest * 9 // 20, rest - rest * 9 // 20])
         self.source_view.show_source(source)
+
+    def _ensure_source_view(self) -> Any:
+        """The source view, built hidden on first need (None when the module is missing)."""
+        if self.source_view is None:
+            try:
+                from ui.source_view import SourceView
+            except ImportError:
+                return None
+            view = SourceView(self.services, self, runner=self.runner)
+            view.hide()
+            view.installEventFilter(self)  # hidden in any way: the list comes back
+            self.source_view = view
+        return self.source_view
+
+    def _prebuild_source_view(self, step: int = 0) -> None:
+        """Build the source view while the window idles after start-up, one step per event-loop turn:
+        importing Qt's PDF modules (~50 ms) and building the view (~25 ms) made the first citation
+        click the longest stall of a session, on top of the splitter's re-layout."""
+        if self._closed or self.source_view is not None:
+            return
+        if step == 0:
+            try:
+                import ui.source_view  # noqa: F401  (QtPdf and QtPdfWidgets load here)
+            except ImportError:
+                return
+            QTimer.singleShot(0, self, lambda: self._prebuild_source_view(1))
+        else:
+            self._ensure_source_view()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.source_view and event.type() == QEvent.Type.Hide:
@@ -342,6 +368,7 @@ class MainWindow(QMainWindow):
         self.controller.start()
         if load_model:
             self.services.start_model_load(self.runner)
+        QTimer.singleShot(PREBUILD_SOURCE_VIEW_MS, self, self._prebuild_source_view)
 
     # -- drops --------------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

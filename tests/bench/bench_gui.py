@@ -299,23 +299,35 @@ def timed_application(log: DispatchLog) -> Any:
 
 
 class DispatchLog:
-    """Top-level event dispatches of 10 ms or more: (start, end, GUI-thread CPU seconds, what)."""
+    """Every top-level event dispatch's GUI-thread CPU time, summed per phase and (receiver, event); and the
+    dispatches of 10 ms or more (wall), to name what ran inside each stall."""
 
     MIN_S = 0.010
 
     def __init__(self) -> None:
         self.depth = 0
-        self.long: list[tuple[float, float, float, str]] = []
+        self.phase = ""
+        self.long: list[tuple[float, float, float, str]] = []  # (start, end, GUI-thread CPU s, what)
+        # per phase, per "receiver event": CPU seconds in all, dispatches, the longest one's CPU seconds
+        self.cpu: dict[str, Counter[str]] = {}
+        self.count: dict[str, Counter[str]] = {}
+        self.longest: dict[str, dict[str, float]] = {}
 
     def add(self, start: float, end: float, cpu: float, receiver: Any, event: Any) -> None:
-        if end - start < self.MIN_S:
-            return
+        if end - start < self.MIN_S and (not self.phase or cpu < 0.001):
+            return  # (the many sub-millisecond dispatches only count towards nothing worth naming)
         try:
             name = receiver.objectName() if hasattr(receiver, "objectName") else ""
             what = f"{type(receiver).__name__}{'#' + name if name else ''} {event.type().name}"
         except RuntimeError:  # the receiver was deleted by its own event
             what = f"(deleted) {event.type().name}"
-        self.long.append((start, end, cpu, what))
+        if end - start >= self.MIN_S:
+            self.long.append((start, end, cpu, what))
+        if self.phase:
+            self.cpu.setdefault(self.phase, Counter())[what] += cpu
+            self.count.setdefault(self.phase, Counter())[what] += 1
+            longest = self.longest.setdefault(self.phase, {})
+            longest[what] = max(longest.get(what, 0.0), cpu)
 
     def report(self, meter: StallMeter, sampler: StallSampler | None, per_phase: int = 4) -> None:
         """For each stall over STALL_BAR_MS: the dispatches inside it, with the GUI thread's CPU time in
@@ -339,6 +351,13 @@ class DispatchLog:
             if sampler is not None and start in sampler.stalls:
                 stack, n = Counter(s.where for s in sampler.stalls[start][1]).most_common(1)[0]
                 print(f"    stack ({n}): {stack}")
+        print("\nthe GUI thread's own work, whatever the machine's load: per phase, GUI-thread CPU ms in dispatches "
+              "of 1 ms or more, by receiver and event (count, the longest one's CPU ms):")
+        for phase, cpu in self.cpu.items():
+            print(f"- [{phase}] {sum(cpu.values()) * 1000:.0f} ms in {sum(self.count[phase].values())} dispatches")
+            for what, total in cpu.most_common(6):
+                print(f"    {total * 1000:7.0f} ms  {self.count[phase][what]:>5}x  longest "
+                      f"{self.longest[phase][what] * 1000:5.1f}  {what}")
 
 
 def pump(cond: Callable[[], bool], timeout: float) -> bool:
@@ -579,10 +598,15 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
     if why:
         sampler.start()
 
+    def set_phase(name: str) -> None:
+        sampler.phase = meter.phase = name
+        if dispatches is not None:
+            dispatches.phase = name
+
     corpora = ROOT.parent / "shared" / "corpora"
     kinds = ("pdf", "docx", "xlsx", "malformed")
     sources = [str(ROOT / "samples")] + [str(corpora / k) for k in kinds if (corpora / k).is_dir()]
-    sampler.phase = meter.phase = "indexing"
+    set_phase("indexing")
     gc_pauses.take()
     meter.start()
     started = time.monotonic()
@@ -602,7 +626,7 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
 
     ErrorPresenter.close_all()
     if services.model.ready and hasattr(chat, "ask"):
-        sampler.phase = meter.phase = "generating"
+        set_phase("generating")
         gc_pauses.take()
         meter.start()
         started = time.monotonic()
@@ -612,7 +636,7 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
         results["generating"] = (*meter.summary(), f"answer in {time.monotonic() - started:.1f} s, "
                                  f"model {services.model.name}; {gc_pauses.take()}{meter.cpu_note()}")
         # Both at once: a question while the library is re-indexed.
-        sampler.phase = meter.phase = "generating + indexing"
+        set_phase("generating + indexing")
         meter.start()
         window.controller.reindex([str(ROOT / "samples")])
         chat.ask("员工请病假需要提供什么证明？")
@@ -629,7 +653,7 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
                     if h.file == str(long_pdf)), None)
         with BusyProcess():
             pump(lambda: False, 1.5)  # let the engine's load monitor see the competitor
-            sampler.phase = meter.phase = "all at once + busy process"
+            set_phase("all at once + busy process")
             gc_pauses.take()
             meter.start()
             window.controller.reindex([str(ROOT / "samples"), str(long_pdf)])
@@ -643,7 +667,7 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
             page = hit.location.page if hit is not None else "-"
             results["all at once + busy process"] = (*meter.summary(), f"re-index + answer + 100-page PDF "
                                                      f"opened at p. {page}; {gc_pauses.take()}{meter.cpu_note()}")
-    sampler.phase = meter.phase = ""
+    set_phase("")
     sampler.stop()
     if why:
         sampler.report()

@@ -4,9 +4,12 @@ event-loop turns or moved off the GUI thread. Real widgets; each test fails on t
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -115,3 +118,31 @@ def _marker_formats(view: Any, marker: str) -> list[tuple[int, str]]:
         out.append((cursor.charFormat().fontWeight(), cursor.charFormat().anchorHref()))
         cursor = doc.find(marker, cursor)
     return out
+
+
+def test_the_source_view_is_built_while_the_window_idles(make_window: Callable[..., Any], qtbot: QtBot,
+                                                         documents: list[Path],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Importing Qt's PDF modules and building the source view on the first citation click made that click
+    the longest stall of a session: both happen hidden after start-up, and the click only shows it. The
+    splitter keeps its two panes until then (its saved state is restored into two)."""
+    import ui.main_window as main_window
+
+    monkeypatch.setattr(main_window, "PREBUILD_SOURCE_VIEW_MS", 50)
+    window = make_window()
+    qtbot.waitUntil(lambda: window.source_view is not None, timeout=10_000)
+    view = window.source_view
+    assert not view.isVisible() and window.splitter.count() == 2
+
+    from ui.source_view import SourceView
+
+    built: list[object] = []
+    init = SourceView.__init__
+    monkeypatch.setattr(SourceView, "__init__", lambda self, *a, **kw: (built.append(self), init(self, *a, **kw)))
+    pdf = next(p for p in documents if p.suffix == ".pdf")
+    window.show_source(Passage(1, str(pdf), Location(page=1), "", kind="pdf"))
+    assert built == [] and window.source_view is view and view.isVisible()
+    assert window.splitter.indexOf(view) == 2 and window.splitter.sizes()[2] > 0
+    qtbot.waitUntil(lambda: view.stack.currentIndex() == SourceView.PDF, timeout=10_000)
+    view.hide()  # closed: the list comes back at its width
+    assert window.side.isVisible()
