@@ -16,8 +16,9 @@
    GUI thread. Bar: <= 1 s.
 7. What the abort check costs: prompt evaluation of the same 2,000 tokens with llama.cpp's abort callback
    as installed (C strlen on a flag), with none, and with a Python callback, medians of 3.
-8. With --render-cost-only: what one render of a streaming answer costs the GUI thread, by length, with
-   the citations coloured in one edit block (now) and one by one (before).
+8. With --widget-costs-only: what one render of a streaming answer costs the GUI thread, by length, with
+   the citations coloured in one edit block (now) and one by one (before); and one repaint of the
+   document list with DocumentsModel.data() as now and as before (texts made per cell and repaint).
 
 Indexing includes ../shared/corpora/malformed when present, so the run ends with the failure summary.
 Finding culprits: with --why, a watchdog thread samples the GUI thread's Python stack whenever the loop is
@@ -544,6 +545,77 @@ def render_cost(rounds: int = 5) -> None:
     view.deleteLater()
 
 
+def table_cost(rounds: int = 15, rows: int = 60) -> None:
+    """What one repaint of the document list costs the GUI thread (it repaints on every indexing progress
+    update): DocumentsModel.data() as it is now (roles it does not answer return at once, a row's texts
+    made once per row version) and as before (every role walked through the whole method, texts translated
+    and formatted per cell and repaint). Median GUI-thread CPU ms of `rounds` repaints of `rows` rows."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QApplication, QTableView
+
+    from ui import documents_panel as dp
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+
+    class Before(dp.DocumentsModel):  # data() before this change, for comparison
+        def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+            if not index.isValid():
+                return None
+            row = self.rows[index.row()]
+            col = self.COLUMNS[index.column()]
+            if role == Qt.ItemDataRole.DisplayRole:
+                if col == "name":
+                    return row.name
+                if col == "type":
+                    units = dp.units_label(row)
+                    kind = dp.kind_label(row.kind, row.path)
+                    return f"{kind}, {units}" if units else kind
+                if col == "passages":
+                    return str(row.passages) if row.status == "indexed" else ""
+                return dp.status_label(row)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{row.path}\n{row.reason}" if row.reason else row.path
+            if role == Qt.ItemDataRole.UserRole:
+                if col == "type":
+                    return (dp.kind_label(row.kind, row.path), row.sheets or row.pages or 0)
+                return row.passages if col == "passages" else self.data(index)
+            if role == Qt.ItemDataRole.ForegroundRole and row.status in ("failed", "skipped") and col == "status":
+                return QColor("#b3261e")
+            if role == Qt.ItemDataRole.TextAlignmentRole and col == "passages":
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+
+    views = {}
+    for name, cls in (("before", Before), ("now", dp.DocumentsModel)):
+        model = cls()
+        for i in range(rows):
+            model.upsert(dp.DocRow(f"/docs/handbook-{i:03d}.pdf", kind="pdf", pages=10 + i, passages=40 + i))
+        proxy = dp.DocumentsFilter()
+        proxy.setSourceModel(model)
+        proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        view = QTableView()
+        view.setModel(proxy)
+        view.setSortingEnabled(True)
+        view.resize(470, 700)
+        view.show()
+        views[name] = (view, model, proxy)
+    app.processEvents()
+    cost: dict[str, list[float]] = {"before": [], "now": []}
+    for _ in range(rounds):
+        for name, (view, _m, _p) in views.items():
+            started = time.thread_time()
+            view.viewport().repaint()
+            cost[name].append((time.thread_time() - started) * 1000)
+    before, now = statistics.median(cost["before"]), statistics.median(cost["now"])
+    shown = views["now"][0].rowAt(views["now"][0].viewport().height() - 1) + 1 or rows
+    print(f"\nrepainting the document list ({shown} of {rows} rows visible), GUI-thread CPU ms, median of {rounds}:"
+          f"\n{'before':>10}{'now':>10}{'ratio':>9}\n{before:>10.1f}{now:>10.1f}{before / max(now, 0.01):>8.1f}x",
+          flush=True)
+    for view, _m, _p in views.values():
+        view.deleteLater()
+
+
 class Results(dict):  # type: ignore[type-arg]
     """Each measure is printed as soon as it is taken (a long run that is cut off keeps what it measured)."""
 
@@ -712,9 +784,9 @@ def main() -> int:
     parser.add_argument("--dispatch", action="store_true",
                         help="time every event dispatch on the GUI thread and name those inside each stall "
                              "(slows every event: for finding culprits, not for the bar)")
-    parser.add_argument("--render-cost-only", action="store_true",
-                        help="only measure what rendering a streaming answer costs, before and after the "
-                             "citation colouring change")
+    parser.add_argument("--widget-costs-only", action="store_true",
+                        help="only measure what rendering a streaming answer and repainting the document "
+                             "list cost the GUI thread, as now and as before their changes")
     parser.add_argument("--abort-cost-only", action="store_true", help="only measure what the abort check costs")
     parser.add_argument("--no-abort-cost", dest="abort_cost", action="store_false",
                         help="skip measuring what the abort check costs prompt evaluation")
@@ -727,9 +799,10 @@ def main() -> int:
         print(f"{'start -> window shown':<28}{worst:>10.3f} s{STARTUP_BAR_S:>8.1f} s  "
               f"{'yes' if worst < STARTUP_BAR_S else 'NO':<4}median {statistics.median(starts):.3f} s of "
               f"{len(starts)} runs", flush=True)
-    if args.render_cost_only:
+    if args.widget_costs_only:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         render_cost()
+        table_cost()
         return 0
     if args.abort_cost_only:
         print_abort_cost(abort_cost())

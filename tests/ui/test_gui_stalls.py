@@ -146,3 +146,39 @@ def test_the_source_view_is_built_while_the_window_idles(make_window: Callable[.
     qtbot.waitUntil(lambda: view.stack.currentIndex() == SourceView.PDF, timeout=10_000)
     view.hide()  # closed: the list comes back at its width
     assert window.side.isVisible()
+
+
+def test_the_document_list_formats_a_row_once_not_on_every_repaint(qtbot: QtBot,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """data() runs in Python for every visible cell and role on each repaint, and the list repaints on
+    every indexing progress update: a row's texts (translated and formatted) are made once per version of
+    the row, roles the model has nothing for return at once, and a language change makes them again."""
+    from PySide6.QtWidgets import QTableView
+
+    from ui import documents_panel as dp
+
+    made: list[str] = []
+    status_label = dp.status_label
+    monkeypatch.setattr(dp, "status_label", lambda row: (made.append(row.name), status_label(row))[1])
+    model = dp.DocumentsModel()
+    for i in range(5):
+        model.upsert(dp.DocRow(f"/docs/handbook-{i}.pdf", kind="pdf", pages=7, passages=12))
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(500, 300)
+    view.show()
+    view.grab()
+    assert sorted(made) == [f"handbook-{i}.pdf" for i in range(5)]
+    view.grab()
+    view.grab()
+    assert len(made) == 5  # repaints reuse the texts
+    assert [model.data(model.index(0, c)) for c in range(4)] == ["handbook-0.pdf", "PDF, 7 pages", "12", "Indexed"]
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.DecorationRole) is None
+    model.upsert(dp.DocRow("/docs/handbook-0.pdf", kind="pdf", pages=7, status="indexing", units_done=3,
+                           units_total=7))
+    assert model.data(model.index(0, 3)) == "Indexing 3/7" and model.data(model.index(0, 2)) == ""
+    assert len(made) == 6  # the new version of that one row
+    model.clear_texts()  # after a language change
+    view.grab()
+    assert len(made) == 6 + 5
