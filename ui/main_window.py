@@ -19,12 +19,14 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
     QProgressBar,
     QSplitter,
+    QTextEdit,
     QWidget,
 )
 
@@ -55,11 +57,26 @@ def local_paths(event: QDropEvent | QDragEnterEvent) -> list[str]:
 
 
 class _DropCatcher(QObject):
-    """Drops anywhere on the window, including on child widgets that would take text drops themselves."""
+    """Drops on child widgets that would take text drops themselves (an editable text box, which would
+    paste a dropped file's path): they go to the window. Elsewhere a drop reaches the window by itself
+    (read-only views and lists ignore it and Qt hands it to their parents).
+
+    Installed on those widgets only, never on the application: an application-wide Python event filter
+    runs for every event of every widget, and each call must take the GIL, which a worker running Python
+    holds for up to 5 ms at a time: every repaint and re-layout of the window slowed to a crawl."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.main = window
+
+    def watch(self, root: QWidget) -> None:
+        """Catch drops on the editable text widgets inside `root` (and on their viewports)."""
+        for w in root.findChildren(QWidget):
+            if isinstance(w, QLineEdit | QPlainTextEdit | QTextEdit) and not w.isReadOnly() and w.acceptDrops():
+                w.installEventFilter(self)
+                viewport = getattr(w, "viewport", None)
+                if viewport is not None:
+                    viewport().installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         etype = event.type()
@@ -198,9 +215,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_status)
         self.setAcceptDrops(True)
         self._drops = _DropCatcher(self)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self._drops)
+        self._drops.watch(self)
         self.controller.run_finished.connect(self._on_run_finished)
         self.controller.waiting_for_writer.connect(self._on_waiting_for_writer)
         services.model_changed.connect(self._on_model_changed)
@@ -564,9 +579,6 @@ class MainWindow(QMainWindow):
         if not self._closed:
             self._closed = True
             self.save_state()
-            app = QApplication.instance()
-            if app is not None:
-                app.removeEventFilter(self._drops)
             stop_chat = getattr(self.chat, "stop_and_save", None)
             if stop_chat is not None:
                 stop_chat()  # the answer so far is kept in the conversation

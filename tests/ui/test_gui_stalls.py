@@ -182,3 +182,27 @@ def test_the_document_list_formats_a_row_once_not_on_every_repaint(qtbot: QtBot,
     model.clear_texts()  # after a language change
     view.grab()
     assert len(made) == 6 + 5
+
+
+def test_the_window_filters_no_events_but_drops_on_text_boxes(make_window: Callable[..., Any],
+                                                               qtbot: QtBot) -> None:
+    """An application-wide event filter in Python ran for every event of every widget, each call waiting
+    for the GIL while a worker ran Python: repaints and layouts of the whole window crawled. The window's
+    drop catcher now sits on the editable text boxes only (their drops are covered by test_documents);
+    events elsewhere never enter Python for it."""
+    from PySide6.QtCore import QEvent
+
+    window = make_window(start=False)
+    called: list[str] = []
+
+    def spy(frame: FrameType, event: str, _arg: object) -> None:
+        if event == "call" and frame.f_code.co_name == "eventFilter":
+            called.append(frame.f_code.co_filename)
+
+    sys.setprofile(spy)
+    try:
+        for widget in (window.documents.table.viewport(), window.chat.messages.viewport(), window.statusBar()):
+            QApplication.sendEvent(widget, QEvent(QEvent.Type.User))
+    finally:
+        sys.setprofile(None)
+    assert not [f for f in called if f.endswith("main_window.py")]
