@@ -18,7 +18,9 @@
    as installed (C strlen on a flag), with none, and with a Python callback, medians of 3.
 8. With --widget-costs-only: what one render of a streaming answer costs the GUI thread, by length, with
    the citations coloured in one edit block (now) and one by one (before); and one repaint of the
-   document list with DocumentsModel.data() as now and as before (texts made per cell and repaint).
+   document list with DocumentsModel.data() as now and as before (texts made per cell and repaint); and
+   a repaint of the whole window while a worker runs Python, without (now) and with (before) an
+   application-wide Python event filter.
 
 Indexing includes ../shared/corpora/malformed when present, so the run ends with the failure summary.
 Finding culprits: with --why, a watchdog thread samples the GUI thread's Python stack whenever the loop is
@@ -616,6 +618,63 @@ def table_cost(rounds: int = 15, rows: int = 60) -> None:
         view.deleteLater()
 
 
+def gil_cost(rounds: int = 7) -> None:
+    """What a repaint of the whole window costs in wall time while a worker thread runs pure Python (as
+    the answer's search and quote finding do): every call from Qt into Python on the GUI thread then waits
+    for the GIL, up to the 5 ms switch interval each. With an application-wide Python event filter (as the
+    window's drop catcher was, before) every event of every widget is such a call; without it (now) only
+    the Python overrides are. Median wall ms of `rounds` full repaints through the event loop."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    home = Path(tempfile.mkdtemp(prefix="qwenrag-bench-"))
+    os.environ["QWENRAG_DATA_DIR"] = str(home / "data")
+    os.environ["QWENRAG_CONFIG_DIR"] = str(home / "config")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from ui.main_window import MainWindow
+    from ui.services import Services
+    from ui.tasks import TaskRunner
+
+    window = MainWindow(Services(), TaskRunner())
+    window.resize(1280, 800)
+    window.show()
+    pump(lambda: False, 0.5)
+
+    def repaint_ms() -> float:
+        window.update()
+        for child in window.findChildren(QWidget):
+            child.update()
+        loop = QEventLoop()
+        started = time.perf_counter()
+        QTimer.singleShot(0, loop.quit)  # after the posted update requests: the paint is done
+        loop.exec()
+        return (time.perf_counter() - started) * 1000
+
+    alone = statistics.median(repaint_ms() for _ in range(rounds))
+    stop = threading.Event()
+
+    def python_worker() -> None:
+        x = 0
+        while not stop.is_set():
+            x += 1
+
+    worker = threading.Thread(target=python_worker, daemon=True)
+    worker.start()
+    cost: dict[str, list[float]] = {"before": [], "now": []}
+    for _ in range(rounds):
+        app.installEventFilter(window._drops)  # before: on the application
+        cost["before"].append(repaint_ms())
+        app.removeEventFilter(window._drops)
+        cost["now"].append(repaint_ms())
+    stop.set()
+    worker.join()
+    before, now = statistics.median(cost["before"]), statistics.median(cost["now"])
+    print(f"\nrepainting the whole window, wall ms, median of {rounds}: with no worker (now), and while a worker "
+          f"thread runs Python (before, now):\n{'alone':>10}{'before':>10}{'now':>10}{'ratio':>9}\n{alone:>10.1f}"
+          f"{before:>10.1f}{now:>10.1f}{before / max(now, 0.01):>8.1f}x", flush=True)
+    window.close()
+
+
 class Results(dict):  # type: ignore[type-arg]
     """Each measure is printed as soon as it is taken (a long run that is cut off keeps what it measured)."""
 
@@ -803,7 +862,8 @@ def main() -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         render_cost()
         table_cost()
-        return 0
+        gil_cost()
+        os._exit(0)
     if args.abort_cost_only:
         print_abort_cost(abort_cost())
         return 0
