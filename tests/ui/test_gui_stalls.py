@@ -206,3 +206,31 @@ def test_the_window_filters_no_events_but_drops_on_text_boxes(make_window: Calla
     finally:
         sys.setprofile(None)
     assert not [f for f in called if f.endswith("main_window.py")]
+
+
+def test_a_streaming_answer_grows_a_few_lines_at_a_time(qtbot: QtBot) -> None:
+    """Each new line of a streaming answer made its view taller, and every height change re-laid out the
+    whole conversation: while streaming, the view grows by a few lines at once (never shrinks), and the
+    finished answer is exactly as tall as its text."""
+    import math
+
+    from ui.chat_view import AnswerCard, MessageList
+
+    messages = MessageList()
+    qtbot.addWidget(messages)
+    messages.resize(700, 600)
+    messages.show()
+    card = AnswerCard()
+    messages.add(card)
+    heights: list[int] = []
+    for n in range(1, 13):
+        card.append(f"Line {n} of the answer.\n\n")
+        card._render()  # as the render timer does
+        if not heights or heights[-1] != card.body.height():
+            heights.append(card.body.height())
+    assert "Line 12 of the answer." in card.body.toPlainText()
+    assert heights == sorted(heights) and len(heights) <= 5  # 12 lines, at most 5 re-layouts
+    card.finish()
+    doc = card.body.document()
+    assert card.body.height() == math.ceil(doc.size().height()) + 2 * card.body.frameWidth()
+    assert card.body.height() <= heights[-1]  # the room grown ahead is given back
