@@ -234,3 +234,21 @@ def test_a_streaming_answer_grows_a_few_lines_at_a_time(qtbot: QtBot) -> None:
     doc = card.body.document()
     assert card.body.height() == math.ceil(doc.size().height()) + 2 * card.body.frameWidth()
     assert card.body.height() <= heights[-1]  # the room grown ahead is given back
+
+
+def test_the_app_lets_the_gui_thread_take_the_gil_quickly() -> None:
+    """Each call from Qt into Python on the GUI thread waits for the GIL while a worker runs Python, up to
+    the switch interval each: the app shortens it from CPython's 5 ms (bench_gui --widget-costs-only
+    measures a whole-window repaint under such a worker)."""
+    import os
+    import subprocess
+
+    from tests.conftest import PROJECT_ROOT
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QWENRAG_QUIT_AFTER_SHOWN="1")
+    code = ("import sys; from ui.app import run; code = run(sys.argv[:1]); "
+            "print('switch interval', sys.getswitchinterval()); sys.exit(code)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "switch interval 0.001" in out.stdout
