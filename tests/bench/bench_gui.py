@@ -19,8 +19,9 @@
 8. With --widget-costs-only: what one render of a streaming answer costs the GUI thread, by length, with
    the citations coloured in one edit block (now) and one by one (before); and one repaint of the
    document list with DocumentsModel.data() as now and as before (texts made per cell and repaint); and
-   a repaint of the whole window while a worker runs Python, without (now) and with (before) an
-   application-wide Python event filter.
+   showing a freshly opened 100-page PDF at the passage, located on the GUI thread (before) or on the
+   worker that opened it (now); and a repaint of the whole window while a worker runs Python, without
+   (now) and with (before) an application-wide Python event filter and a 5 ms GIL switch interval.
 
 Indexing includes ../shared/corpora/malformed when present, so the run ends with the failure summary.
 Finding culprits: with --why, a watchdog thread samples the GUI thread's Python stack whenever the loop is
@@ -682,6 +683,44 @@ def gil_cost(rounds: int = 7) -> None:
     window.close()
 
 
+def pdf_open_cost(rounds: int = 3) -> None:
+    """GUI-thread CPU ms of putting a freshly opened 100-page PDF on screen at the cited passage
+    (SourceView._pdf_loaded): with the passage located there, on the GUI thread (before), and located on
+    the worker that opened the file (now; that work is not counted here). Medians of `rounds`, alternating."""
+    from PySide6.QtWidgets import QApplication
+
+    from indexing.locations import Location
+    from indexing.records import Passage
+    from ui.pdf_view import load_pdf_document
+    from ui.source_view import SourceView
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    path = make_long_pdf(Path(tempfile.mkdtemp(prefix="qwenrag-bench-")) / "travel-100-pages.pdf")
+    text = "Page 50, line 10: the travel policy allows economy fares and hotel rates up to 150 per night."
+    src = Passage(1, str(path), Location(page=50), text, kind="pdf")
+    view = SourceView(None)
+    view.resize(700, 800)
+    view.show()
+    app.processEvents()
+    cost: dict[str, list[float]] = {"before": [], "now": []}
+    for _ in range(rounds):
+        for name in cost:
+            if name == "before":
+                doc, polygons = load_pdf_document(str(path)), None
+            else:
+                doc, polygons = view._load_and_locate(src, text)  # the worker's part
+            started = time.thread_time()
+            view._pdf_loaded(src, doc, polygons)
+            cost[name].append((time.thread_time() - started) * 1000)
+            assert view.pdf_view.highlight_rects(), "the passage was not found"
+            app.processEvents()
+    before, now = statistics.median(cost["before"]), statistics.median(cost["now"])
+    print(f"\nshowing a freshly opened 100-page PDF at the passage, GUI-thread CPU ms, median of {rounds}:"
+          f"\n{'before':>10}{'now':>10}{'ratio':>9}\n{before:>10.1f}{now:>10.1f}{before / max(now, 0.01):>8.1f}x",
+          flush=True)
+    view.deleteLater()
+
+
 class Results(dict):  # type: ignore[type-arg]
     """Each measure is printed as soon as it is taken (a long run that is cut off keeps what it measured)."""
 
@@ -872,6 +911,7 @@ def main() -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         render_cost()
         table_cost()
+        pdf_open_cost()
         gil_cost()
         os._exit(0)
     if args.abort_cost_only:
