@@ -11,12 +11,24 @@ import sys
 import time
 
 _T0 = time.perf_counter()  # for the start-up benchmark: process start is close enough to this import
+# How long a thread running Python keeps the GIL when another wants it (CPython's default is 5 ms). Every
+# call from Qt into Python on the GUI thread (a slot, a paintEvent, a model's data()) must take the GIL, and
+# a repaint makes hundreds: while a worker ran Python (the answer's search and quotes, indexing) each could
+# wait up to 5 ms. 1 ms cut a whole-window repaint under such a worker ~3x (tests/bench/bench_gui.py
+# --widget-costs-only); with no contention there is no switching, so nothing is lost then.
+GUI_SWITCH_INTERVAL_S = 0.001
+
+
+def favour_the_gui_thread() -> None:
+    """Let the GUI thread take the GIL from a worker quickly (see GUI_SWITCH_INTERVAL_S)."""
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
 
 
 def run(argv: list[str]) -> int:
     from PySide6.QtCore import QCoreApplication, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
+    favour_the_gui_thread()
     QCoreApplication.setOrganizationName("QwenRAG")
     QCoreApplication.setApplicationName("QwenRAG")
     QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)

@@ -51,6 +51,12 @@ from ui.tasks import TaskRunner
 
 _ModelIndex = QModelIndex | QPersistentModelIndex
 UI_REFRESH_MS = 150
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_SORT = int(Qt.ItemDataRole.UserRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_ROLES = frozenset((_DISPLAY, _TOOLTIP, _SORT, _FOREGROUND, _ALIGNMENT))  # the roles data() answers
 
 
 
@@ -115,6 +121,7 @@ class DocumentsModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[DocRow] = []
         self._where: dict[str, int] = {}
+        self._text_cache: dict[DocRow, tuple[str, str, str, str]] = {}
 
     # -- Qt model API -------------------------------------------------------------------------------
     def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008 — Qt's default argument
@@ -129,34 +136,49 @@ class DocumentsModel(QAbstractTableModel):
         return None
 
     def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        """Called from C++ for every visible cell and every role on each repaint (~1,000 calls for a list
+        pane): roles it has nothing for return at once, and a row's texts are made once per row version
+        (kind_label and status_label translate and format on every call), not once per cell and repaint."""
+        role = int(role)
+        if role not in _ROLES or not index.isValid():
             return None
         row = self.rows[index.row()]
-        col = self.COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == "name":
-                return row.name
-            if col == "type":
-                units = units_label(row)
-                return f"{kind_label(row.kind, row.path)}, {units}" if units else kind_label(row.kind, row.path)
-            if col == "passages":
-                return str(row.passages) if row.status == "indexed" else ""
-            return status_label(row)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        column = index.column()
+        if role == _DISPLAY:
+            return self._texts(row)[column]
+        col = self.COLUMNS[column]
+        if role == _TOOLTIP:
             if row.reason:
                 return f"{row.path}\n{row.reason}"
             return row.path
-        if role == Qt.ItemDataRole.UserRole:  # sort key
+        if role == _SORT:  # sort key
             if col == "type":
                 return (kind_label(row.kind, row.path), row.sheets or row.pages or 0)
-            return row.passages if col == "passages" else self.data(index)
-        if role == Qt.ItemDataRole.ForegroundRole and row.status in ("failed", "skipped") and col == "status":
+            return row.passages if col == "passages" else self._texts(row)[column]
+        if role == _FOREGROUND and row.status in ("failed", "skipped") and col == "status":
             from PySide6.QtGui import QColor
 
             return QColor("#b3261e")
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == "passages":
+        if role == _ALIGNMENT and col == "passages":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def _texts(self, row: DocRow) -> tuple[str, str, str, str]:
+        """The row's four cells as shown (cached per DocRow value; clear_texts() after a language change)."""
+        texts = self._text_cache.get(row)
+        if texts is None:
+            units = units_label(row)
+            kind = kind_label(row.kind, row.path)
+            texts = (row.name, f"{kind}, {units}" if units else kind,
+                     str(row.passages) if row.status == "indexed" else "", status_label(row))
+            if len(self._text_cache) > 4 * len(self.rows) + 64:  # old versions of rows: drop them all
+                self._text_cache.clear()
+            self._text_cache[row] = texts
+        return texts
+
+    def clear_texts(self) -> None:
+        """The interface language changed: the cached cell texts are in the old one."""
+        self._text_cache.clear()
 
     # -- updates ------------------------------------------------------------------------------------
     def row(self, path: str) -> DocRow | None:
@@ -443,6 +465,7 @@ class DocumentsPanel(QWidget):
                                    "or use Add files… (PDF, Word, Excel, PowerPoint, text)."))
         self.samples_button.setText(tr("Add the sample documents"))
         self.samples_button.setToolTip(tr("Index the example documents that come with QwenRAG, to try it out"))
+        self.model.clear_texts()
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(DocumentsModel.COLUMNS) - 1)
         self._size_columns()
         if self.model.rows:

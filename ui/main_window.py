@@ -16,15 +16,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QUrl
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
     QProgressBar,
     QSplitter,
+    QTextEdit,
     QWidget,
 )
 
@@ -36,6 +38,7 @@ from ui.services import INDEX_LANE, QWEN_MODEL_FILE, ModelState, Services, size_
 from ui.tasks import TaskRunner
 
 CLOSE_WAIT_S = 0.5  # the most closing the window waits on the GUI thread for background work to stop
+PREBUILD_SOURCE_VIEW_MS = 1500  # after start-up: build the source view before the first citation click
 
 def window_settings() -> QSettings:
     """Geometry and splitter state beside the user settings (so tests and portable use stay isolated)."""
@@ -54,11 +57,26 @@ def local_paths(event: QDropEvent | QDragEnterEvent) -> list[str]:
 
 
 class _DropCatcher(QObject):
-    """Drops anywhere on the window, including on child widgets that would take text drops themselves."""
+    """Drops on child widgets that would take text drops themselves (an editable text box, which would
+    paste a dropped file's path): they go to the window. Elsewhere a drop reaches the window by itself
+    (read-only views and lists ignore it and Qt hands it to their parents).
+
+    Installed on those widgets only, never on the application: an application-wide Python event filter
+    runs for every event of every widget, and each call must take the GIL, which a worker running Python
+    holds for up to 5 ms at a time: every repaint and re-layout of the window slowed to a crawl."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.main = window
+
+    def watch(self, root: QWidget) -> None:
+        """Catch drops on the editable text widgets inside `root` (and on their viewports)."""
+        for w in root.findChildren(QWidget):
+            if isinstance(w, QLineEdit | QPlainTextEdit | QTextEdit) and not w.isReadOnly() and w.acceptDrops():
+                w.installEventFilter(self)
+                viewport = getattr(w, "viewport", None)
+                if viewport is not None:
+                    viewport().installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         etype = event.type()
@@ -197,9 +215,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_status)
         self.setAcceptDrops(True)
         self._drops = _DropCatcher(self)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self._drops)
+        self._drops.watch(self)
         self.controller.run_finished.connect(self._on_run_finished)
         self.controller.waiting_for_writer.connect(self._on_waiting_for_writer)
         services.model_changed.connect(self._on_model_changed)
@@ -232,16 +248,13 @@ class MainWindow(QMainWindow):
         return panel
 
     def show_source(self, source: object) -> None:
-        """A citation was clicked: the source view opens beside the chat (created on first use)."""
+        """A citation was clicked: the source view opens beside the chat (built ahead, see
+        _prebuild_source_view, else now)."""
         opening = self.source_view is None or not self.source_view.isVisible()
-        if self.source_view is None:
-            try:
-                from ui.source_view import SourceView
-            except ImportError:
-                return
-            self.source_view = SourceView(self.services, self, runner=self.runner)
-            self.source_view.installEventFilter(self)  # hidden in any way: the list comes back
-            self.splitter.addWidget(self.source_view)
+        if self._ensure_source_view() is None:
+            return
+        if self.splitter.indexOf(self.source_view) < 0:
+            self.splitter.addWidget(self.source_view)  # not before: the saved splitter state has two panes
         self.source_view.show()
         if opening:
             # Make room: the list narrows to its minimum, chat and source share the rest; on a narrow
@@ -257,6 +270,34 @@ class MainWindow(QMainWindow):
             rest = total - side
             self.splitter.setSizes([side, rest * 9 // 20, rest - rest * 9 // 20])
         self.source_view.show_source(source)
+
+    def _ensure_source_view(self) -> Any:
+        """The source view, built hidden on first need (None when the module is missing)."""
+        if self.source_view is None:
+            try:
+                from ui.source_view import SourceView
+            except ImportError:
+                return None
+            view = SourceView(self.services, self, runner=self.runner)
+            view.hide()
+            view.installEventFilter(self)  # hidden in any way: the list comes back
+            self.source_view = view
+        return self.source_view
+
+    def _prebuild_source_view(self, step: int = 0) -> None:
+        """Build the source view while the window idles after start-up, one step per event-loop turn:
+        importing Qt's PDF modules (~50 ms) and building the view (~25 ms) made the first citation
+        click the longest stall of a session, on top of the splitter's re-layout."""
+        if self._closed or self.source_view is not None:
+            return
+        if step == 0:
+            try:
+                import ui.source_view  # noqa: F401  (QtPdf and QtPdfWidgets load here)
+            except ImportError:
+                return
+            QTimer.singleShot(0, self, lambda: self._prebuild_source_view(1))
+        else:
+            self._ensure_source_view()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.source_view and event.type() == QEvent.Type.Hide:
@@ -342,6 +383,7 @@ class MainWindow(QMainWindow):
         self.controller.start()
         if load_model:
             self.services.start_model_load(self.runner)
+        QTimer.singleShot(PREBUILD_SOURCE_VIEW_MS, self, self._prebuild_source_view)
 
     # -- drops --------------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -537,9 +579,6 @@ class MainWindow(QMainWindow):
         if not self._closed:
             self._closed = True
             self.save_state()
-            app = QApplication.instance()
-            if app is not None:
-                app.removeEventFilter(self._drops)
             stop_chat = getattr(self.chat, "stop_and_save", None)
             if stop_chat is not None:
                 stop_chat()  # the answer so far is kept in the conversation

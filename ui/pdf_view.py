@@ -45,6 +45,20 @@ def load_pdf_document(path: str) -> QPdfDocument:
     return doc
 
 
+def locate_passage(doc: QPdfDocument, page: int, passage: str, ocr_lines: list[PageLine] | None = None
+                   ) -> list[QPolygonF] | None:
+    """Where `passage` is on `page` (0-based), in page points: [] when it is not found there, None when the
+    page cannot be shown. Any thread may call this for a document no view shows yet: reading the page's
+    text and matching it in Python took ~60 ms for a cold 100-page PDF, which the GUI thread must not."""
+    if doc.status() != QPdfDocument.Status.Ready or not 0 <= page < doc.pageCount():
+        return None
+    if not passage.strip():
+        return []
+    if ocr_lines:
+        return PassagePdfView.ocr_polygons(doc, page, passage, ocr_lines)
+    return PassagePdfView.passage_polygons(doc, page, passage)
+
+
 class PassagePdfView(QPdfView):
     """Multi-page PDF view that highlights one passage on one page and scrolls to it."""
 
@@ -63,22 +77,19 @@ class PassagePdfView(QPdfView):
         self.verticalScrollBar().sliderPressed.connect(self._stop_revealing)
 
     # -- showing a passage ---------------------------------------------------------------------------
-    def show_passage(self, page: int, passage: str, ocr_lines: list[PageLine] | None = None) -> bool:
+    def show_passage(self, page: int, passage: str, ocr_lines: list[PageLine] | None = None,
+                     polygons: list[QPolygonF] | None = None) -> bool:
         """Go to `page` (0-based) and highlight `passage` on it. False when the text was not found there
         (the page is still shown). `ocr_lines`: the recognised lines of a page that was OCRed (it has no
-        usable text layer), whose boxes are highlighted instead."""
+        usable text layer), whose boxes are highlighted instead. `polygons`: the passage already located
+        (locate_passage, on a worker): nothing is searched here."""
         doc = self.document()
         self._sizes = None
         self._polygons = []
         self._page = page
         if doc is None or doc.status() != QPdfDocument.Status.Ready or not 0 <= page < doc.pageCount():
             return False
-        if not passage.strip():
-            found = []
-        elif ocr_lines:
-            found = self.ocr_polygons(doc, page, passage, ocr_lines)
-        else:
-            found = self.passage_polygons(doc, page, passage)
+        found = polygons if polygons is not None else locate_passage(doc, page, passage, ocr_lines) or []
         self._polygons = found
         self._apply_fit()
         self.pageNavigator().jump(page, QPointF(), self.zoomFactor())

@@ -50,6 +50,7 @@ class ElidedLabel(QLabel):
         shown = self.fontMetrics().elidedText(self.text(), self._mode, rect.width())
         self.style().drawItemText(painter, rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                                   self.palette(), self.isEnabled(), shown, self.foregroundRole())
+        painter.end()  # now, not when the frame is freed: anything holding it (a profiler) kept it active
 
 
 class SourceRow(QFrame):
@@ -325,13 +326,19 @@ class QuoteRow(QLabel):
 
 
 class QuoteList(QWidget):
-    """What the documents say, shown first (before the model has written a word): up to three quotes."""
+    """What the documents say, shown first (before the model has written a word): up to three quotes.
+
+    A quote row is a word-wrapped rich-text label: laying one out costs several ms, and the three of them
+    built with the answer's sources in one event-loop turn stalled the window. So the first row is built
+    at once and each further one on its own turn (`pending` says how many are still to come)."""
 
     quoteClicked = Signal(object)  # Quote
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[QuoteRow] = []
+        self._to_build: list[Quote] = []
+        self._build_scheduled = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -341,16 +348,31 @@ class QuoteList(QWidget):
         self.hide()
         self.retranslateUi()
 
+    @property
+    def pending(self) -> int:
+        """Quotes given to set_quotes whose rows are not built yet."""
+        return len(self._to_build)
+
     def set_quotes(self, quotes: Sequence[Quote]) -> None:
         for row in self.rows:
+            row.hide()
             row.deleteLater()
         self.rows = []
-        for q in quotes:
-            row = QuoteRow(q, self)
-            row.clicked.connect(self.quoteClicked)
-            self.layout().addWidget(row)
-            self.rows.append(row)
-        self.setVisible(bool(self.rows))
+        self._to_build = list(quotes)
+        self.setVisible(bool(self._to_build))
+        self._build_next()
+
+    def _build_next(self) -> None:
+        self._build_scheduled = False
+        if not self._to_build:
+            return
+        row = QuoteRow(self._to_build.pop(0), self)
+        row.clicked.connect(self.quoteClicked)
+        self.layout().addWidget(row)
+        self.rows.append(row)
+        if self._to_build and not self._build_scheduled:
+            self._build_scheduled = True
+            QTimer.singleShot(0, self, self._build_next)
 
     def retranslateUi(self) -> None:
         self.heading.setText(self.tr("Your documents say:"))

@@ -47,7 +47,7 @@ from qwenrag.evidence import Quote
 from ui.chat_theme import theme
 from ui.image_view import PassageImageView, load_image
 from ui.passage_match import parse_table_chunk
-from ui.pdf_view import PassagePdfView, load_pdf_document
+from ui.pdf_view import PassagePdfView, load_pdf_document, locate_passage
 from ui.source_label import describe_location
 from ui.source_list import kind_badge
 
@@ -297,8 +297,9 @@ class SourceView(QWidget):
     def _show_pdf(self, src: Passage) -> None:
         if self._pdf_path != src.file or self.pdf_document.status() != QPdfDocument.Status.Ready:
             if self.runner is not None:
-                self._in_background(lambda: load_pdf_document(src.file),
-                                    lambda doc: self._pdf_loaded(src, doc),
+                passage = self.quote or src.text
+                self._in_background(lambda: self._load_and_locate(src, passage),
+                                    lambda loaded: self._pdf_loaded(src, *loaded),
                                     lambda _exc: self._pdf_failed())
                 return
             self.pdf_document.close()
@@ -306,28 +307,36 @@ class SourceView(QWidget):
             self._pdf_path = src.file
         self._show_pdf_page(src)
 
-    def _pdf_loaded(self, src: Passage, doc: QPdfDocument) -> None:
+    def _load_and_locate(self, src: Passage, passage: str) -> tuple[QPdfDocument, list[Any] | None]:
+        """On a worker: open the PDF and find the passage on its page (the OCR lines read from the library
+        too): no view uses the document yet, and the GUI thread only shows the result."""
+        doc = load_pdf_document(src.file)
+        return doc, locate_passage(doc, (src.location.page or 1) - 1, passage, self._ocr_lines(src))
+
+    def _pdf_loaded(self, src: Passage, doc: QPdfDocument, polygons: list[Any] | None = None) -> None:
         old, self.pdf_document = self.pdf_document, doc
         doc.setParent(self)  # last among the children: deleted after the view (see __init__)
         self.pdf_view.setDocument(doc)
         old.close()
         old.deleteLater()
         self._pdf_path = src.file
-        self._show_pdf_page(src)
+        self._show_pdf_page(src, polygons)
         self._update_note()
 
     def _pdf_failed(self) -> None:
         self._pdf_path = ""
         self._show_message("unreadable")
 
-    def _show_pdf_page(self, src: Passage) -> None:
+    def _show_pdf_page(self, src: Passage, polygons: list[Any] | None = None) -> None:
+        """Show the passage's page; `polygons`: the passage located on a worker (else found here)."""
         if self.pdf_document.status() != QPdfDocument.Status.Ready:
             self._pdf_path = ""
             self._show_message("unreadable")
             return
         self.stack.setCurrentIndex(self.PDF)
         page = (src.location.page or 1) - 1
-        if not self.pdf_view.show_passage(page, self.quote or src.text, self._ocr_lines(src)):
+        lines = None if polygons is not None else self._ocr_lines(src)
+        if not self.pdf_view.show_passage(page, self.quote or src.text, lines, polygons):
             self._note_key = "not_on_page"
         self._update_page_label()
 

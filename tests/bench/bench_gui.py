@@ -16,10 +16,20 @@
    GUI thread. Bar: <= 1 s.
 7. What the abort check costs: prompt evaluation of the same 2,000 tokens with llama.cpp's abort callback
    as installed (C strlen on a flag), with none, and with a Python callback, medians of 3.
+8. With --widget-costs-only: what one render of a streaming answer costs the GUI thread, by length, with
+   the citations coloured in one edit block (now) and one by one (before); and one repaint of the
+   document list with DocumentsModel.data() as now and as before (texts made per cell and repaint); and
+   showing a freshly opened 100-page PDF at the passage, located on the GUI thread (before) or on the
+   worker that opened it (now); and a repaint of the whole window while a worker runs Python, without
+   (now) and with (before) an application-wide Python event filter and a 5 ms GIL switch interval.
 
 Indexing includes ../shared/corpora/malformed when present, so the run ends with the failure summary.
-With --why, a watchdog thread samples the GUI thread's Python stack whenever the loop is late by more than
-20 ms and prints the most frequent stacks: where the stalls come from.
+Finding culprits: with --why, a watchdog thread samples the GUI thread's Python stack whenever the loop is
+late by more than 20 ms and prints the most frequent stacks, then for each of the longest stalls: how long,
+how much of it the GUI thread waited for a CPU, its state (running, or blocked on the GIL or a lock), its
+most frequent stack and which other threads ran meanwhile. With --dispatch, every event dispatch on the
+GUI thread is timed (wall, and the GUI thread's CPU time) and the report lists the dispatches inside each
+stall over the bar: which receiver and event, and how much of it was the GUI thread's own work.
 
 Offscreen (QT_QPA_PLATFORM=offscreen unless set) in throwaway data and config folders. Prints a table.
 """
@@ -38,7 +48,9 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -78,6 +90,10 @@ class StallMeter:
         from PySide6.QtCore import Qt, QTimer
 
         self.gaps: list[float] = []
+        # every phase's stalls over 20 ms: tick before the gap -> (gap ms, of it waiting for a CPU ms)
+        self.stall_starts: dict[float, tuple[float, float]] = {}
+        self.phase_of: dict[float, str] = {}  # the same stalls -> the phase they were in
+        self.phase = ""
         self.cpu_waits: list[float] = []  # per gap: how long the GUI thread waited for a CPU (Linux)
         self.last = 0.0
         self.timer_active = False
@@ -110,7 +126,11 @@ class StallMeter:
     def _tick(self) -> None:
         now = time.perf_counter()
         wait = self._run_delay_ms()
-        self.gaps.append((now - self.last) * 1000.0 - TICK_MS)
+        gap = (now - self.last) * 1000.0 - TICK_MS
+        self.gaps.append(gap)
+        if gap > 20.0:
+            self.stall_starts[self.last] = (gap, wait - self._last_wait)
+            self.phase_of[self.last] = self.phase
         self.cpu_waits.append(wait - self._last_wait)
         self.last, self._last_wait = now, wait
 
@@ -158,35 +178,190 @@ class GcPauses:
 
 
 class StallSampler(threading.Thread):
-    """Samples the GUI thread's stack while the meter's timer is overdue (Qt releases the GIL in C++)."""
+    """Samples the GUI thread while the meter's timer is overdue, and groups the samples by stall.
+
+    Each sample holds the GUI thread's Python stack, its scheduler state (R: on a CPU or waiting for one —
+    in Qt's C++ when the stack ends in a Qt call or the event loop; S: blocked, i.e. waiting for the GIL
+    or a lock when the stack ends in Python), and which other threads were running (R) at that moment with
+    the top of their Python stacks (Qt's and llama.cpp's threads by their names): who had the CPU or the
+    GIL. `report()` names, for each of the longest stalls, where the GUI thread was and who else ran.
+    (The sampler itself needs the GIL for a moment every 4 ms of a stall; Qt releases it in C++.)"""
 
     def __init__(self, meter: StallMeter, threshold_ms: float = 20.0) -> None:
         super().__init__(name="stall-sampler", daemon=True)
         self.meter = meter
         self.threshold_s = threshold_ms / 1000.0
         self.gui = threading.get_ident()
+        self.gui_native = threading.get_native_id()
         self.samples: Counter[str] = Counter()
+        # per stall (keyed by the meter's last tick before it): phase and its samples
+        self.stalls: dict[float, tuple[str, list[Sample]]] = {}
         self.phase = ""
         self._stop = threading.Event()
 
     def run(self) -> None:
+        me = threading.get_native_id()
         while not self._stop.wait(0.004):
             if not self.meter.timer_active or not self.phase:
                 continue
-            if time.perf_counter() - self.meter.last > self.threshold_s + TICK_MS / 1000.0:
-                frame = sys._current_frames().get(self.gui)
-                if frame is not None:
-                    stack = traceback.extract_stack(frame)[-7:]
-                    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
-                    self.samples[f"[{self.phase}] {where}"] += 1
+            last = self.meter.last
+            if time.perf_counter() - last <= self.threshold_s + TICK_MS / 1000.0:
+                continue
+            states = thread_states()
+            frames = sys._current_frames()
+            frame = frames.get(self.gui)
+            if frame is None:
+                continue
+            stack = traceback.extract_stack(frame)[-8:]
+            del frame  # a held frame keeps its locals alive: a QPainter must die when paintEvent returns
+            where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
+            self.samples[f"[{self.phase}] {where}"] += 1
+            by_native = {t.native_id: t for t in threading.enumerate()}
+            others: list[str] = []
+            for tid, (name, state) in states.items():
+                if tid in (me, self.gui_native) or state != "R":
+                    continue
+                thread = by_native.get(tid)
+                top = ""
+                if thread is not None and thread.ident in frames:
+                    f = traceback.extract_stack(frames[thread.ident])[-1]
+                    top = f" in {Path(f.filename).name}:{f.lineno} {f.name}"
+                others.append(f"{thread.name if thread is not None else name}{top}")
+            del frames
+            sample = Sample(states.get(self.gui_native, ("", "?"))[1], where, tuple(sorted(others)))
+            self.stalls.setdefault(last, (self.phase, []))[1].append(sample)
 
     def stop(self) -> None:
         self._stop.set()
 
-    def report(self, top: int = 12) -> None:
+    def report(self, top: int = 12, per_phase: int = 4) -> None:
         print("\nwhere the GUI thread was while the loop was late (4 ms samples):")
         for where, n in self.samples.most_common(top):
             print(f"{n:>5}  {where}")
+        gaps = self.meter.stall_starts
+        print(f"\nthe {per_phase} longest stalls of each phase, each with: how much of it the GUI thread waited for "
+              "a CPU; its state in the samples (R running or waiting for a CPU, S blocked: on the GIL or a "
+              "lock); its most frequent stack; the other threads that ran meanwhile (in how many samples):")
+        phases = list(dict.fromkeys(phase for phase, _s in self.stalls.values()))
+        for phase in phases:
+            mine = [(start, samples) for start, (p, samples) in self.stalls.items() if p == phase]
+            mine.sort(key=lambda kv: -gaps.get(kv[0], (0.0, 0.0))[0])
+            for start, samples in mine[:per_phase]:
+                gap, cpu_wait = gaps.get(start, (0.0, 0.0))
+                states = Counter(s.state for s in samples)
+                stack, n = Counter(s.where for s in samples).most_common(1)[0]
+                others = Counter(o for s in samples for o in s.others)
+                print(f"- [{phase}] {gap:.0f} ms ({cpu_wait:.0f} waiting for a CPU), {len(samples)} samples, "
+                      f"GUI {' '.join(f'{k}:{v}' for k, v in states.most_common())}; stack ({n}): {stack}")
+                for name, count in others.most_common(4):
+                    print(f"    ran meanwhile ({count}): {name}")
+
+
+@dataclass(frozen=True)
+class Sample:
+    state: str  # the GUI thread's scheduler state: R, S, D
+    where: str  # its Python stack, innermost first
+    others: tuple[str, ...]  # the other threads in state R
+
+
+def thread_states() -> dict[int, tuple[str, str]]:
+    """native thread id -> (name, scheduler state) for this process's threads (Linux; {} elsewhere)."""
+    out: dict[int, tuple[str, str]] = {}
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.find("(") + 1: stat.rfind(")")]
+        out[int(tid)] = (name, stat[stat.rfind(")") + 2: stat.rfind(")") + 3])
+    return out
+
+
+def timed_application(log: DispatchLog) -> Any:
+    """A QApplication whose notify() times every top-level event dispatch on the GUI thread (--dispatch).
+    Each event then passes through Python (it needs the GIL), so this mode is for finding culprits: its
+    stall figures are not the bar's."""
+    from PySide6.QtWidgets import QApplication
+
+    class TimedApplication(QApplication):
+        def notify(self, receiver: Any, event: Any) -> bool:
+            if log.depth:  # nested (sent from inside another dispatch): part of the outer one
+                return super().notify(receiver, event)
+            log.depth += 1
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return super().notify(receiver, event)
+            finally:
+                log.depth -= 1
+                log.add(wall, time.perf_counter(), time.thread_time() - cpu, receiver, event)
+
+    return TimedApplication(sys.argv[:1])
+
+
+class DispatchLog:
+    """Every top-level event dispatch's GUI-thread CPU time, summed per phase and (receiver, event); and the
+    dispatches of 10 ms or more (wall), to name what ran inside each stall."""
+
+    MIN_S = 0.010
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.phase = ""
+        self.long: list[tuple[float, float, float, str]] = []  # (start, end, GUI-thread CPU s, what)
+        # per phase, per "receiver event": CPU seconds in all, dispatches, the longest one's CPU seconds
+        self.cpu: dict[str, Counter[str]] = {}
+        self.count: dict[str, Counter[str]] = {}
+        self.longest: dict[str, dict[str, float]] = {}
+
+    def add(self, start: float, end: float, cpu: float, receiver: Any, event: Any) -> None:
+        if end - start < self.MIN_S and (not self.phase or cpu < 0.001):
+            return  # (the many sub-millisecond dispatches only count towards nothing worth naming)
+        try:
+            name = receiver.objectName() if hasattr(receiver, "objectName") else ""
+            what = f"{type(receiver).__name__}{'#' + name if name else ''} {event.type().name}"
+        except RuntimeError:  # the receiver was deleted by its own event
+            what = f"(deleted) {event.type().name}"
+        if end - start >= self.MIN_S:
+            self.long.append((start, end, cpu, what))
+        if self.phase:
+            self.cpu.setdefault(self.phase, Counter())[what] += cpu
+            self.count.setdefault(self.phase, Counter())[what] += 1
+            longest = self.longest.setdefault(self.phase, {})
+            longest[what] = max(longest.get(what, 0.0), cpu)
+
+    def report(self, meter: StallMeter, sampler: StallSampler | None, per_phase: int = 4) -> None:
+        """For each stall over STALL_BAR_MS: the dispatches inside it, with the GUI thread's CPU time in
+        each (the rest of a dispatch's time it waited: for a CPU, the GIL or a lock)."""
+        print("\nevent dispatches (receiver, event type) inside each stall over the bar: wall ms / GUI-thread "
+              "CPU ms; the stall's Python stack from the sampler when it ran:")
+        stalls = sorted(((s, g) for s, (g, _w) in meter.stall_starts.items() if g >= STALL_BAR_MS),
+                        key=lambda x: -x[1])
+        shown: Counter[str] = Counter()
+        for start, gap in stalls:
+            phase = meter.phase_of.get(start, "")
+            if shown[phase] >= per_phase:
+                continue
+            shown[phase] += 1
+            end = start + (gap + TICK_MS) / 1000.0
+            inside = [d for d in self.long if d[1] > start and d[0] < end]
+            wait = meter.stall_starts[start][1]
+            print(f"- [{phase}] {gap:.0f} ms ({wait:.0f} waiting for a CPU):")
+            for d_start, d_end, cpu, what in sorted(inside, key=lambda d: d[0] - d[1])[:4]:
+                print(f"    {(d_end - d_start) * 1000:6.0f} / {cpu * 1000:4.0f} ms  {what}")
+            if sampler is not None and start in sampler.stalls:
+                stack, n = Counter(s.where for s in sampler.stalls[start][1]).most_common(1)[0]
+                print(f"    stack ({n}): {stack}")
+        print("\nthe GUI thread's own work, whatever the machine's load: per phase, GUI-thread CPU ms in dispatches "
+              "of 1 ms or more, by receiver and event (count, the longest one's CPU ms):")
+        for phase, cpu in self.cpu.items():
+            print(f"- [{phase}] {sum(cpu.values()) * 1000:.0f} ms in {sum(self.count[phase].values())} dispatches")
+            for what, total in cpu.most_common(6):
+                print(f"    {total * 1000:7.0f} ms  {self.count[phase][what]:>5}x  longest "
+                      f"{self.longest[phase][what] * 1000:5.1f}  {what}")
 
 
 def pump(cond: Callable[[], bool], timeout: float) -> bool:
@@ -320,6 +495,232 @@ def abort_cost(rounds: int = 3) -> dict[str, tuple[float, float]]:
     return {name: (statistics.median(walls[name]), statistics.median(cpus[name])) for name in variants}
 
 
+def render_cost(rounds: int = 5) -> None:
+    """What one render of a streaming answer costs the GUI thread (MarkdownView.set_markdown: Markdown,
+    citation colouring, fit), by answer length, as it is now and with the colouring done as before (a
+    QTextDocument.find and a mergeCharFormat per citation, re-laying the text out each time). Medians of
+    `rounds`, the two taking turns; GUI-thread CPU ms (wall ms on a loaded machine mostly measures others)."""
+    from PySide6.QtGui import QPalette, QTextCharFormat
+    from PySide6.QtWidgets import QApplication
+
+    from ui.chat_theme import mix
+    from ui.chat_view import MarkdownView
+    from ui.source_label import CITE_SCHEME
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+
+    def colour_per_marker(view: MarkdownView) -> None:  # the colouring before this change, for comparison
+        from PySide6.QtCore import QRegularExpression
+
+        pal = view.palette()
+        fmt = QTextCharFormat()
+        fmt.setForeground(mix(pal.color(QPalette.ColorRole.Highlight), pal.color(QPalette.ColorRole.Text), 0.2))
+        fmt.setFontWeight(600)
+        doc, marker = view.document(), QRegularExpression(r"\[\d{1,3}\]")
+        cursor = doc.find(marker)
+        while not cursor.isNull():
+            if cursor.charFormat().anchorHref().startswith(f"{CITE_SCHEME}:"):
+                cursor.mergeCharFormat(fmt)
+            cursor = doc.find(marker, cursor)
+
+    view = MarkdownView()
+    view.resize(700, 400)
+    view.show()
+    app.processEvents()
+    now_colour = MarkdownView._colour_citations
+    sentence = "Employees get **15 days** of annual leave after three years [1]; sick leave needs a note [2]. "
+    print("\nrendering a streaming answer (MarkdownView.set_markdown), GUI-thread CPU ms, median of "
+          f"{rounds}:\n{'chars':>7}{'citations':>11}{'before':>10}{'now':>10}{'ratio':>9}")
+    for sentences in (5, 10, 20, 40):
+        text = sentence * sentences
+        cost: dict[str, list[float]] = {"before": [], "now": []}
+        for _ in range(rounds):
+            for name, colour in (("before", colour_per_marker), ("now", now_colour)):
+                MarkdownView._colour_citations = colour  # type: ignore[method-assign]
+                started = time.thread_time()
+                view.set_markdown(text, {1, 2})
+                cost[name].append((time.thread_time() - started) * 1000)
+                app.processEvents()
+        MarkdownView._colour_citations = now_colour  # type: ignore[method-assign]
+        before, now = statistics.median(cost["before"]), statistics.median(cost["now"])
+        print(f"{len(text):>7}{2 * sentences:>11}{before:>10.1f}{now:>10.1f}{before / max(now, 0.01):>8.1f}x",
+              flush=True)
+    view.deleteLater()
+
+
+def table_cost(rounds: int = 15, rows: int = 60) -> None:
+    """What one repaint of the document list costs the GUI thread (it repaints on every indexing progress
+    update): DocumentsModel.data() as it is now (roles it does not answer return at once, a row's texts
+    made once per row version) and as before (every role walked through the whole method, texts translated
+    and formatted per cell and repaint). Median GUI-thread CPU ms of `rounds` repaints of `rows` rows."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QApplication, QTableView
+
+    from ui import documents_panel as dp
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+
+    class Before(dp.DocumentsModel):  # data() before this change, for comparison
+        def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+            if not index.isValid():
+                return None
+            row = self.rows[index.row()]
+            col = self.COLUMNS[index.column()]
+            if role == Qt.ItemDataRole.DisplayRole:
+                if col == "name":
+                    return row.name
+                if col == "type":
+                    units = dp.units_label(row)
+                    kind = dp.kind_label(row.kind, row.path)
+                    return f"{kind}, {units}" if units else kind
+                if col == "passages":
+                    return str(row.passages) if row.status == "indexed" else ""
+                return dp.status_label(row)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{row.path}\n{row.reason}" if row.reason else row.path
+            if role == Qt.ItemDataRole.UserRole:
+                if col == "type":
+                    return (dp.kind_label(row.kind, row.path), row.sheets or row.pages or 0)
+                return row.passages if col == "passages" else self.data(index)
+            if role == Qt.ItemDataRole.ForegroundRole and row.status in ("failed", "skipped") and col == "status":
+                return QColor("#b3261e")
+            if role == Qt.ItemDataRole.TextAlignmentRole and col == "passages":
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+
+    views = {}
+    for name, cls in (("before", Before), ("now", dp.DocumentsModel)):
+        model = cls()
+        for i in range(rows):
+            model.upsert(dp.DocRow(f"/docs/handbook-{i:03d}.pdf", kind="pdf", pages=10 + i, passages=40 + i))
+        proxy = dp.DocumentsFilter()
+        proxy.setSourceModel(model)
+        proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        view = QTableView()
+        view.setModel(proxy)
+        view.setSortingEnabled(True)
+        view.resize(470, 700)
+        view.show()
+        views[name] = (view, model, proxy)
+    app.processEvents()
+    cost: dict[str, list[float]] = {"before": [], "now": []}
+    for _ in range(rounds):
+        for name, (view, _m, _p) in views.items():
+            started = time.thread_time()
+            view.viewport().repaint()
+            cost[name].append((time.thread_time() - started) * 1000)
+    before, now = statistics.median(cost["before"]), statistics.median(cost["now"])
+    shown = views["now"][0].rowAt(views["now"][0].viewport().height() - 1) + 1 or rows
+    print(f"\nrepainting the document list ({shown} of {rows} rows visible), GUI-thread CPU ms, median of {rounds}:"
+          f"\n{'before':>10}{'now':>10}{'ratio':>9}\n{before:>10.1f}{now:>10.1f}{before / max(now, 0.01):>8.1f}x",
+          flush=True)
+    for view, _m, _p in views.values():
+        view.deleteLater()
+
+
+def gil_cost(rounds: int = 7) -> None:
+    """What a repaint of the whole window costs in wall time while a worker thread runs pure Python (as
+    the answer's search and quote finding do): every call from Qt into Python on the GUI thread then waits
+    for the GIL, up to the 5 ms switch interval each. With an application-wide Python event filter (as the
+    window's drop catcher was, before) every event of every widget is such a call; without it (now) only
+    the Python overrides are. Median wall ms of `rounds` full repaints through the event loop."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    home = Path(tempfile.mkdtemp(prefix="qwenrag-bench-"))
+    os.environ["QWENRAG_DATA_DIR"] = str(home / "data")
+    os.environ["QWENRAG_CONFIG_DIR"] = str(home / "config")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from ui.main_window import MainWindow
+    from ui.services import Services
+    from ui.tasks import TaskRunner
+
+    window = MainWindow(Services(), TaskRunner())
+    window.resize(1280, 800)
+    window.show()
+    pump(lambda: False, 0.5)
+
+    def repaint_ms() -> float:
+        window.update()
+        for child in window.findChildren(QWidget):
+            child.update()
+        loop = QEventLoop()
+        started = time.perf_counter()
+        QTimer.singleShot(0, loop.quit)  # after the posted update requests: the paint is done
+        loop.exec()
+        return (time.perf_counter() - started) * 1000
+
+    alone = statistics.median(repaint_ms() for _ in range(rounds))
+    stop = threading.Event()
+
+    def python_worker() -> None:
+        x = 0
+        while not stop.is_set():
+            x += 1
+
+    worker = threading.Thread(target=python_worker, daemon=True)
+    worker.start()
+    from ui.app import GUI_SWITCH_INTERVAL_S
+
+    cost: dict[str, list[float]] = {"before": [], "filter gone": [], "now": []}
+    for _ in range(rounds):
+        sys.setswitchinterval(0.005)  # CPython's default, as before
+        app.installEventFilter(window._drops)  # before: on the application
+        cost["before"].append(repaint_ms())
+        app.removeEventFilter(window._drops)
+        cost["filter gone"].append(repaint_ms())
+        sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)  # now: as ui.app.run sets it
+        cost["now"].append(repaint_ms())
+    stop.set()
+    worker.join()
+    before, gone, now = (statistics.median(cost[k]) for k in ("before", "filter gone", "now"))
+    print(f"\nrepainting the whole window, wall ms, median of {rounds}: alone; and while a worker thread runs "
+          "Python: before (app-wide event filter, 5 ms switch interval), without the filter, and now (no "
+          f"filter, {GUI_SWITCH_INTERVAL_S * 1000:.0f} ms switch interval):\n{'alone':>10}{'before':>10}"
+          f"{'no filter':>11}{'now':>10}{'before/now':>12}\n{alone:>10.1f}{before:>10.1f}{gone:>11.1f}{now:>10.1f}"
+          f"{before / max(now, 0.01):>11.1f}x", flush=True)
+    window.close()
+
+
+def pdf_open_cost(rounds: int = 3) -> None:
+    """GUI-thread CPU ms of putting a freshly opened 100-page PDF on screen at the cited passage
+    (SourceView._pdf_loaded): with the passage located there, on the GUI thread (before), and located on
+    the worker that opened the file (now; that work is not counted here). Medians of `rounds`, alternating."""
+    from PySide6.QtWidgets import QApplication
+
+    from indexing.locations import Location
+    from indexing.records import Passage
+    from ui.pdf_view import load_pdf_document
+    from ui.source_view import SourceView
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    path = make_long_pdf(Path(tempfile.mkdtemp(prefix="qwenrag-bench-")) / "travel-100-pages.pdf")
+    text = "Page 50, line 10: the travel policy allows economy fares and hotel rates up to 150 per night."
+    src = Passage(1, str(path), Location(page=50), text, kind="pdf")
+    view = SourceView(None)
+    view.resize(700, 800)
+    view.show()
+    app.processEvents()
+    cost: dict[str, list[float]] = {"before": [], "now": []}
+    for _ in range(rounds):
+        for name in cost:
+            if name == "before":
+                doc, polygons = load_pdf_document(str(path)), None
+            else:
+                doc, polygons = view._load_and_locate(src, text)  # the worker's part
+            started = time.thread_time()
+            view._pdf_loaded(src, doc, polygons)
+            cost[name].append((time.thread_time() - started) * 1000)
+            assert view.pdf_view.highlight_rects(), "the passage was not found"
+            app.processEvents()
+    before, now = statistics.median(cost["before"]), statistics.median(cost["now"])
+    print(f"\nshowing a freshly opened 100-page PDF at the passage, GUI-thread CPU ms, median of {rounds}:"
+          f"\n{'before':>10}{'now':>10}{'ratio':>9}\n{before:>10.1f}{now:>10.1f}{before / max(now, 0.01):>8.1f}x",
+          flush=True)
+    view.deleteLater()
+
+
 class Results(dict):  # type: ignore[type-arg]
     """Each measure is printed as soon as it is taken (a long run that is cut off keeps what it measured)."""
 
@@ -345,7 +746,7 @@ def print_row(name: str, value: tuple[float, float, int, str]) -> None:
     sys.stdout.flush()
 
 
-def in_process(index_seconds: float, conversations: int, why: bool
+def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bool = False
                ) -> dict[str, tuple[float, float, int, str]]:
     home = Path(tempfile.mkdtemp(prefix="qwenrag-bench-"))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -353,8 +754,12 @@ def in_process(index_seconds: float, conversations: int, why: bool
     os.environ["QWENRAG_CONFIG_DIR"] = str(home / "config")
     from PySide6.QtWidgets import QApplication
 
+    from ui.app import favour_the_gui_thread
+
+    favour_the_gui_thread()  # as ui.app.run does
     save_conversations(conversations)
-    app = QApplication(sys.argv[:1])
+    dispatches = DispatchLog() if dispatch else None
+    app = timed_application(dispatches) if dispatches is not None else QApplication(sys.argv[:1])
     from ui.main_window import MainWindow
     from ui.services import Services
     from ui.tasks import TaskRunner
@@ -373,10 +778,15 @@ def in_process(index_seconds: float, conversations: int, why: bool
     if why:
         sampler.start()
 
+    def set_phase(name: str) -> None:
+        sampler.phase = meter.phase = name
+        if dispatches is not None:
+            dispatches.phase = name
+
     corpora = ROOT.parent / "shared" / "corpora"
     kinds = ("pdf", "docx", "xlsx", "malformed")
     sources = [str(ROOT / "samples")] + [str(corpora / k) for k in kinds if (corpora / k).is_dir()]
-    sampler.phase = "indexing"
+    set_phase("indexing")
     gc_pauses.take()
     meter.start()
     started = time.monotonic()
@@ -396,7 +806,7 @@ def in_process(index_seconds: float, conversations: int, why: bool
 
     ErrorPresenter.close_all()
     if services.model.ready and hasattr(chat, "ask"):
-        sampler.phase = "generating"
+        set_phase("generating")
         gc_pauses.take()
         meter.start()
         started = time.monotonic()
@@ -406,7 +816,7 @@ def in_process(index_seconds: float, conversations: int, why: bool
         results["generating"] = (*meter.summary(), f"answer in {time.monotonic() - started:.1f} s, "
                                  f"model {services.model.name}; {gc_pauses.take()}{meter.cpu_note()}")
         # Both at once: a question while the library is re-indexed.
-        sampler.phase = "generating + indexing"
+        set_phase("generating + indexing")
         meter.start()
         window.controller.reindex([str(ROOT / "samples")])
         chat.ask("员工请病假需要提供什么证明？")
@@ -423,7 +833,7 @@ def in_process(index_seconds: float, conversations: int, why: bool
                     if h.file == str(long_pdf)), None)
         with BusyProcess():
             pump(lambda: False, 1.5)  # let the engine's load monitor see the competitor
-            sampler.phase = "all at once + busy process"
+            set_phase("all at once + busy process")
             gc_pauses.take()
             meter.start()
             window.controller.reindex([str(ROOT / "samples"), str(long_pdf)])
@@ -437,10 +847,12 @@ def in_process(index_seconds: float, conversations: int, why: bool
             page = hit.location.page if hit is not None else "-"
             results["all at once + busy process"] = (*meter.summary(), f"re-index + answer + 100-page PDF "
                                                      f"opened at p. {page}; {gc_pauses.take()}{meter.cpu_note()}")
-    sampler.phase = ""
+    set_phase("")
     sampler.stop()
     if why:
         sampler.report()
+    if dispatches is not None:
+        dispatches.report(meter, sampler if why else None)
     if services.model.ready:
         stops = stop_times(window, 3)
         results["_stop"] = (max(stops), statistics.median(stops), len(stops), "")
@@ -477,6 +889,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="start-up runs")
     parser.add_argument("--conversations", type=int, default=150, help="saved conversations beforehand")
     parser.add_argument("--why", action="store_true", help="sample the GUI thread's stack during stalls")
+    parser.add_argument("--dispatch", action="store_true",
+                        help="time every event dispatch on the GUI thread and name those inside each stall "
+                             "(slows every event: for finding culprits, not for the bar)")
+    parser.add_argument("--widget-costs-only", action="store_true",
+                        help="only measure what rendering a streaming answer and repainting the document "
+                             "list cost the GUI thread, as now and as before their changes")
     parser.add_argument("--abort-cost-only", action="store_true", help="only measure what the abort check costs")
     parser.add_argument("--no-abort-cost", dest="abort_cost", action="store_false",
                         help="skip measuring what the abort check costs prompt evaluation")
@@ -489,10 +907,17 @@ def main() -> int:
         print(f"{'start -> window shown':<28}{worst:>10.3f} s{STARTUP_BAR_S:>8.1f} s  "
               f"{'yes' if worst < STARTUP_BAR_S else 'NO':<4}median {statistics.median(starts):.3f} s of "
               f"{len(starts)} runs", flush=True)
+    if args.widget_costs_only:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        render_cost()
+        table_cost()
+        pdf_open_cost()
+        gil_cost()
+        os._exit(0)
     if args.abort_cost_only:
         print_abort_cost(abort_cost())
         return 0
-    stalls = in_process(args.index_seconds, args.conversations, args.why)
+    stalls = in_process(args.index_seconds, args.conversations, args.why, args.dispatch)
     costs = abort_cost() if "_stop" in stalls and args.abort_cost else {}
     print_abort_cost(costs)
     sys.stdout.flush()

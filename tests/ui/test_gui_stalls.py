@@ -1,0 +1,293 @@
+"""GUI-thread work that stalled the window (tests/bench/bench_gui.py --why named it), now spread over
+event-loop turns or moved off the GUI thread. Real widgets; each test fails on the code before its change."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from indexing.locations import Location
+from indexing.records import Passage
+from qwenrag.evidence import Quote
+from ui.source_list import ElidedLabel, QuoteList
+
+
+def _quotes(count: int) -> list[Quote]:
+    out = []
+    for n in range(1, count + 1):
+        text = f"Sentence {n} of the handbook says employees get {10 + n} days of leave."
+        passage = Passage(n, f"/docs/handbook-{n}.pdf", Location(page=n), text)
+        out.append(Quote(passage, 0, len(text)))
+    return out
+
+
+def test_quote_rows_are_built_one_per_event_loop_turn(qtbot: QtBot) -> None:
+    """Three word-wrapped rich-text rows built in the answer's "sources" callback were one long stall: the
+    first quote shows at once, each further one on a turn of its own, in order."""
+    quotes = QuoteList()
+    qtbot.addWidget(quotes)
+    quotes.resize(600, 300)
+    quotes.show()
+    clicked: list[Any] = []
+    quotes.quoteClicked.connect(clicked.append)
+    given = _quotes(3)
+    quotes.set_quotes(given)
+    assert [r.quote for r in quotes.rows] == given[:1] and quotes.pending == 2 and quotes.isVisible()
+    QApplication.processEvents()  # one turn of the event loop: one more row
+    assert [r.quote for r in quotes.rows] == given[:2] and quotes.pending == 1
+    qtbot.waitUntil(lambda: quotes.pending == 0)
+    assert [r.quote for r in quotes.rows] == given
+    assert "Sentence 3 of the handbook" in quotes.rows[2].text() and "[3]" in quotes.rows[2].text()
+    quotes.rows[1].clicked.emit(quotes.rows[1].quote)
+    assert clicked == [given[1]]
+
+    # New quotes replace the old ones, also while the old ones are still being built.
+    quotes.set_quotes(_quotes(3))
+    quotes.set_quotes(given[2:])
+    qtbot.waitUntil(lambda: quotes.pending == 0)
+    qtbot.wait(20)
+    assert [r.quote for r in quotes.rows] == given[2:]
+    quotes.set_quotes([])
+    assert quotes.rows == [] and not quotes.isVisible()
+
+
+def test_an_elided_label_ends_its_painter_when_painting_ends(qtbot: QtBot) -> None:
+    """A profiler (bench_gui --why samples the GUI thread's frames) or a traceback can keep paintEvent's
+    frame, and with it its QPainter, alive after painting: Qt then warned "endPaint() called with active
+    painter" and the bench crashed. The painter is ended explicitly."""
+    label = ElidedLabel("a_rather_long_file_name_that_is_elided.pdf", Qt.TextElideMode.ElideMiddle)
+    qtbot.addWidget(label)
+    label.resize(120, 24)
+    label.show()
+    qtbot.waitExposed(label)
+    kept: list[FrameType] = []
+
+    def keep_paint_frames(frame: FrameType, event: str, _arg: object) -> None:
+        if event == "return" and frame.f_code.co_name == "paintEvent":
+            kept.append(frame)
+
+    sys.setprofile(keep_paint_frames)
+    try:
+        label.grab()  # paints the label now, into a pixmap
+    finally:
+        sys.setprofile(None)
+    assert kept, "paintEvent did not run"
+    assert not kept[0].f_locals["painter"].isActive()
+
+
+
+def test_citations_are_coloured_in_one_document_change(qtbot: QtBot) -> None:
+    """Colouring each [n] with its own find() and mergeCharFormat() re-laid out the answer once per
+    citation: 60 citations took ~0.3 s on every streaming render. Now one edit block: the document reports
+    a handful of changes, whatever the number of citations, and every cited marker (only those) is coloured,
+    also after characters outside the BMP, in lists and in tables."""
+    from ui.chat_view import MarkdownView
+
+    view = MarkdownView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    changes: list[int] = []
+    view.document().contentsChanged.connect(lambda: changes.append(1))
+    view.set_markdown("Leave is 15 days [1] and sick leave needs a note [2]. " * 30, {1, 2})
+    assert len(changes) <= 3
+    marked = _marker_formats(view, "[1]") + _marker_formats(view, "[2]")
+    assert len(marked) == 60 and all(weight == 600 and href.startswith("cite:") for weight, href in marked)
+
+    view.set_markdown("😀 first [1]\n\n- item 𝒳 [2]\n- [3] is no source\n\n| a | b |\n|---|---|\n| 表 [1] | x |\n\n"
+                      "`[1]` is code", {1, 2})
+    assert _marker_formats(view, "[1]") == [(600, "cite:1"), (600, "cite:1"), (400, "")]
+    assert _marker_formats(view, "[2]") == [(600, "cite:2")]
+    assert _marker_formats(view, "[3]") == [(400, "")]
+
+
+def _marker_formats(view: Any, marker: str) -> list[tuple[int, str]]:
+    """(font weight, link target) of each occurrence of `marker` in the rendered document."""
+    doc = view.document()
+    out = []
+    cursor = doc.find(marker)
+    while not cursor.isNull():
+        out.append((cursor.charFormat().fontWeight(), cursor.charFormat().anchorHref()))
+        cursor = doc.find(marker, cursor)
+    return out
+
+
+def test_the_source_view_is_built_while_the_window_idles(make_window: Callable[..., Any], qtbot: QtBot,
+                                                         documents: list[Path],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Importing Qt's PDF modules and building the source view on the first citation click made that click
+    the longest stall of a session: both happen hidden after start-up, and the click only shows it. The
+    splitter keeps its two panes until then (its saved state is restored into two)."""
+    import ui.main_window as main_window
+
+    monkeypatch.setattr(main_window, "PREBUILD_SOURCE_VIEW_MS", 50)
+    window = make_window()
+    qtbot.waitUntil(lambda: window.source_view is not None, timeout=10_000)
+    view = window.source_view
+    assert not view.isVisible() and window.splitter.count() == 2
+
+    from ui.source_view import SourceView
+
+    built: list[object] = []
+    init = SourceView.__init__
+    monkeypatch.setattr(SourceView, "__init__", lambda self, *a, **kw: (built.append(self), init(self, *a, **kw)))
+    pdf = next(p for p in documents if p.suffix == ".pdf")
+    window.show_source(Passage(1, str(pdf), Location(page=1), "", kind="pdf"))
+    assert built == [] and window.source_view is view and view.isVisible()
+    assert window.splitter.indexOf(view) == 2 and window.splitter.sizes()[2] > 0
+    qtbot.waitUntil(lambda: view.stack.currentIndex() == SourceView.PDF, timeout=10_000)
+    view.hide()  # closed: the list comes back at its width
+    assert window.side.isVisible()
+
+
+def test_the_document_list_formats_a_row_once_not_on_every_repaint(qtbot: QtBot,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """data() runs in Python for every visible cell and role on each repaint, and the list repaints on
+    every indexing progress update: a row's texts (translated and formatted) are made once per version of
+    the row, roles the model has nothing for return at once, and a language change makes them again."""
+    from PySide6.QtWidgets import QTableView
+
+    from ui import documents_panel as dp
+
+    made: list[str] = []
+    status_label = dp.status_label
+    monkeypatch.setattr(dp, "status_label", lambda row: (made.append(row.name), status_label(row))[1])
+    model = dp.DocumentsModel()
+    for i in range(5):
+        model.upsert(dp.DocRow(f"/docs/handbook-{i}.pdf", kind="pdf", pages=7, passages=12))
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(500, 300)
+    view.show()
+    view.grab()
+    assert sorted(made) == [f"handbook-{i}.pdf" for i in range(5)]
+    view.grab()
+    view.grab()
+    assert len(made) == 5  # repaints reuse the texts
+    assert [model.data(model.index(0, c)) for c in range(4)] == ["handbook-0.pdf", "PDF, 7 pages", "12", "Indexed"]
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.DecorationRole) is None
+    model.upsert(dp.DocRow("/docs/handbook-0.pdf", kind="pdf", pages=7, status="indexing", units_done=3,
+                           units_total=7))
+    assert model.data(model.index(0, 3)) == "Indexing 3/7" and model.data(model.index(0, 2)) == ""
+    assert len(made) == 6  # the new version of that one row
+    model.clear_texts()  # after a language change
+    view.grab()
+    assert len(made) == 6 + 5
+
+
+def test_the_window_filters_no_events_but_drops_on_text_boxes(make_window: Callable[..., Any],
+                                                               qtbot: QtBot) -> None:
+    """An application-wide event filter in Python ran for every event of every widget, each call waiting
+    for the GIL while a worker ran Python: repaints and layouts of the whole window crawled. The window's
+    drop catcher now sits on the editable text boxes only (their drops are covered by test_documents);
+    events elsewhere never enter Python for it."""
+    from PySide6.QtCore import QEvent
+
+    window = make_window(start=False)
+    called: list[str] = []
+
+    def spy(frame: FrameType, event: str, _arg: object) -> None:
+        if event == "call" and frame.f_code.co_name == "eventFilter":
+            called.append(frame.f_code.co_filename)
+
+    sys.setprofile(spy)
+    try:
+        for widget in (window.documents.table.viewport(), window.chat.messages.viewport(), window.statusBar()):
+            QApplication.sendEvent(widget, QEvent(QEvent.Type.User))
+    finally:
+        sys.setprofile(None)
+    assert not [f for f in called if f.endswith("main_window.py")]
+
+
+def test_a_streaming_answer_grows_a_few_lines_at_a_time(qtbot: QtBot) -> None:
+    """Each new line of a streaming answer made its view taller, and every height change re-laid out the
+    whole conversation: while streaming, the view grows by a few lines at once (never shrinks), and the
+    finished answer is exactly as tall as its text."""
+    import math
+
+    from ui.chat_view import AnswerCard, MessageList
+
+    messages = MessageList()
+    qtbot.addWidget(messages)
+    messages.resize(700, 600)
+    messages.show()
+    card = AnswerCard()
+    messages.add(card)
+    heights: list[int] = []
+    for n in range(1, 13):
+        card.append(f"Line {n} of the answer.\n\n")
+        card._render()  # as the render timer does
+        if not heights or heights[-1] != card.body.height():
+            heights.append(card.body.height())
+    assert "Line 12 of the answer." in card.body.toPlainText()
+    assert heights == sorted(heights) and len(heights) <= 5  # 12 lines, at most 5 re-layouts
+    card.finish()
+    doc = card.body.document()
+    assert card.body.height() == math.ceil(doc.size().height()) + 2 * card.body.frameWidth()
+    assert card.body.height() <= heights[-1]  # the room grown ahead is given back
+
+
+def test_the_app_lets_the_gui_thread_take_the_gil_quickly() -> None:
+    """Each call from Qt into Python on the GUI thread waits for the GIL while a worker runs Python, up to
+    the switch interval each: the app shortens it from CPython's 5 ms (bench_gui --widget-costs-only
+    measures a whole-window repaint under such a worker)."""
+    import os
+    import subprocess
+
+    from tests.conftest import PROJECT_ROOT
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QWENRAG_QUIT_AFTER_SHOWN="1")
+    code = ("import sys; from ui.app import run; code = run(sys.argv[:1]); "
+            "print('switch interval', sys.getswitchinterval()); sys.exit(code)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "switch interval 0.001" in out.stdout
+
+
+def test_a_pdf_passage_is_located_on_the_worker_that_opens_the_file(qtbot: QtBot, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading a page's text, matching the passage in it (Python) and asking PDFium for its lines took ~60 ms
+    on the GUI thread once a 100-page PDF had loaded: they run on the worker that opens the file, before
+    any view uses the document; the GUI thread only shows the page with the highlight."""
+    import threading
+
+    from indexing.library import Library
+    from tests.conftest import SAMPLES_DIR
+    from ui import pdf_view
+    from ui.source_view import SourceView
+    from ui.tasks import TaskRunner
+
+    pdf = SAMPLES_DIR / "员工手册_Employee_Handbook.pdf"
+    if not pdf.is_file():
+        pytest.skip("samples/ has not been generated")
+    lib = Library.open(tmp_path / "lib")
+    list(lib.add([pdf], workers=0))
+    hit = next(h for h in lib.search("annual leave ten years 15 days", k=20) if h.location.page == 4)
+    matched_on: list[threading.Thread] = []
+    find = pdf_view.find_passage
+    monkeypatch.setattr(pdf_view, "find_passage",
+                        lambda text, passage: (matched_on.append(threading.current_thread()), find(text, passage))[1])
+    runner = TaskRunner()
+    view = SourceView(type("S", (), {"library": lib})(), runner=runner)
+    qtbot.addWidget(view)
+    view.resize(820, 720)
+    view.show()
+    try:
+        view.show_source(hit)
+        qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+        assert view.stack.currentIndex() == SourceView.PDF
+        assert view.pdf_view.highlight_page == 3 and view.pdf_view.highlight_rects()
+        assert matched_on and threading.main_thread() not in matched_on
+    finally:
+        assert runner.shutdown(10)
+        lib.close()
