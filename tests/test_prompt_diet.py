@@ -178,7 +178,7 @@ def _questions() -> list[dict[str, Any]]:
     return json.loads((SAMPLES / "questions.json").read_text(encoding="utf-8"))
 
 
-def test_sample_answers_are_in_the_dieted_prompt_at_under_half_the_tokens(sample_library_dir: Path) -> None:  # noqa: F811
+def test_sample_answers_are_in_the_dieted_prompt_at_under_480_tokens(sample_library_dir: Path) -> None:  # noqa: F811
     from indexing.library import Library
     from tests.qwen_counter import QwenCounter
 
@@ -197,7 +197,8 @@ def test_sample_answers_are_in_the_dieted_prompt_at_under_half_the_tokens(sample
             assert len(built.new_passages) <= MAX_PASSAGES
             sizes.append(built.prompt_tokens)
             full_sizes.append(build_prompt(q["question"], ev.passages, counter, language=lang).prompt_tokens)
-    assert statistics.median(sizes) <= 600 < statistics.median(full_sizes)
+    # 480: with the budget re-chosen for issue 12 (the earlier 440 gives a median of 505 here)
+    assert statistics.median(sizes) <= 480 < 2 * 480 < statistics.median(full_sizes)
 
 
 @pytest.mark.model
