@@ -605,7 +605,8 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
     """chunk id -> the question-focused part of each passage that gets one (see above); `passages` best
     first. A table's row (a spreadsheet's or a document's: "name: value | ...", its column names with it) is
     taken whole or not at all, and only when it holds a question term the table's other rows do not (a term
-    every row holds is a column or sheet name: it says nothing about which record answers); neighbouring
+    every row holds is a column or sheet name: it says nothing about which record answers; for a follow-up,
+    a term of its own words); neighbouring
     rows are not added (they are other records), nor the header line (each row names its columns). A span
     that is only the passage's heading is not taken (it says nothing the heading path does not)."""
     quotes = find_quotes(question, passages, limit=EXCERPT_QUOTES * len(passages), focus=focus)
@@ -629,10 +630,11 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
 
     # Best first: a quote by its score, a neighbouring sentence by its span's value times NEIGHBOUR_VALUE.
     terms = set(tokenize_query(f"{question} {focus}"))
+    asked = set(tokenize_query(focus)) if focus else terms  # a follow-up's own words (see _rows_of)
     heap = []
     for q in quotes:
         rows = tables[q.passage.chunk_id]
-        spans_of = _rows_of(q, rows, terms) if rows is not None else [(q.score, (q.start, q.end))]
+        spans_of = _rows_of(q, rows, terms, asked) if rows is not None else [(q.score, (q.start, q.end))]
         for value, (s, e) in spans_of:
             heap.append((-value, len(heap), q.passage.chunk_id, s, e))
     heapq.heapify(heap)
@@ -683,12 +685,13 @@ def _table_rows(p: Passage) -> TableRows | None:
     return TableRows(records, [w - common for w in words])
 
 
-def _rows_of(q: Quote, rows: TableRows, terms: set[str]) -> list[tuple[float, tuple[int, int]]]:
+def _rows_of(q: Quote, rows: TableRows, terms: set[str], asked: set[str]) -> list[tuple[float, tuple[int, int]]]:
     """A table quote as the whole records it touches (a quote window may cut a long row), each holding a
-    question term of its own: the one holding most keeps the quote's score, another is worth
-    NEIGHBOUR_VALUE of it."""
+    term of its own from `asked` (the question's; a follow-up's own words: a record naming only what the
+    previous question asked about was that turn's to show): the one holding most question terms keeps the
+    quote's score, another is worth NEIGHBOUR_VALUE of it."""
     hits = [(len(terms & own), span) for span, own in zip(rows.spans, rows.own_terms, strict=True)
-            if span[0] < q.end and q.start < span[1] and terms & own]
+            if span[0] < q.end and q.start < span[1] and asked & own]
     best = max((n for n, _span in hits), default=0)
     return [(q.score if n == best else q.score * NEIGHBOUR_VALUE, span) for n, span in hits]
 

@@ -106,6 +106,18 @@ def test_a_short_document_table_is_cut_to_the_row_that_matches_not_kept_whole() 
     assert out.endswith(f" … {rows[4]}")  # "password": the only other row naming a question term
 
 
+def test_a_follow_ups_table_rows_name_what_the_follow_up_itself_asks_about() -> None:
+    """"and for administrator accounts?" after a question on changing passwords: the table's administrators
+    are a column (every row), and the "Password manager" row names only the previous question's word."""
+    combined = "How often do I have to change my password? and for administrator accounts?"
+    rows = PASSWORD_TABLE.splitlines()
+    assert excerpts(combined, [_table()]) == {1: f"… {rows[4]}"}  # asked at once, "password" picks the row
+    assert excerpts(combined, [_table()], focus="and for administrator accounts?") == {}
+    asked = excerpts(combined.replace("administrator accounts", "the minimum length"), [_table()],
+                     focus="and for the minimum length?")
+    assert asked == {1: f"… {rows[1]} …"}
+
+
 def test_a_table_with_no_row_of_its_own_on_the_question_gets_no_excerpt() -> None:
     history = _p(2, "\n".join([
         "Version | Date | Changes | Approved by",
