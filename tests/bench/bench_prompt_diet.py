@@ -148,6 +148,13 @@ def samples(budgets: Sequence[float]) -> None:
              "sample follow-up: read after the first turn (cached)"]
     print(table(["measure", *[f"budget {b:g}" for b in budgets]],
                 [[name, *[c[i] for c in cols]] for i, name in enumerate(names)]))
+    from qwenrag.prompt import SYSTEM_DOCS, WORDS
+
+    fixed = [[f"system prompt ({lang}; cached by the warm-up)", model.count_tokens(SYSTEM_DOCS[lang])]
+             for lang in SYSTEM_DOCS]
+    fixed += [[f"user message's words ({lang}): " + ", ".join(repr(WORDS[lang][k]) for k in ("passages", "question")),
+               sum(model.count_tokens(WORDS[lang][k]) for k in ("passages", "question"))] for lang in WORDS]
+    print(table(["fixed part of the prompt", "Qwen tokens"], fixed))
 
 
 def main() -> None:
