@@ -606,9 +606,9 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
     first. A table's row (a spreadsheet's or a document's: "name: value | ...", its column names with it) is
     taken whole or not at all, and only when it holds a question term the table's other rows do not (a term
     every row holds is a column or sheet name: it says nothing about which record answers; for a follow-up,
-    a term of its own words); neighbouring
-    rows are not added (they are other records), nor the header line (each row names its columns). A span
-    that is only the passage's heading is not taken (it says nothing the heading path does not)."""
+    a term of its own words); neighbouring rows are not added (they are other records), nor the header line
+    (each row names its columns). A span that is only the passage's heading is not taken (the label names
+    the section)."""
     quotes = find_quotes(question, passages, limit=EXCERPT_QUOTES * len(passages), focus=focus)
     chosen: dict[int | None, list[tuple[int, int]]] = {p.chunk_id: [] for p in passages}
     by_chunk = {p.chunk_id: p for p in passages}
