@@ -629,9 +629,11 @@ def gather(library: Any, question: str, previous: Sequence[str] = (), k: int = 5
 # "Chinese characters" (a digit counts as one, a character of another script as a third; see _cost). The quote ranker's spans (find_quotes: a sentence or two
 # neighbouring ones) and, once a span is in, the sentences beside it (worth NEIGHBOUR_VALUE of it) go
 # in best first, across passages, while they fit. A passage with nothing that fits is left out.
-# Budget chosen by tests/bench/bench_prompt_diet.py (context recall against prompt tokens, calibration split
-# of ../shared/corpora/qa), with the earlier coverage-based quote scores: not chosen again since the ranker.
-EXCERPT_BUDGET = 440
+# Budget chosen by tests/bench/bench_prompt_diet.py with the quote ranker: the smallest whose context recall is
+# >= 0.97 of the full-passage prompt's on every set of the calibration split of ../shared/corpora/qa
+# (360: x0.971 / 0.978 / 0.991 for CMRC / DRCD / XQuAD; 320: CMRC x0.951; 440, the earlier choice: ~60 more
+# tokens read before the first word).
+EXCERPT_BUDGET = 360
 EXCERPT_QUOTES = 4  # quote spans considered per passage
 NEIGHBOUR_VALUE = 0.8  # a sentence next to a chosen span is worth this share of the span (0.5 / 0.95: worse)
 _GAP = " … "
@@ -650,12 +652,17 @@ def _cost(text: str) -> float:
 def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
              budget: float = EXCERPT_BUDGET) -> dict[int | None, str]:
     """chunk id -> the question-focused part of each passage that gets one (see above); `passages` best
-    first. A spreadsheet row ("header: value | ...", its header names with it) is taken whole or not at all;
-    neighbouring rows are not added (they are other records)."""
+    first. A table's row (a spreadsheet's or a document's: "name: value | ...", its column names with it) is
+    taken whole or not at all, and only when it holds a question term the table's other rows do not (a term
+    every row holds is a column or sheet name: it says nothing about which record answers; for a follow-up,
+    a term of its own words); neighbouring rows are not added (they are other records), nor the header line
+    (each row names its columns). A span that is only the passage's heading is not taken (the label names
+    the section)."""
     quotes = find_quotes(question, passages, limit=EXCERPT_QUOTES * len(passages), focus=focus)
     chosen: dict[int | None, list[tuple[int, int]]] = {p.chunk_id: [] for p in passages}
     by_chunk = {p.chunk_id: p for p in passages}
     sents = {p.chunk_id: sentences(p.text, p.kind) for p in passages}
+    tables = {p.chunk_id: _table_rows(p) for p in passages}
     left = budget
 
     def take(p: Passage, s: int, e: int) -> bool:
@@ -672,9 +679,12 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
 
     # Best first: a quote by its score, a neighbouring sentence by its span's value times NEIGHBOUR_VALUE.
     terms = set(tokenize_query(f"{question} {focus}"))
+    asked = set(tokenize_query(focus)) if focus else terms  # a follow-up's own words (see _rows_of)
     heap = []
     for q in quotes:
-        for value, (s, e) in _spans_of(q, terms):
+        rows = tables[q.passage.chunk_id]
+        spans_of = _rows_of(q, rows, terms, asked) if rows is not None else [(q.score, (q.start, q.end))]
+        for value, (s, e) in spans_of:
             heap.append((-value, len(heap), q.passage.chunk_id, s, e))
     heapq.heapify(heap)
     order = len(heap)
@@ -682,7 +692,8 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
         value, _k, cid, s, e = heapq.heappop(heap)
         p = by_chunk[cid]
         spans = chosen[cid]
-        if any(a <= s and e <= b for a, b in spans) or not take(p, s, e) or p.kind in _ROWS:
+        if (any(a <= s and e <= b for a, b in spans) or _only_heading(p, s, e) or not take(p, s, e)
+                or tables[cid] is not None):
             continue
         free = [x for x in sents[cid] if not any(a <= x[0] and x[1] <= b for a, b in spans)]
         around = [x for x in free if x[0] < e and s < x[1]]  # the rest of a long sentence cut short
@@ -692,18 +703,51 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
     return {cid: _join(by_chunk[cid].text, spans) for cid, spans in chosen.items() if spans}
 
 
-def _spans_of(q: Quote, terms: set[str]) -> list[tuple[float, tuple[int, int]]]:
-    """A quote's span with its value; a spreadsheet quote split into its whole rows (a quote window may cut
-    a long row, and its neighbouring row is another record): the row sharing most question terms keeps the
-    quote's score, the other is worth NEIGHBOUR_VALUE of it."""
-    if q.passage.kind not in _ROWS:
-        return [(q.score, (q.start, q.end))]
-    text = q.passage.text
-    s, e = text.rfind("\n", 0, q.start) + 1, (text.find("\n", q.end) + 1 or len(text) + 1) - 1
-    rows = [(a + s, b + s) for a, b in sentences(text[s:e], q.passage.kind)]
-    shared = [len(terms & set(tokenize(text[a:b]))) for a, b in rows]
-    best = max(range(len(rows)), key=lambda i: shared[i], default=0)
-    return [(q.score if i == best else q.score * NEIGHBOUR_VALUE, r) for i, r in enumerate(rows)]
+@dataclass(frozen=True)
+class TableRows:
+    """A table passage's records (see _table_rows)."""
+
+    spans: list[tuple[int, int]]  # (start, end) of each record in the passage's text
+    own_terms: list[set[str]]  # each record's terms but those every record holds
+
+
+def _table_rows(p: Passage) -> TableRows | None:
+    """A table passage's records, one per line: a spreadsheet's rows, or a document's table (its chunk starts
+    with the header line "name | name", then "name: value | name: value" per row; the header line is not a
+    record). The terms every record holds (column and sheet names) come with them. None: not a table."""
+    text = p.text
+    lines: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            lines.append((pos + len(line) - len(line.lstrip()), pos + len(line.rstrip())))
+        pos += len(line) + 1
+    if not lines:
+        return None
+    names = text[lines[0][0]:lines[0][1]].split(" | ")
+    header = len(names) > 1 and any(text[a:b].startswith(tuple(f"{n}: " for n in names)) for a, b in lines[1:])
+    if not (header or p.kind in _ROWS or p.location.table is not None):
+        return None
+    records = lines[1:] if header else lines
+    words = [set(tokenize(text[a:b])) for a, b in records]
+    common = set.intersection(*words) if len(words) > 1 else set()
+    return TableRows(records, [w - common for w in words])
+
+
+def _rows_of(q: Quote, rows: TableRows, terms: set[str], asked: set[str]) -> list[tuple[float, tuple[int, int]]]:
+    """A table quote as the whole records it touches (a quote window may cut a long row), each holding a
+    term of its own from `asked` (the question's; a follow-up's own words: a record naming only what the
+    previous question asked about was that turn's to show): the one holding most question terms keeps the
+    quote's score, another is worth NEIGHBOUR_VALUE of it."""
+    hits = [(len(terms & own), span) for span, own in zip(rows.spans, rows.own_terms, strict=True)
+            if span[0] < q.end and q.start < span[1] and asked & own]
+    best = max((n for n, _span in hits), default=0)
+    return [(q.score if n == best else q.score * NEIGHBOUR_VALUE, span) for n, span in hits]
+
+
+def _only_heading(p: Passage, s: int, e: int) -> bool:
+    heading = p.heading or p.location.heading or ""
+    return bool(heading) and p.text[s:e].strip() == heading.rsplit(" > ", 1)[-1].strip()
 
 
 def _join(text: str, spans: Sequence[tuple[int, int]]) -> str:

@@ -153,7 +153,19 @@ def answer_reserve(n_ctx: int, max_answer_tokens: int) -> int:
 
 
 def passage_block(p: Passage, text: str) -> str:
-    return f"[{p.n}] {p.label()}\n{text}"
+    return f"[{p.n}] {model_label(p, text)}\n{text}"
+
+
+def model_label(p: Passage, text: str) -> str:
+    """What the model reads above a passage: its file and section (slide title, sheet or heading path), no
+    page, paragraph, table, row or line numbers: the model cites by [n] and the window shows the exact place,
+    so numbers would only be read before the first word (~8 tokens a passage). The section is left out when
+    the text starts with it (a heading, a spreadsheet row naming its sheet)."""
+    loc = p.location
+    section = loc.title or loc.sheet or loc.heading or ""
+    if section and not text.lstrip("… ").startswith(section.rsplit(" > ", 1)[-1]):
+        return f"{p.file_name}, {section}"
+    return p.file_name
 
 
 def user_message(language: Language, question: str, passages: Sequence[tuple[Passage, str]],

@@ -90,11 +90,11 @@ def test_chinese_question_gets_chinese_instructions() -> None:
 
 def test_english_instructions_and_labels() -> None:
     loc = Location(sheet="Budget", rows=(4, 6))
-    built = build_prompt("What is the budget?", [_p(1, "Budget rows", "Finance.xlsx", loc)], FakeCounter(),
+    built = build_prompt("What is the budget?", [_p(1, "Sales: 16000", "Finance.xlsx", loc)], FakeCounter(),
                          language="en")
     system = built.messages[0]["content"]
     assert "only" in system and "[1]" in system and "do not contain" in system
-    assert "[1] Finance.xlsx, Budget, rows 4-6\nBudget rows" in built.user_content
+    assert "[1] Finance.xlsx, Budget\nSales: 16000" in built.user_content  # the sheet; no row numbers
     assert built.user_content.endswith("Question: What is the budget?")
 
 

@@ -18,7 +18,7 @@ from qwenrag.conversations import Turn
 from qwenrag.evidence import Quote, excerpts, gather
 from qwenrag.language import resolve_language
 from qwenrag.pipeline import Pipeline, prompt_excerpts
-from qwenrag.prompt import MAX_PASSAGES, HistoryTurn, build_prompt
+from qwenrag.prompt import MAX_PASSAGES, HistoryTurn, build_prompt, model_label
 from qwenrag.settings import Settings
 from tests.model_fixtures import sample_library_dir, small_engine  # noqa: F401  (fixtures)
 from tests.test_prompt import FakeCounter
@@ -77,6 +77,69 @@ def test_a_spreadsheet_row_is_kept_whole() -> None:
     assert "XH-IT-0003" not in out  # not the other records
 
 
+PASSWORD_TABLE = "\n".join([
+    "Rule | Standard accounts | Privileged accounts (administrators)",
+    "Rule: Minimum length | Standard accounts: 12 characters | Privileged accounts (administrators): 16 characters",
+    "Rule: Character types | Standard accounts: 3 of 4: upper case, lower case, digits, symbols | "
+    "Privileged accounts (administrators): All 4 types",
+    "Rule: Account lockout | Standard accounts: After 5 failed attempts | "
+    "Privileged accounts (administrators): After 3 failed attempts",
+    "Rule: Password manager | Standard accounts: Recommended (Company Bitwarden) | "
+    "Privileged accounts (administrators): Required (Company Bitwarden)",
+])
+
+
+def _table(text: str = PASSWORD_TABLE) -> Passage:
+    return Passage(n=1, file="/docs/IT_Security_Policy.docx", text=text, title="IT_Security_Policy.docx",
+                   location=Location(heading="3 Passwords > 3.1 Complexity", table=2, rows=(1, 4)), chunk_id=1,
+                   kind="docx")
+
+
+def test_a_short_document_table_is_cut_to_the_row_that_matches_not_kept_whole() -> None:
+    """The rows are records: only those naming something the question asks about go in, although the whole
+    table fits the budget. Column names every row repeats ("administrators", "accounts") pick no row."""
+    p = _table()
+    out = excerpts("What is the minimum password length for administrator accounts?", [p])[1]
+    rows = PASSWORD_TABLE.splitlines()
+    assert out.startswith(f"… {rows[1]} …") and "16 characters" in out  # the whole matching row
+    assert all(r not in out for r in (rows[0], rows[2], rows[3])), out  # not the header line, not other records
+    assert out.endswith(f" … {rows[4]}")  # "password": the only other row naming a question term
+
+
+def test_a_follow_ups_table_rows_name_what_the_follow_up_itself_asks_about() -> None:
+    """"and for administrator accounts?" after a question on changing passwords: the table's administrators
+    are a column (every row), and the "Password manager" row names only the previous question's word."""
+    combined = "How often do I have to change my password? and for administrator accounts?"
+    rows = PASSWORD_TABLE.splitlines()
+    assert excerpts(combined, [_table()]) == {1: f"… {rows[4]}"}  # asked at once, "password" picks the row
+    assert excerpts(combined, [_table()], focus="and for administrator accounts?") == {}
+    asked = excerpts(combined.replace("administrator accounts", "the minimum length"), [_table()],
+                     focus="and for the minimum length?")
+    assert asked == {1: f"… {rows[1]} …"}
+
+
+def test_a_table_with_no_row_of_its_own_on_the_question_gets_no_excerpt() -> None:
+    history = _p(2, "\n".join([
+        "Version | Date | Changes | Approved by",
+        "Version: 1.0 | Date: 2021-06-01 | Changes: First issue | Approved by: Chen Jing, CISO",
+        "Version: 2.0 | Date: 2023-01-15 | Changes: Added multi-factor authentication | Approved by: Chen Jing, CISO",
+    ]), name="IT_Security_Policy.docx")
+    history = replace(history, location=Location(heading="Appendix A Revision History", table=4, rows=(1, 2)))
+    text = "3.2 Rotation\nPasswords of standard accounts must be changed every 90 days."
+    rotation = _p(1, text, name="IT_Security_Policy.docx", chunk=1)
+    out = excerpts("How often do I have to change my password?", [rotation, history])
+    assert "90 days" in out[1]
+    assert 2 not in out  # "change" is in every row (the Changes column): no record answers
+
+
+def test_a_passage_that_is_only_its_heading_gets_no_excerpt() -> None:
+    heading = replace(_p(2, "3 Passwords", name="IT_Security_Policy.docx", chunk=2),
+                      location=Location(heading="3 Passwords", paragraph=22))
+    rotation = _p(1, "Passwords of standard accounts must be changed every 90 days.", chunk=1)
+    out = excerpts("How often do I have to change my password?", [rotation, heading])
+    assert "90 days" in out[1] and 2 not in out
+
+
 # -- the prompt (no model) ----------------------------------------------------------------------------------
 def test_the_dieted_prompt_has_at_most_four_passages_the_best_nearest_the_question() -> None:
     question = "What is the deadline for submitting an expense claim?"
@@ -90,7 +153,7 @@ def test_the_dieted_prompt_has_at_most_four_passages_the_best_nearest_the_questi
     assert user.rindex("[1] Handbook.pdf") > max(user.find(f"[{p.n}] ") for p in built.new_passages[1:])
     assert ANSWER in user and "[5] " not in user and "[6] " not in user
     for p in built.new_passages:  # sources: exactly the text the model read, at the passage's place
-        assert f"[{p.n}] {p.label()}\n{p.text}" in user
+        assert f"[{p.n}] {model_label(p, p.text)}\n{p.text}" in user
         assert p.text == built.shown_text[p.n] and p.location == Location(page=p.n)
     full = build_prompt(question, passages, FakeCounter(4096), language="en")
     assert built.prompt_tokens < full.prompt_tokens / 2
@@ -127,7 +190,7 @@ def _questions() -> list[dict[str, Any]]:
     return json.loads((SAMPLES / "questions.json").read_text(encoding="utf-8"))
 
 
-def test_sample_answers_are_in_the_dieted_prompt_at_under_half_the_tokens(sample_library_dir: Path) -> None:  # noqa: F811
+def test_sample_answers_are_in_the_dieted_prompt_at_under_480_tokens(sample_library_dir: Path) -> None:  # noqa: F811
     from indexing.library import Library
     from tests.qwen_counter import QwenCounter
 
@@ -146,7 +209,8 @@ def test_sample_answers_are_in_the_dieted_prompt_at_under_half_the_tokens(sample
             assert len(built.new_passages) <= MAX_PASSAGES
             sizes.append(built.prompt_tokens)
             full_sizes.append(build_prompt(q["question"], ev.passages, counter, language=lang).prompt_tokens)
-    assert statistics.median(sizes) <= 600 < statistics.median(full_sizes)
+    # 480: with the budget re-chosen for issue 12 (the earlier 440 gives a median of 505 here)
+    assert statistics.median(sizes) <= 480 < 2 * 480 < statistics.median(full_sizes)
 
 
 @pytest.mark.model
@@ -163,13 +227,13 @@ def test_sources_are_what_the_model_read_and_a_follow_up_does_not_repeat_them(
     assert 1 <= len(sources) <= MAX_PASSAGES
     for s in sources:  # `ask --json` sources: the very text of the prompt, under the passage's label
         passage = next(p for p in first.sources if p.n == s["n"])
-        assert f"[{s['n']}] {passage.label()}\n{s['text']}" in first.prompt.user_content
+        assert f"[{s['n']}] {model_label(passage, s['text'])}\n{s['text']}" in first.prompt.user_content
     assert any("90 days" in s["text"] for s in sources)
     full = {p.n: p for p in first.prompt.new_passages}
     again = [p for p in second.prompt.reused_passages if p.n in full]
     assert again, "the follow-up retrieves a passage of the first turn"
     for p in again:  # referred to by number, its text not sent twice
-        assert f"[{p.n}] {p.label()}" not in second.prompt.user_content and p.text not in second.prompt.user_content
+        assert f"[{p.n}] {model_label(p, p.text)}" not in second.prompt.user_content and p.text not in second.prompt.user_content
         assert f"[{p.n}]" in second.prompt.user_content
         assert p.text == full[p.n].text
     assert second.prompt.kept_turns == 1
@@ -230,3 +294,34 @@ def test_a_follow_up_spends_its_excerpt_budget_on_new_passages_only(
     assert not shown & set(calls[1][0]), "a passage the model already read got excerpt budget again"
     assert calls[1][1] == pipeline_module.EXCERPT_BUDGET * pipeline_module.FOLLOW_UP_SHARE
     assert "16 characters" in second.prompt.user_content  # the follow-up's answer, from a new passage
+
+
+def test_a_follow_up_reads_the_table_row_it_asks_about_not_the_whole_table(sample_library_dir: Path) -> None:  # noqa: F811
+    """The sample table (3.1 Complexity, 4 rows) fits the follow-up's budget whole; only its matching row goes
+    in (the other records would be read before the first word for nothing)."""
+    from indexing.library import Library
+
+    with Library.open(sample_library_dir) as lib:
+        conv = Pipeline(lib, _ScriptedEngine(), settings=Settings(), pause_indexing=False).conversation()  # type: ignore[arg-type]
+        conv.answer("How often do I have to change my password?")
+        second = conv.answer("What is the minimum password length for administrator accounts?")
+    assert second.prompt is not None
+    user = second.prompt.user_content
+    table = next(p for p in second.prompt.new_passages if p.location.table == 2)
+    assert "Rule: Minimum length | Standard accounts: 12 characters | Privileged accounts (administrators): " \
+           "16 characters" in table.text
+    for other in ("Character types", "Account lockout", "Rule | Standard accounts"):
+        assert other not in user, other
+    assert f"[{table.n}] IT_Security_Policy.docx, 3 Passwords > 3.1 Complexity\n… Rule: Minimum length" in user
+
+
+def test_the_model_reads_a_passage_under_its_file_and_section_without_location_numbers() -> None:
+    table = _table()
+    assert model_label(table, "… Rule: Minimum length | …") == "IT_Security_Policy.docx, 3 Passwords > 3.1 Complexity"
+    rotation = replace(table, location=Location(heading="3 Passwords > 3.2 Rotation", paragraph=26))
+    assert model_label(rotation, "3.2 Rotation\nPasswords of standard accounts ...") == "IT_Security_Policy.docx"
+    assert model_label(_p(3, ANSWER), ANSWER) == "Handbook.pdf"  # not "Handbook.pdf, p. 3"
+    row = Passage(n=1, file="/docs/Assets.xlsx", location=Location(sheet="Assets", rows=(7, 7)), text="",
+                  title="Assets.xlsx", kind="xlsx")
+    assert model_label(row, "Assets | Asset ID: XH-IT-0007 | Cost: 1007") == "Assets.xlsx"  # the row names it
+    assert model_label(row, "Asset ID: XH-IT-0007 | Cost: 1007") == "Assets.xlsx, Assets"

@@ -12,6 +12,8 @@ same prompt in the same run, medians over --reps:
   (retrieval and prompt fitting included) with a cleared KV cache, the same prompt through the bare loop
   (bar: app / bare <= 1.1), and with the system prompt warmed up as the window does (Engine.warm_up)
 - a follow-up's first token (bar: <= 1.5 s on the twin)
+  (with the tokens each reads: the warmed question's reused prefix must be the whole system prompt, and the
+  follow-up reads only its own turn, the first turn being reused from the KV cache)
 - generation tokens/s, app vs bare, idle and with one competing busy process (bars: app / bare >= 0.95;
   busy >= 0.4 x idle)
 - 1 and 2 threads (bare loop): prompt reading and generation speed, to say how it scales to 4 and 8 cores
@@ -116,7 +118,7 @@ def child(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     out["hello_ms"] = (_med(app_h) * 1000, _med(bare_h) * 1000)
 
     # typical questions: cold cache, same prompt bare, and warmed up as the window does
-    cold, warm, bare_q, tokens, ratios = [], [], [], [], []
+    cold, warm, bare_q, tokens, ratios, warm_read, warm_cached = [], [], [], [], [], [], []
     questions = typical_questions()[: args.questions_cost]
     for q in questions:
         engine.reset_cache()
@@ -129,6 +131,8 @@ def child(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         cold.append(c["first_s"])
         bare_q.append(b)
         warm.append(w["first_s"])
+        warm_read.append(w["prompt_tokens"])
+        warm_cached.append(w["cached_tokens"])
         tokens.append(c["prompt_tokens"])
         ratios.append(c["first_s"] / b)
     out["questions"] = len(questions)
@@ -137,15 +141,19 @@ def child(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     out["first_word_bare_s"] = _med(bare_q)
     out["first_word_ratio"] = _med(ratios)
     out["first_word_warm_s"] = _med(warm)
+    out["warm_tokens"] = (_med(warm_read), _med(warm_cached))  # read / reused from the warmed cache
     out["prompt_tok_s"] = _med([t / b for t, b in zip(tokens, bare_q, strict=True)])
 
-    follows = []
+    follows, follow_read = [], []
     for _ in range(max(2, args.reps // 2)):
         engine.reset_cache()
         conv = pipe.conversation()
         _first_word(conv, FIRST, 32)
-        follows.append(_first_word(conv, FOLLOW, 1)["first_s"])
+        f = _first_word(conv, FOLLOW, 1)
+        follows.append(f["first_s"])
+        follow_read.append(f["prompt_tokens"])
     out["follow_up_s"] = _med(follows)
+    out["follow_up_tokens"] = _med(follow_read)  # read; the first turn comes from the KV cache
 
     story_prompt = engine.format_chat(STORY)
 
@@ -362,8 +370,11 @@ def print_table(results: list[dict[str, Any]], app_rss: dict[str, dict[str, Any]
                           f"{r['first_word_ratio']:.2f}x"), "", "<= 1.1x"],
         ["first word, system prompt warmed (window open)", *cells(lambda r: f"{r['first_word_warm_s']:.2f} s"),
          "", "<= 3.5 s"],
+        ["  its tokens: read / reused from the warmed cache",
+         *cells(lambda r: f"{r['warm_tokens'][0]:.0f} / {r['warm_tokens'][1]:.0f}"), "", ""],
         ["prompt reading", *cells(lambda r: f"{r['prompt_tok_s']:.0f} tok/s"), "", ""],
         ["follow-up first word", *cells(lambda r: f"{r['follow_up_s']:.2f} s"), "", "<= 1.5 s"],
+        ["  its tokens read (the first turn cached)", *cells(lambda r: f"{r['follow_up_tokens']:.0f}"), "", ""],
         ["generation idle, app / bare", *cells(lambda r: f"{r['decode_idle'][0]:.1f} / {r['decode_idle'][1]:.1f}"
                                                          f" = {r['decode_idle'][0] / r['decode_idle'][1]:.2f}"),
          f"{SEED['tok_s']} tok/s", ">= 0.95"],

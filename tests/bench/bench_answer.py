@@ -9,6 +9,8 @@ Not collected by pytest. Prints one table. With the demo model by default; any G
 
 --cost: what a model costs a user, the demo model and each --model side by side (the Qwen2.5-0.5B-shaped
 twins of make_qwen_twin.py); see answer_cost.py.
+--ctx-options: llama.cpp context options (flash_attn, n_batch / n_ubatch, KV cache type) read the app's
+prompts side by side in one process, each --model; see llama_options.py.
 
 Rows and bars (issue 3):
 - decode tokens/s vs the bare loop on the same prompt, threads, sampling (greedy)    bar: ratio >= 0.95
@@ -346,11 +348,17 @@ def main() -> int:
     ap.add_argument("--rss-only", action="store_true", help="only the model load and the RSS row")
     ap.add_argument("--quick", action="store_true", help="3 reps, 50 questions: a smoke run")
     ap.add_argument("--child-contrast", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--ctx-options", action="store_true", help="llama.cpp context options (flash_attn, n_ubatch, "
+                    "KV cache type) side by side on each --model (see tests/bench/llama_options.py)")
     answer_cost.add_arguments(ap)
     args = ap.parse_args()
     cost = answer_cost.dispatch(args)
     if cost is not None:
         return cost
+    if args.ctx_options:
+        import llama_options
+
+        return llama_options.main(args)
     if args.child_contrast:
         return child_contrast(args.child_contrast, args)
     if args.quick:

@@ -16,8 +16,10 @@ to return that first answer).
   passages when earlier passages are already in the prompt (1.0: the whole budget, as a first question).
 - split: as bench_quotes (articles whose id hashes even: calibration, where the share was chosen; odd:
   evaluation, reported). Chosen: the smallest share whose recall is >= 0.97 of the whole budget's on every
-  set of the calibration split, 0.5 (0.989 / 0.979 / 1.000 for CMRC / DRCD / XQuAD; 0.4: 0.968 / 0.979 / 0.984;
-  150 conversations per set and split).
+  set of the calibration split. With EXCERPT_BUDGET 440: 0.5 (0.989 / 0.979 / 1.000 for CMRC / DRCD / XQuAD;
+  0.4: 0.968 / 0.979 / 0.984; 150 conversations per set and split). With EXCERPT_BUDGET 360 (issue 12,
+  --pairs 80): 0.6 (0.985 / 0.973 / 0.984; 0.5: 0.969 / 0.959 / 0.984; evaluation at 0.6: 1.000 / 0.986 /
+  1.000), i.e. about the same follow-up budget as before (216 against 220).
 
     .venv/bin/python tests/bench/bench_followup_diet.py [--sets cmrc2018_trial,...] [--pairs 150] [--shares 1,0.5]
 """

@@ -20,7 +20,19 @@ the real prompt builder (qwenrag.prompt.build_prompt, n_ctx 4096, answer reserve
 - split: as bench_quotes (articles whose id hashes even: calibration, where the caps were chosen; odd:
   evaluation, reported). Bar: median prompt tokens <= 600 and recall >= 0.97 x the baseline's, every set.
 
+- chosen: the smallest budget whose recall is >= 0.97 x the baseline's on every set of the calibration split,
+  4:360 (x0.971 / 0.978 / 0.991 for CMRC / DRCD / XQuAD; 4:320: CMRC x0.951); evaluation: x0.982 / 0.981 / 0.979,
+  median prompt tokens 439 / 464 / 379 (labels without location numbers; 4:440 before them: 513 / 535 / 446).
+
+--samples: what the app reads for the sample library's typical questions (samples/questions.json, the
+answerable ones, as answer_cost.py; a test set: reported, never tuned on) and for the sample follow-up
+(answer_cost.FIRST then FOLLOW), through the real Conversation with the real Qwen2.5 tokenizer (no model:
+the first answer is a fixed sentence), at the chosen budget and at the earlier 440 side by side: whole
+prompt tokens (the "<= 600" bar), tokens read after the system prompt the window cached (Engine.warm_up),
+and the follow-up's tokens read after the first turn cached.
+
     .venv/bin/python tests/bench/bench_prompt_diet.py [--sets cmrc2018_trial,...] [--limit N] [--configs 4:480,...]
+    .venv/bin/python tests/bench/bench_prompt_diet.py --samples
 """
 
 from __future__ import annotations
@@ -40,7 +52,7 @@ from qwenrag.settings import Settings
 from tests.qwen_counter import QwenCounter
 
 CHOSEN = f"{MAX_PASSAGES}:{EXCERPT_BUDGET}"
-CONFIGS = ["3:440", "4:360", "4:400", CHOSEN, "4:480", "4:640"]
+CONFIGS = ["4:280", "4:320", CHOSEN, "4:400", "4:440", "3:400"]
 
 
 def prompt_text(messages: Sequence[dict[str, str]]) -> str:
@@ -91,13 +103,72 @@ def evaluate(name: str, configs: list[str], workers: int, limit: int, counter: Q
     return rows
 
 
+def samples(budgets: Sequence[float]) -> None:
+    """The sample library's prompts (see the module docstring), one column per excerpt budget."""
+    import tempfile
+    from pathlib import Path
+
+    import answer_cost
+    from bench_answer import index_samples
+    from bench_followup_diet import ScriptedModel
+
+    import qwenrag.pipeline as pipeline_module
+    from qwenrag.pipeline import Pipeline
+
+    model = ScriptedModel()
+    questions = answer_cost.typical_questions()[:8]  # answer_cost's default --questions-cost
+    lib = index_samples(Path(tempfile.mkdtemp()) / "lib")
+    pipe = Pipeline(lib, model, settings=Settings(), pause_indexing=False)  # type: ignore[arg-type]
+
+    def cached_system(messages: Sequence[dict[str, str]]) -> int:  # "<|im_start|>system\n...<|im_end|>\n"
+        return model.count_tokens(messages[0]["content"]) + model.count_tokens("system") + 4
+
+    cols: list[list[object]] = []
+    for budget in budgets:
+        pipeline_module.EXCERPT_BUDGET = budget
+        whole, read = [], []
+        for q in questions:
+            built = pipe.answer(q).prompt
+            assert built is not None
+            whole.append(built.prompt_tokens)
+            read.append(built.prompt_tokens - cached_system(built.messages))
+        conv = pipe.conversation()
+        model.next_answer = "Passwords of standard accounts must be changed every 90 days [1]."
+        first = conv.answer(answer_cost.FIRST).prompt
+        second = conv.answer(answer_cost.FOLLOW).prompt
+        assert first is not None and second is not None and second.kept_turns == 1
+        # What the follow-up reads, the first turn being in the KV cache: the answer's last token (sampled, never
+        # fed back), "<|im_end|>\n", "<|im_start|>user\n" + its message + "<|im_end|>\n", "<|im_start|>assistant\n".
+        follow_read = model.count_tokens(second.user_content) + 11
+        cols.append([f"{median(whole):.0f}", f"{median(read):.0f}",
+                     first.prompt_tokens - cached_system(first.messages), follow_read])
+    lib.close()
+    names = [f"typical question: whole prompt, median of {len(questions)}",
+             "typical question: read after the cached system prompt, median",
+             "sample first question: read after the cached system prompt",
+             "sample follow-up: read after the first turn (cached)"]
+    print(table(["measure", *[f"budget {b:g}" for b in budgets]],
+                [[name, *[c[i] for c in cols]] for i, name in enumerate(names)]))
+    from qwenrag.prompt import SYSTEM_DOCS, WORDS
+
+    fixed = [[f"system prompt ({lang}; cached by the warm-up)", model.count_tokens(SYSTEM_DOCS[lang])]
+             for lang in SYSTEM_DOCS]
+    fixed += [[f"user message's words ({lang}): " + ", ".join(repr(WORDS[lang][k]) for k in ("passages", "question")),
+               sum(model.count_tokens(WORDS[lang][k]) for k in ("passages", "question"))] for lang in WORDS]
+    print(table(["fixed part of the prompt", "Qwen tokens"], fixed))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--samples", action="store_true", help="the sample library's prompts (see the docstring)")
     ap.add_argument("--sets", default=",".join(qa_sets()))
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0, help="questions per set (0: all)")
     ap.add_argument("--configs", default=",".join(CONFIGS), help="passages:budget,...")
     args = ap.parse_args()
+    if args.samples:
+        samples([EXCERPT_BUDGET, 440])
+        return
     if not args.sets:
         raise SystemExit("../shared/corpora/qa is absent: nothing to measure")
     counter = QwenCounter()
