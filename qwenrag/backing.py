@@ -69,8 +69,9 @@ def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(fold_text(text))}
 
 
-def check(answer: str, question: str, passages: Sequence[Passage]) -> Backing:
-    """Whether `answer` is backed by the passages it cites (see the module doc)."""
+def check(answer: str, question: str, passages: Sequence[Passage], *, margin: float = SUPPORT_MARGIN) -> Backing:
+    """Whether `answer` is backed by the passages it cites (see the module doc). `margin`: SUPPORT_MARGIN
+    (bench_backing.py passes others to choose it)."""
     body = _MARKERS.sub(" ", answer).strip()
     if not body or not passages:
         return Backing(False, reason="empty")
@@ -102,7 +103,7 @@ def check(answer: str, question: str, passages: Sequence[Passage]) -> Backing:
     if missing_share > MAX_MISSING:
         return Backing(False, (), missing_share, best_topic, any_topic, tuple(dict.fromkeys(support)),
                        "terms not in the passages")
-    if not support or best_topic < any_topic - SUPPORT_MARGIN:
+    if not support or best_topic < any_topic - margin:
         return Backing(False, (), missing_share, best_topic, any_topic, tuple(dict.fromkeys(support)),
                        "the passages that hold it are about something else")
     return Backing(True, (), missing_share, best_topic, any_topic, tuple(dict.fromkeys(support)))

@@ -81,3 +81,11 @@ def test_a_where_question_is_quoted_with_the_place_not_with_the_sentence_repeati
                  "and research. Its products are sold in twelve countries. Since 2015 the head office of Xinghe has "
                  "been in Hangzhou, near the West Lake. The company also runs a plant in Suzhou.", title="about")
     assert "in Hangzhou" in find_quotes("Where is the head office of Xinghe?", [p])[0].text
+
+
+def test_a_detail_question_is_quoted_with_the_sentence_holding_the_detail_not_the_one_naming_the_subject() -> None:
+    # "死因" (cause of death) is only loosely in the answer ("因心脏病突发去世"): the ranker's "loose" and
+    # "detail" features (the question's characters outside the title) find it; coverage alone picked the
+    # sentence naming the subject.
+    p = _passage("林海是一位著名的男高音歌唱家，出生于上海。他曾多次在国外演出。1998年他在家中因心脏病突发去世。", title="林海")
+    assert "因心脏病突发去世" in find_quotes("林海的死因是什么？", [p])[0].text
