@@ -213,6 +213,9 @@ _DEFINES = re.compile(r"是|为|指|\b(is|was|are|were|refers)\b", re.I)
 # "what year / how many": the word after the question word names the answer's type, not something the
 # document's sentence repeats ("Each year, ENR compiles..." is not about the year asked for).
 _TYPE_WORD = re.compile(r"\b(?:what|which|how)\s+(many|much|year|long|old|far|often|kind|type|sort)\b", re.I)
+# The same in Chinese ("多长时间" is "how long"; "试用时间不少于 1 个月" does not answer it by repeating 时间):
+# the phrase is left out of the question's terms.
+_TYPE_ZH = re.compile(r"(?:多长|多少|什么|哪一?段|几)(?:时间|时候)|(?:哪一?|多少|几)年|什么(?:类型|种类)")
 # A sentence that opens with a pronoun leans on the one before it ("He is also the oldest quarterback...").
 _LEANS_BACK = re.compile(r"^(?:(?:he|she|it|they|this|these|those|his|her|its|their)\b|[其他她它该該此这這但而])", re.I)
 
@@ -428,7 +431,8 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
     """Every candidate quote of `passages` with its features (QUOTE_FEATURES), in passage and text order.
     `focus`: the part of `question` that matters most (a follow-up's own words): its terms weigh double."""
     typed = {m.group(1).lower() for m in _TYPE_WORD.finditer(question)}
-    q_terms = list(dict.fromkeys(t for t in _stems(tokenize_query(question)) if t not in typed))
+    untyped = _TYPE_ZH.sub("，", fold_text(question))
+    q_terms = list(dict.fromkeys(t for t in _stems(tokenize_query(untyped)) if t not in typed))
     if not q_terms or not passages:
         return []
     boost = _stems(tokenize_query(focus)) if focus else frozenset()
@@ -458,7 +462,7 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
     q_numbers = set(_NUMBERS.findall(q_folded))
     before, after = _wh_sides(q_folded, english)
     # the question's pieces between its question words and punctuation (what a sentence may repeat verbatim)
-    pieces = [x.strip() for x in re.split(r"[^\w\s'-]+|" + _WH.pattern, _TYPE_WORD.sub(" ", q_folded)) if x and x.strip()]
+    pieces = [x.strip() for x in re.split(r"[^\w\s'-]+|" + _WH.pattern, _TYPE_WORD.sub(" ", _TYPE_ZH.sub(" ", q_folded))) if x and x.strip()]
     run_total = max((len(x) for x in pieces), default=0) or 1
 
     rows: list[tuple[Passage, int, int, int, list[float]]] = []

@@ -22,7 +22,7 @@ qwenrag/quote_model.py. It prints, on the calibration split, hit@1 / hit@3 of fi
 model and with the model now in quote_model.py.
 
     .venv/bin/python tests/bench/fit_quotes.py [--cache /tmp/fit_quotes] [--limit 0] [--cv 4]
-        [--grid 0x0,100x3,200x4] [--trees 200 --depth 4] [--write]
+        [--grid 0x0,100x3,200x4] [--l2-en 0.001,1] [--trees 0 --depth 4] [--write]
 
 --cache keeps the search results per set (a pickle) so that refitting after a feature change does not
 index the sets again (delete it when the library or search changes).
@@ -125,14 +125,16 @@ class Stacked:
         return p, q
 
 
-def fit_linear(d: Stacked, l2: float, steps: int = 1500, lr: float = 0.05) -> np.ndarray:
-    """Conditional logit by Adam: maximise sum over questions of log(sum of softmax over its positives)."""
+def fit_linear(d: Stacked, l2: float, l2_en: float, steps: int = 1500, lr: float = 0.05) -> np.ndarray:
+    """Conditional logit by Adam: maximise sum over questions of log(sum of softmax over its positives).
+    `l2_en`: the penalty on the extra weights for non-Chinese questions (large: one set of weights for all)."""
     x2 = np.column_stack([d.x, d.x * d.en[:, None]])
     w = np.zeros(x2.shape[1])
+    penalty = np.r_[np.full(d.x.shape[1], l2), np.full(d.x.shape[1], l2_en)]
     m, v = np.zeros_like(w), np.zeros_like(w)
     for t in range(1, steps + 1):
         p, q = d.probs(x2 @ w)
-        grad = x2.T @ (p - q) / d.n_q + 2 * l2 * w
+        grad = x2.T @ (p - q) / d.n_q + 2 * penalty * w
         m = 0.9 * m + 0.1 * grad
         v = 0.999 * v + 0.001 * grad**2
         w -= lr * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
@@ -182,10 +184,11 @@ def fit_trees(d: Stacked, base: np.ndarray, n_trees: int, depth: int, lr: float,
     return feats, thresholds, leaves
 
 
-def fit(qs: list[Question], l2: float, n_trees: int, depth: int, lr: float, lam: float, bins: int) -> QuoteModel:
+def fit(qs: list[Question], l2: float, l2_en: float, n_trees: int, depth: int, lr: float, lam: float,
+        bins: int) -> QuoteModel:
     labelled = [q for q in qs if q.y.any()]
     d = Stacked(labelled)
-    w = fit_linear(d, l2)
+    w = fit_linear(d, l2, l2_en)
     model = QuoteModel(QUOTE_FEATURES, tuple(round(float(x), 4) for x in w))
     if not n_trees:
         return model
@@ -248,11 +251,13 @@ def main() -> None:
     ap.add_argument("--sets", default=",".join(qa_sets()))
     ap.add_argument("--cache", type=Path, default=None)
     ap.add_argument("--l2", type=float, default=0.001)
+    ap.add_argument("--l2-en", default="0.001", help="penalty on the extra non-Chinese weights (with --cv: a "
+                                                      "comma list to cross-validate; large: shared weights)")
     ap.add_argument("--limit", type=int, default=0, help="calibration questions per set (0: all; the first N "
                                                         "in file order)")
     ap.add_argument("--cv", type=int, default=0, help="folds of the cross-validation (0: none)")
     ap.add_argument("--grid", default="0x0,100x3,200x3,200x4", help="trees x depth settings to cross-validate")
-    ap.add_argument("--trees", type=int, default=200)
+    ap.add_argument("--trees", type=int, default=0)
     ap.add_argument("--depth", type=int, default=4)
     ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--lam", type=float, default=1.0)
@@ -263,24 +268,25 @@ def main() -> None:
     data = {name: design(rows, args.cv) for name, rows in per_set.items()}
     if args.cv:
         out = []
-        for setting in args.grid.split(","):
+        for setting, l2_en in [(s, float(e)) for s in args.grid.split(",") for e in args.l2_en.split(",")]:
             n_trees, depth = map(int, setting.split("x"))
             held: dict[str, list[tuple[float, float, int]]] = {name: [] for name in data}
             for k in range(args.cv):
                 train = [q for qs in data.values() for q in qs if q.fold != k]
-                model = fit(train, args.l2, n_trees, depth, args.lr, args.lam, args.bins)
+                model = fit(train, args.l2, l2_en, n_trees, depth, args.lr, args.lam, args.bins)
                 for name, qs in data.items():
                     test = [q for q in qs if q.fold == k]
                     held[name].append((*quick_hits(test, model), len(test)))
-            row: list[object] = [setting]
+            row: list[object] = [f"{setting}, l2-en {l2_en}"]
             for res in held.values():
                 n = sum(r[2] for r in res)
                 row += [sum(r[0] * r[2] for r in res) / n, sum(r[1] * r[2] for r in res) / n]
             out.append(row)
             print(row, flush=True)
-        print(table(["trees x depth", *[f"{name} {h}" for name in data for h in ("hit@1", "hit@3")]], out))
+        print(table(["trees x depth, l2-en", *[f"{name} {h}" for name in data for h in ("hit@1", "hit@3")]], out))
         print("(held-out folds of the calibration split; hits over the questions with candidates)\n")
-    model = fit([q for qs in data.values() for q in qs], args.l2, args.trees, args.depth, args.lr, args.lam,
+    l2_en = float(args.l2_en.split(",")[0])
+    model = fit([q for qs in data.values() for q in qs], args.l2, l2_en, args.trees, args.depth, args.lr, args.lam,
                 args.bins)
     print(table(["feature", "weight", "non-Chinese"], [[f, f"{a:+.3f}", f"{b:+.3f}"] for f, a, b in
                 zip(QUOTE_FEATURES, model.linear, model.linear[len(QUOTE_FEATURES):], strict=False)]))
@@ -289,7 +295,7 @@ def main() -> None:
     if args.write:
         trees = (f"{args.trees} trees of depth {args.depth} (lr {args.lr}, lam {args.lam}, {args.bins} bins)"
                  if args.trees else "linear, no trees")
-        write(model, f"Fitted on the calibration split: {trees}, l2 {args.l2}.")
+        write(model, f"Fitted on the calibration split: {trees}, l2 {args.l2}, l2-en {l2_en}.")
         print(f"written to {MODEL_FILE}")
 
 
