@@ -234,8 +234,8 @@ TITLE_FACTOR = 0.25
 # -- the quote ranker -----------------------------------------------------------------------------------------
 # A candidate quote is one sentence, or two neighbouring sentences that fit the cap together (a sentence
 # longer than the cap: its window holding the matched terms). Its score is the ranker's (qwenrag/
-# quote_ranker.py: linear in the cheap features below, plus small trees for their interactions) fitted by
-# tests/bench/fit_quotes.py (a softmax over each question's candidates, "the quote is from the gold file and
+# quote_ranker.py: linear in the cheap features below; its format also takes small trees, which did not
+# help every QA set when cross-validated) fitted by tests/bench/fit_quotes.py (a softmax over each question's candidates, "the quote is from the gold file and
 # holds the answer", on the CALIBRATION split of ../shared/corpora/qa only), which writes
 # qwenrag/quote_model.py. Refit when a feature changes.
 QUOTE_FEATURES = (
