@@ -26,12 +26,13 @@ import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from operator import mul
 from typing import Any
 
 from indexing.analysis import fold_text, tokenize, tokenize_query
 from indexing.records import Passage, TermStats
 from indexing.spelling import near_words
+from qwenrag.quote_model import QUOTE_MODEL
+from qwenrag.quote_ranker import QuoteModel
 
 # -- not found ---------------------------------------------------------------------------------------------
 # Each term of the question weighs its kind (term_weight: long words, numbers and Chinese bigrams more than
@@ -261,8 +262,19 @@ _DEFINES = re.compile(r"是|为|指|\b(is|was|are|were|refers)\b", re.I)
 # "what year / how many": the word after the question word names the answer's type, not something the
 # document's sentence repeats ("Each year, ENR compiles..." is not about the year asked for).
 _TYPE_WORD = re.compile(r"\b(?:what|which|how)\s+(many|much|year|long|old|far|often|kind|type|sort)\b", re.I)
+# The same in Chinese ("多长时间" is "how long"; "试用时间不少于 1 个月" does not answer it by repeating 时间):
+# the phrase is left out of the question's terms.
+_TYPE_ZH = re.compile(r"(?:多长|多少|什么|哪一?段|几)(?:时间|时候)|(?:哪一?|多少|几)年|什么(?:类型|种类)")
 # A sentence that opens with a pronoun leans on the one before it ("He is also the oldest quarterback...").
 _LEANS_BACK = re.compile(r"^(?:(?:he|she|it|they|this|these|those|his|her|its|their)\b|[其他她它该該此这這但而])", re.I)
+
+# What the question says just before and after its question word ("X于哪一年Y": "x于" and "y"), at most this
+# many characters each; a sentence holding both, with a gap between, holds the answer in that gap.
+_SIDE_ZH = 8
+_SIDE_EN = 24
+_SIDE_TRIM = " ,.;:?!'\"，。？！、；：“”「」《》()（）"
+_PARTICLES = frozenset("的了是在有和与及或也都就而被把从对为于之其这那个么吗呢吧啊")
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 
 # A term of the document's title or heading names the topic, which every question about it repeats and the
 # first sentence usually defines; the detail asked for is in the other terms.
@@ -270,10 +282,11 @@ TITLE_FACTOR = 0.25
 
 # -- the quote ranker -----------------------------------------------------------------------------------------
 # A candidate quote is one sentence, or two neighbouring sentences that fit the cap together (a sentence
-# longer than the cap: its window holding the matched terms). Its score is a linear function of the cheap
-# features below; the weights are fitted by tests/bench/fit_quotes.py (a softmax over each question's
-# candidates, "the quote is from the gold file and holds the answer", on the CALIBRATION split of
-# ../shared/corpora/qa only) and pasted here. Refit when a feature changes.
+# longer than the cap: its window holding the matched terms). Its score is the ranker's (qwenrag/
+# quote_ranker.py: linear in the cheap features below; its format also takes small trees, which did not
+# help every QA set when cross-validated) fitted by tests/bench/fit_quotes.py (a softmax over each question's candidates, "the quote is from the gold file and
+# holds the answer", on the CALIBRATION split of ../shared/corpora/qa only), which writes
+# qwenrag/quote_model.py. Refit when a feature changes.
 QUOTE_FEATURES = (
     "coverage",  # IDF-weighted share of the question's terms in the span (title terms at TITLE_FACTOR)
     "coverage_best",  # the same for its better sentence alone
@@ -297,15 +310,19 @@ QUOTE_FEATURES = (
     "topic",  # share of the question's title terms (the article's subject) that the span names itself
     "defines",  # "什么是 X / what is X": the span opens by naming a question term and saying what it is
     "run",  # the longest piece of the question (question words left out) found verbatim, over its length
+    "detail",  # IDF-weighted share of the question's terms that are not in the title (the detail asked for)
+    "loose",  # share of the question's detail characters (Chinese) / word beginnings (English) in the span
+    "before_wh",  # the longest end of the question's text before its question word found in the span
+    "after_wh",  # ... and the longest start of the text after it, each over its length
+    "slot",  # both found, in that order, with a gap between them (where the answer would stand)
+    "new_number",  # a number the question does not hold, for a question asking for one
+    "position",  # where the sentence sits in its passage: 0 first, 1 last
+    "coverage_gap",  # the best candidate's coverage minus this one's (the question's own scale)
+    "detail_gap",  # ... the same for detail
+    "near_gap",  # ... and for near_wh
+    "passage_gap",  # the best coverage of any candidate minus the best of this one's passage
 )
-# For a question in another script than Chinese each feature also counts a second time, with its own weight
-# ("en:" + name): term statistics of English words and of Chinese character pairs behave differently.
-QUOTE_FEATURES = QUOTE_FEATURES + tuple(f"en:{name}" for name in QUOTE_FEATURES)
-QUOTE_WEIGHTS = (4.287, 3.953, 0.948, 2.415, 1.544, 2.706, 3.24, 1.205, 0.915, -1.354, -0.183, 0.524, -0.006, 0.315,
-                 0.872, 0.827, 0.341, 0.545, -0.872, -0.215, 0.53, 1.995,
-                 0.725, 0.555, 0.229, -0.487, 0.111, -0.215, 0.422, -0.497, 0.125, -0.296, 0.181, -0.586, 0.0, -0.514,
-                 0.178, 0.058, 0.219, 0.142, -0.178, 0.448, -0.028, 0.149)
-
+_DETAIL = QUOTE_FEATURES.index("detail")
 
 # A quote's score falls from 1 as its logit falls below the best one's; divided by about the weight of full
 # coverage (coverage + coverage_best), so that it falls as the earlier coverage-based score did: excerpts()
@@ -326,6 +343,7 @@ class _Candidate:
     start: int
     end: int
     features: tuple[float, ...]
+    english: bool = False  # the question is not in Chinese (the ranker weighs some features differently)
 
 
 def _positions(folded: str, term: str) -> list[int]:
@@ -390,7 +408,16 @@ def _stem(term: str) -> str:
 def _stems(terms: Iterable[str]) -> frozenset[str]:
     """Terms with a crude English suffix cut ("compiled" and "compiles" both "compil"), for quotes only:
     the question and the sentence seldom share the same inflection."""
-    return frozenset(map(_stem, terms))
+    out = set(terms)
+    cut = [t for t in out if len(t) > 3 and t.isascii()]  # only these can lose a suffix (the cheap test first)
+    if cut:
+        out.difference_update(cut)
+        out.update(map(_stem, cut))
+    return frozenset(out)
+
+
+def _single_han(term: str) -> bool:
+    return len(term) == 1 and ("\u3400" <= term <= "\u9fff" or "\uf900" <= term <= "\ufaff")
 
 
 def _asks(text: str) -> bool:
@@ -409,11 +436,52 @@ def _longest_run(pieces: Sequence[str], folded: str) -> int:
     return best
 
 
+def _longest_end(side: str, folded: str, *, last: bool) -> tuple[int, int]:
+    """(k, at): the longest end of `side` (its last k characters when `last`, else its first k) found in
+    `folded`, and where it starts there (-1: none)."""
+    k, at = 0, -1
+    while k < len(side):
+        piece = side[len(side) - k - 1:] if last else side[:k + 1]
+        i = folded.find(piece)
+        if i < 0:
+            break
+        k, at = k + 1, i
+    return k, at
+
+
+def _wh_sides(folded: str, english: bool) -> tuple[str, str]:
+    """The question's text just before its first question word and just after it (the answer stands between
+    what a sentence repeats of the two), without punctuation at the ends."""
+    m = _WH.search(folded)
+    if m is None:
+        return "", ""
+    reach = _SIDE_EN if english else _SIDE_ZH
+    before = folded[max(0, m.start() - reach):m.start()]
+    after = folded[m.end():m.end() + reach]
+    return before.strip(_SIDE_TRIM), after.strip(_SIDE_TRIM)
+
+
+def _loose(question_terms: Iterable[str], named: Collection[str]) -> frozenset[str]:
+    """What `loose` looks for: the question's detail characters (Chinese single characters outside the title,
+    particles left out) and the first four letters of its longer words outside the title."""
+    out = set()
+    for t in question_terms:
+        if t in named:
+            continue
+        if _HAN.match(t):
+            if len(t) == 1 and t not in _PARTICLES:
+                out.add(t)
+        elif len(t) >= 4 and not t.isdigit():
+            out.add(t[:4])
+    return frozenset(out)
+
+
 def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str = "") -> list[_Candidate]:
     """Every candidate quote of `passages` with its features (QUOTE_FEATURES), in passage and text order.
     `focus`: the part of `question` that matters most (a follow-up's own words): its terms weigh double."""
     typed = {m.group(1).lower() for m in _TYPE_WORD.finditer(question)}
-    q_terms = list(dict.fromkeys(t for t in _stems(tokenize_query(question)) if t not in typed))
+    untyped = _TYPE_ZH.sub("，", fold_text(question))
+    q_terms = list(dict.fromkeys(t for t in _stems(tokenize_query(untyped)) if t not in typed))
     if not q_terms or not passages:
         return []
     boost = _stems(tokenize_query(focus)) if focus else frozenset()
@@ -440,19 +508,24 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
     top_score = max((p.score for p in passages), default=0.0) or 1.0
     q_folded = fold_text(question)
     english = not _HAN.search(question)
-    zeros = (0.0,) * (len(QUOTE_FEATURES) // 2)
+    q_numbers = set(_NUMBERS.findall(q_folded))
+    before, after = _wh_sides(q_folded, english)
     # the question's pieces between its question words and punctuation (what a sentence may repeat verbatim)
-    pieces = [x.strip() for x in re.split(r"[^\w\s'-]+|" + _WH.pattern, _TYPE_WORD.sub(" ", q_folded)) if x and x.strip()]
+    pieces = [x.strip() for x in re.split(r"[^\w\s'-]+|" + _WH.pattern, _TYPE_WORD.sub(" ", _TYPE_ZH.sub(" ", q_folded))) if x and x.strip()]
     run_total = max((len(x) for x in pieces), default=0) or 1
 
-    out: list[_Candidate] = []
+    rows: list[tuple[Passage, int, int, int, list[float]]] = []
     for rank, (p, spans, terms) in enumerate(per_passage):
         named = set(_stems(tokenize(f"{p.title}\n{p.heading or ''}")))
         topic_terms = [t for t in q_terms if t in named and t in weights]
         topic_total = sum(weights[t] for t in topic_terms) or 1.0
+        detail_terms = [t for t in q_terms if t not in named]
+        detail_total = sum(weights.get(t, 0.0) for t in detail_terms) or 1.0
+        loose = _loose(q_terms, named)
         whole = named.union(*terms)
         on_topic = relevance(q_terms, whole).coverage
         head = (on_topic, 1 - rank / last, p.score / top_score)
+        last_sentence = max(1, len(spans) - 1)
 
         def cover(ts: frozenset[str], named: set[str] = named) -> float:
             return sum(weights[t] * (TITLE_FACTOR if t in named else 1.0) for t in ts.intersection(weights)) / total
@@ -460,7 +533,7 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
         covs = [cover(ts) for ts in terms]
         asks = [_asks(p.text[s:e]) for s, e in spans]
         # terms that can hold an answer (words, numbers, character pairs: not single characters)
-        content = [frozenset(t for t in ts if len(t) > 1 or not _HAN.match(t)) for ts in terms]
+        content = [frozenset(t for t in ts if not _single_han(t)) for ts in terms]
         folded_text = fold_text(p.text)
         if len(folded_text) != len(p.text):  # lower-casing changed the length: fold piece by piece
 
@@ -488,7 +561,7 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
                     span_terms, span_content = terms[i] | terms[i + 1], content[i] | content[i + 1]
                 elif (a, b) != (s, e):  # a window of a long sentence
                     span_terms = _stems(tokenize(text[a:b]))
-                    span_content = frozenset(t for t in span_terms if len(t) > 1 or not _HAN.match(t))
+                    span_content = frozenset(t for t in span_terms if not _single_han(t))
                 else:
                     span_terms, span_content = terms[i], content[i]
                 cov = cover(span_terms)
@@ -497,10 +570,20 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
                 part = [covs[j] for j in idx]
                 best_j = idx[part.index(max(part))]
                 chunk = text[a:b]
+                folded = fold_at(a, b)
                 matched = span_terms & q_set
                 new = len(span_content - q_set) / len(span_content) if span_content else 0.0
                 digit = wants_number and _DIGIT.search(chunk) is not None
-                feats = (
+                k_before, at_before = _longest_end(before, folded, last=True)
+                k_after, at_after = _longest_end(after, folded, last=False)
+                if loose and english:
+                    heads = {t[:4] for t in span_terms if len(t) >= 4}
+                    loose_share = len(loose & heads) / len(loose)
+                elif loose:
+                    loose_share = sum(c in folded for c in loose) / len(loose)
+                else:
+                    loose_share = 0.0
+                rows.append((p, rank, a, b, [
                     cov, max(part), min(part) if len(part) == 2 else 0.0,
                     sum(weights.get(t, 0.0) for t in near if t in span_terms) / near_total if near else 0.0,
                     *head,
@@ -517,34 +600,47 @@ def quote_candidates(question: str, passages: Sequence[Passage], *, focus: str =
                     sum(weights[t] for t in topic_terms if t in span_terms) / topic_total,
                     float(wants_definition and any(t in q_set and len(t) > 1 for t in _stems(tokenize(chunk[:12])))
                           and _DEFINES.search(chunk[:40]) is not None),
-                    _longest_run(pieces, fold_at(a, b)) / run_total,
-                )
-                out.append(_Candidate(p, rank, a, b, feats + (feats if english else zeros)))
-
-    return out
-
-
-def _score(features: Sequence[float], weights: Sequence[float]) -> float:
-    return sum(map(mul, features, weights))
+                    _longest_run(pieces, folded) / run_total,
+                    sum(weights[t] for t in detail_terms if t in span_terms and t in weights) / detail_total,
+                    loose_share,
+                    k_before / len(before) if before else 0.0,
+                    k_after / len(after) if after else 0.0,
+                    float(k_before >= 2 and k_after >= 2 and 0 < at_after - (at_before + k_before) <= cap // 3),
+                    float(wants_number and any(x not in q_numbers for x in _NUMBERS.findall(folded))),
+                    i / last_sentence,
+                ]))
+    if not rows:
+        return []
+    # the same features on the question's own scale: how far each candidate stands from the best one
+    best_cov = max(r[4][0] for r in rows)
+    best_detail = max(r[4][_DETAIL] for r in rows)
+    best_near = max(r[4][3] for r in rows)
+    passage_best: dict[int, float] = {}
+    for r in rows:
+        passage_best[r[1]] = max(passage_best.get(r[1], 0.0), r[4][0])
+    return [_Candidate(p, rank, a, b, (*f, best_cov - f[0], best_detail - f[_DETAIL], best_near - f[3],
+                                       best_cov - passage_best[rank]), english)
+            for p, rank, a, b, f in rows]
 
 
 def rank_candidates(question: str, passages: Sequence[Passage], *, focus: str = "",
-                    weights: Sequence[float] = QUOTE_WEIGHTS) -> list[tuple[float, _Candidate]]:
+                    model: QuoteModel = QUOTE_MODEL) -> list[tuple[float, _Candidate]]:
     """The candidate quotes with the ranker's score (a logit: higher answers the question better), best first."""
-    scored = [(_score(c.features, weights), c) for c in quote_candidates(question, passages, focus=focus)]
-    scored.sort(key=lambda x: -x[0])
+    cands = quote_candidates(question, passages, focus=focus)
+    z = model.scores([c.features for c in cands], [c.english for c in cands])
+    scored = sorted(zip(z.tolist(), cands, strict=True), key=lambda x: -x[0])
     return scored
 
 
 def find_quotes(question: str, passages: Sequence[Passage], limit: int = MAX_QUOTES, *,
-                focus: str = "", weights: Sequence[float] = QUOTE_WEIGHTS) -> list[Quote]:
+                focus: str = "", model: QuoteModel = QUOTE_MODEL) -> list[Quote]:
     """The candidate quotes of `passages` that best answer `question` (see QUOTE_FEATURES), best first,
     verbatim, at most two sentences each and no overlaps. `focus`: the part of `question` that matters most
-    (a follow-up's own words): its terms weigh double. `weights`: the ranker's (fit_quotes.py passes its own).
+    (a follow-up's own words): its terms weigh double. `model`: the ranker's (fit_quotes.py passes its own).
     A quote's score is exp((z - z_best) / SCORE_SCALE) for the ranker's z: 1 for the best, falling with the
     distance from it (excerpts() weighs quotes and their neighbours by it)."""
     out: list[Quote] = []
-    ranked = rank_candidates(question, passages, focus=focus, weights=weights)
+    ranked = rank_candidates(question, passages, focus=focus, model=model)
     for z, c in ranked:
         if any(q.passage.chunk_id == c.passage.chunk_id and q.start < c.end and c.start < q.end for q in out):
             continue

@@ -151,3 +151,11 @@ def test_over_a_conversation_off_topic_is_not_found_and_a_follow_up_is_answered(
         follow = gather(lib, "那病假呢？", [first])
         assert follow.found and follow.passages[0].file.endswith("policy01.txt")
         assert "病假须提前提交申请" in follow.quotes[0].text
+
+
+def test_a_detail_question_is_quoted_with_the_sentence_holding_the_detail_not_the_one_naming_the_subject() -> None:
+    # "死因" (cause of death) is only loosely in the answer ("因心脏病突发去世"): the ranker's "loose" and
+    # "detail" features (the question's characters outside the title) find it; coverage alone picked the
+    # sentence naming the subject.
+    p = _passage("林海是一位著名的男高音歌唱家，出生于上海。他曾多次在国外演出。1998年他在家中因心脏病突发去世。", title="林海")
+    assert "因心脏病突发去世" in find_quotes("林海的死因是什么？", [p])[0].text
