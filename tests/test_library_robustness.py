@@ -210,12 +210,18 @@ def test_no_parsing_worker_survives_a_killed_app(tmp_path: Path, mode: str) -> N
     time.sleep(0.5)  # let the paused workers reach their wait
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
-    deadline = time.monotonic() + 2.0
-    alive = workers
+    alive = _alive_after(workers, 2.0)
+    assert not alive, f"workers still running 2 s after the app was killed: {[w.pid for w in alive]}"
+
+
+def _alive_after(procs: list[psutil.Process], seconds: float) -> list[psutil.Process]:
+    """Those of `procs` still running (not zombies) `seconds` from now, or as soon as none is."""
+    deadline = time.monotonic() + seconds
+    alive = procs
     while alive and time.monotonic() < deadline:
         time.sleep(0.1)
         alive = [w for w in alive if _running(w)]
-    assert not alive, f"workers still running 2 s after the app was killed: {[w.pid for w in alive]}"
+    return alive
 
 
 def _descendants(pid: int) -> set[int]:
@@ -261,11 +267,7 @@ def test_no_worker_survives_the_window_app_killed_while_it_answers_and_indexes(t
         watched = [psutil.Process(p) for p in below if psutil.pid_exists(p)]
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-        deadline = time.monotonic() + 2.0
-        alive = watched
-        while alive and time.monotonic() < deadline:
-            time.sleep(0.1)
-            alive = [w for w in alive if _running(w)]
+        alive = _alive_after(watched, 2.0)
         survivors = [(w.pid, w.cmdline()) for w in alive]
         for w in alive:  # a failing run must not leave them behind either
             w.kill()
