@@ -418,6 +418,12 @@ class DocumentsPanel(QWidget):
         self.file_progress.setObjectName("fileProgress")
         self.file_progress.setMaximumHeight(8)
         self.file_progress.setTextVisible(False)
+        # Hidden while the current file's progress is unknown, instead of a busy bar: its animation repainted
+        # the bar and the panels beneath it ~90 times a second for as long as the run waited (half of the GUI
+        # thread's CPU while an answer streamed during indexing). Its room is kept: no re-layout.
+        policy = self.file_progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.file_progress.setSizePolicy(policy)
         self.overall_progress = QProgressBar(self)
         self.overall_progress.setObjectName("overallProgress")
         self.cancel_button = QPushButton(self)
@@ -509,7 +515,9 @@ class DocumentsPanel(QWidget):
     # -- indexing progress --------------------------------------------------------------------------
     def _on_run_started(self, summary: RunSummary) -> None:
         self.overall_progress.setRange(0, 0)
-        self.file_progress.setRange(0, 0)
+        self.file_progress.setVisible(False)
+        self.file_progress.setRange(0, 1)
+        self.file_progress.setValue(0)
         self.progress_box.setVisible(True)
         self._current_file = ""
         self._file_units = (0, 0)
@@ -539,6 +547,8 @@ class DocumentsPanel(QWidget):
             if total and (self.file_progress.maximum(), self.file_progress.value()) != (total, done):
                 self.file_progress.setRange(0, total)
                 self.file_progress.setValue(done)
+            if total and not self.file_progress.isVisibleTo(self.progress_box):
+                self.file_progress.setVisible(True)
         self._update_progress_label()
         self._update_actions()
 

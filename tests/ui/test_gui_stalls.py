@@ -10,7 +10,7 @@ from types import FrameType
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -291,3 +291,39 @@ def test_a_pdf_passage_is_located_on_the_worker_that_opens_the_file(qtbot: QtBot
     finally:
         assert runner.shutdown(10)
         lib.close()
+
+
+class _PaintCounter(QObject):
+    def __init__(self, widget: Any) -> None:
+        super().__init__()
+        self.paints = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.paints += 1
+        return False
+
+
+def test_a_waiting_indexing_run_does_not_animate_the_file_bar(make_window: Callable[..., Any], qtbot: QtBot) -> None:
+    """While the current file's progress is unknown (a run just started, or its workers wait for an answer
+    to end) the file bar was a busy indicator: its animation repainted it, and the panels beneath it, ~90
+    times a second (half of the GUI thread's CPU in bench_gui's "all at once" phase). It is hidden then,
+    keeping its room, and shows the file's progress as soon as there is one."""
+    from indexing.records import IndexEvent
+    from ui.indexing_controller import RunSummary
+
+    window = make_window(start=False)
+    panel = window.documents
+    counter = _PaintCounter(panel.file_progress)
+    box_height = panel.progress_box.sizeHint().height()
+    summary = RunSummary(user_started=True, total=3)
+    window.controller._current = summary  # as when the run's first event arrives
+    window.controller.run_started.emit(summary)
+    qtbot.wait(500)
+    assert counter.paints <= 1 and not panel.file_progress.isVisible()
+    assert panel.progress_box.isVisible()
+    panel._on_event(IndexEvent("progress", path="/docs/handbook.pdf", units_done=2, units_total=8))
+    qtbot.waitUntil(lambda: panel.file_progress.isVisible())
+    assert (panel.file_progress.value(), panel.file_progress.maximum()) == (2, 8)
+    assert panel.progress_box.sizeHint().height() == box_height  # the bar's room was kept: no re-layout
