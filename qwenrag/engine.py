@@ -505,6 +505,9 @@ class Engine:
         self._live_lock = threading.Lock()
         self._abort: _AbortFlag | None = None  # set up by the owner thread when the model is loaded
         self.last_timings: Timings | None = None  # of the last answer that ran (diagnostics, tests)
+        # Called on the owner thread after each token is handed out (it may sleep: the window gives its
+        # GUI thread this thread's core when the GUI waits for one); its time is not the governor's.
+        self.between_tokens: Callable[[], None] | None = None
         # The last answer's text and the token ids that produced it (owner thread only): see _prompt_ids.
         self._last_answer: tuple[str, list[int]] = ("", [])
         self._thread = threading.Thread(target=self._run, name="qwenrag-llama", daemon=True)
@@ -888,7 +891,7 @@ class Engine:
         n_out = 0
         out_ids: list[int] = []
         out_text: list[str] = []
-        first_at = last_at = prompt_done = 0.0
+        first_at = last_at = prompt_done = paused = 0.0
         prompt_tokens = 0
         stop: StopReason = "length"
         after_cancel = 0
@@ -902,7 +905,7 @@ class Engine:
                         prompt_tokens = self._evaluated
                         prompt_done = first_at = now
                     else:
-                        change = session.token(now - last_at)
+                        change = session.token(now - last_at - paused)
                         if change is not None:
                             self._set_threads(change)
                     last_at = now
@@ -921,6 +924,11 @@ class Engine:
                         req.out.put(_Piece(text))
                     if not self._calls.empty():
                         self._serve_calls()
+                    paused = 0.0
+                    if self.between_tokens is not None:
+                        hook_at = time.perf_counter()
+                        self.between_tokens()
+                        paused = time.perf_counter() - hook_at
             finally:
                 stream.close()
             tail = decoder.decode(b"", final=True)

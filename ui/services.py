@@ -42,6 +42,7 @@ from PySide6.QtCore import QObject, Signal
 
 from indexing.records import Passage
 from qwenrag import paths
+from ui import cpu_share
 
 if TYPE_CHECKING:
     from indexing.library import Library
@@ -131,6 +132,9 @@ class Services(QObject):
         self._conversation: Any = None
         self._load_handle: TaskHandle[Any] | None = None
         self.warmed_tokens = 0  # system-prompt tokens evaluated in the background after the last load
+        # Made here, on the GUI thread: the model's thread steps aside between tokens when this thread
+        # waits for a CPU (ui.cpu_share; None where the OS does not say).
+        self.yield_to_gui = cpu_share.for_gui_thread()
 
     # library ---------------------------------------------------------------------------------------
     @property
@@ -246,6 +250,8 @@ class Services(QObject):
             # Kept here, on the lane, not in the callback: a load that ends while the window closes must
             # still be closed by close() (callbacks no longer run then).
             self._engine = _load_engine(str(info.path), opts)
+            if self.yield_to_gui is not None:
+                self._engine.between_tokens = self.yield_to_gui
             # Still on the lane, so a question asked meanwhile waits behind it: the system prompt is
             # evaluated now, while the person reads the window, and the first answer skips it.
             self.warmed_tokens = warm_up(self._engine, opts)

@@ -327,3 +327,102 @@ def test_a_waiting_indexing_run_does_not_animate_the_file_bar(make_window: Calla
     qtbot.waitUntil(lambda: panel.file_progress.isVisible())
     assert (panel.file_progress.value(), panel.file_progress.maximum()) == (2, 8)
     assert panel.progress_box.sizeHint().height() == box_height  # the bar's room was kept: no re-layout
+
+
+def test_the_model_steps_aside_between_tokens_while_the_gui_thread_waits_for_a_cpu() -> None:
+    """With both cores taken (llama.cpp's thread and one busy process), the GUI thread waited for a CPU for
+    about half of its longest stall. After each token the model's thread looks at the scheduler's count of
+    the GUI thread's waiting: when it grew and the GUI thread is still busy, it sleeps (so the GUI thread
+    gets its core) until the GUI thread is done, at most MAX_PAUSE_S and at most as long as the token took;
+    otherwise it goes straight on."""
+    import threading
+    import time
+
+    from ui import cpu_share
+
+    stop = threading.Event()
+    ready = threading.Event()
+    native: list[int] = []
+
+    def gui(busy: bool) -> None:  # stands in for the GUI thread: painting (running) or idle (asleep)
+        native.append(threading.get_native_id())
+        ready.set()
+        while not stop.is_set():
+            if not busy:
+                stop.wait()
+
+    for busy in (True, False):
+        stop.clear()
+        ready.clear()
+        native.clear()
+        thread = threading.Thread(target=gui, args=(busy,), daemon=True)
+        thread.start()
+        ready.wait(5)
+        gate = cpu_share.YieldToGui(native[0])
+        if gate._schedstat.exists() is False:
+            stop.set()
+            pytest.skip("no per-thread scheduler statistics on this OS")
+        waited = [0]
+        gate._waited_ns = lambda w=waited: w[0]  # type: ignore[method-assign,misc]
+        gate._seen = 0
+        deadline = time.monotonic() + 5
+        while not busy and gate._gui_busy() and time.monotonic() < deadline:  # until it is asleep
+            time.sleep(0.01)
+        try:
+            gate()  # it has not waited since the last token: no pause
+            assert gate.pauses == 0
+            waited[0] += cpu_share.WAITED_NS  # it waited 2 ms for a CPU meanwhile
+            time.sleep(cpu_share.MAX_PAUSE_S + 0.01)  # a slow token: the pause may take MAX_PAUSE_S
+            started = time.perf_counter()
+            gate()
+            took = time.perf_counter() - started
+            if busy:  # still busy: the model's thread sleeps, at most MAX_PAUSE_S
+                assert gate.pauses == 1 and cpu_share.MAX_PAUSE_S <= took < cpu_share.MAX_PAUSE_S + 0.05
+                waited[0] += cpu_share.WAITED_NS
+                gate._last = time.perf_counter() - 0.004  # a fast token (4 ms): the pause is no longer
+                started = time.perf_counter()
+                gate()
+                assert gate.pauses == 2 and time.perf_counter() - started < cpu_share.MAX_PAUSE_S
+                gate.pauses = 1
+            else:  # it waited, but is idle now: nothing to give
+                assert gate.pauses == 0 and took < 0.01
+            gate()  # the same count again: no new waiting, no pause
+            assert gate.pauses == (1 if busy else 0)
+        finally:
+            stop.set()
+            thread.join(5)
+
+
+def test_the_engine_calls_the_window_between_tokens_outside_the_governors_timing(
+        make_window: Callable[..., Any], qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window installs its YieldToGui (made on the GUI thread) as the engine's between-tokens hook when
+    the model loads; the engine calls it once per token handed out, and the time it sleeps there is not
+    decode time for the thread governor (else a pause would look like a slow token and cost a thread)."""
+    import threading
+    import time
+
+    from qwenrag import engine as engine_mod
+    from tests.model_fixtures import demo_model
+
+    demo_model()  # skips without llama.cpp or the demo model
+    window = make_window(load_model=True)
+    qtbot.waitUntil(lambda: window.services.model.ready, timeout=60_000)
+    gate = window.services.yield_to_gui
+    if sys.platform.startswith("linux"):
+        assert gate is not None and gate._schedstat.parent.name == str(threading.get_native_id())
+    engine = window.services._engine
+    assert engine.between_tokens is gate
+
+    seen: list[float] = []
+    token = engine_mod._GovernorSession.token
+    monkeypatch.setattr(engine_mod._GovernorSession, "token",
+                        lambda self, seconds: (seen.append(seconds), token(self, seconds))[1])
+    calls: list[float] = []
+    engine.between_tokens = lambda: (calls.append(time.perf_counter()), time.sleep(0.3))[0]
+    try:
+        text = "".join(engine.generate([{"role": "user", "content": "Count from one to ten."}], max_tokens=4,
+                                       temperature=0))
+    finally:
+        engine.between_tokens = gate
+    assert text and len(calls) == 4 and len(seen) == 3  # one call per token; the first token has no time
+    assert max(seen) < 0.3  # the 0.3 s pauses are not in the tokens' times
