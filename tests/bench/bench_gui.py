@@ -37,6 +37,7 @@ Offscreen (QT_QPA_PLATFORM=offscreen unless set) in throwaway data and config fo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import statistics
@@ -97,6 +98,7 @@ class StallMeter:
         self.cpu_waits: list[float] = []  # per gap: how long the GUI thread waited for a CPU (Linux)
         self.last = 0.0
         self.timer_active = False
+        self._cpu0 = self._wait0 = self.gui_cpu_ms = self.gui_wait_ms = 0.0
         self._schedstat = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
         self._last_wait = 0.0
         self.timer = QTimer()
@@ -115,6 +117,8 @@ class StallMeter:
         self.gaps.clear()
         self.cpu_waits.clear()
         self._last_wait = self._run_delay_ms()
+        self._cpu0 = time.thread_time()
+        self._wait0 = self._last_wait
         self.last = time.perf_counter()
         self.timer.start()
         self.timer_active = True
@@ -122,6 +126,8 @@ class StallMeter:
     def stop(self) -> None:
         self.timer_active = False
         self.timer.stop()
+        self.gui_cpu_ms = (time.thread_time() - self._cpu0) * 1000.0
+        self.gui_wait_ms = self._run_delay_ms() - self._wait0
 
     def _tick(self) -> None:
         now = time.perf_counter()
@@ -147,7 +153,8 @@ class StallMeter:
         if not self.gaps or not self._schedstat.exists():
             return ""
         i = max(range(len(self.gaps)), key=self.gaps.__getitem__)
-        return f"; longest: {self.cpu_waits[i]:.0f} ms of it waiting for a CPU"
+        return (f"; longest: {self.cpu_waits[i]:.0f} ms of it waiting for a CPU; GUI thread: {self.gui_cpu_ms:.0f} "
+                f"ms CPU, {self.gui_wait_ms:.0f} ms waiting for a CPU; load {os.getloadavg()[0]:.1f}")
 
 
 class GcPauses:
@@ -279,6 +286,44 @@ def thread_states() -> dict[int, tuple[str, str]]:
         name = stat[stat.find("(") + 1: stat.rfind(")")]
         out[int(tid)] = (name, stat[stat.rfind(")") + 2: stat.rfind(")") + 3])
     return out
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds so far per thread of this process (by its Python name when it has one) and per child
+    process (the parsing workers; the busy process), summed by name (Linux; {} elsewhere): which threads
+    competed with the GUI thread for the cores."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: Counter[str] = Counter()
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    names[threading.main_thread().native_id] = "GUI"
+    tids = os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") else []
+    dirs = [(names.get(int(t), ""), f"/proc/self/task/{t}") for t in tids]
+    children: list[str] = []
+    for _name, d in list(dirs):  # a child belongs to the thread that started it
+        with contextlib.suppress(OSError):
+            children += Path(f"{d}/children").read_text().split()
+    for pid in children:
+        with contextlib.suppress(OSError):
+            cmd = Path(f"/proc/{pid}/cmdline").read_text()
+            dirs.append(("busy process" if "while True" in cmd else "parsing worker", f"/proc/{pid}"))
+    for name, d in dirs:
+        try:
+            stat = Path(f"{d}/stat").read_text()
+        except OSError:
+            continue
+        name = name or stat[stat.find("(") + 1: stat.rfind(")")]
+        fields = stat[stat.rfind(")") + 2:].split()
+        out[name.rstrip("0123456789-")] += (int(fields[11]) + int(fields[12])) / tick
+    import resource
+
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["ended children (parsing workers)"] = ended.ru_utime + ended.ru_stime
+    return dict(out)
+
+
+def cpu_by_thread(before: dict[str, float], after: dict[str, float], top: int = 8) -> str:
+    used = Counter({k: v - before.get(k, 0.0) for k, v in after.items()})
+    return ", ".join(f"{k} {v:.1f}" for k, v in used.most_common(top) if v > 0.05)
 
 
 def timed_application(log: DispatchLog) -> Any:
@@ -746,7 +791,11 @@ def print_row(name: str, value: tuple[float, float, int, str]) -> None:
     sys.stdout.flush()
 
 
-def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bool = False
+PHASES = ("indexing", "generating", "both", "all")
+
+
+def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bool = False,
+               phases: tuple[str, ...] = PHASES, stop_close: bool = True, compare_yield: int = 0
                ) -> dict[str, tuple[float, float, int, str]]:
     home = Path(tempfile.mkdtemp(prefix="qwenrag-bench-"))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -786,26 +835,31 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
     corpora = ROOT.parent / "shared" / "corpora"
     kinds = ("pdf", "docx", "xlsx", "malformed")
     sources = [str(ROOT / "samples")] + [str(corpora / k) for k in kinds if (corpora / k).is_dir()]
-    set_phase("indexing")
-    gc_pauses.take()
-    meter.start()
-    started = time.monotonic()
-    window.controller.add(sources)
-    finished = pump(lambda: not window.controller.busy, index_seconds)
-    pump(lambda: False, 1.0)  # the failure summary opens on the turn after the run's end
-    meter.stop()
-    files = sum(r.status == "indexed" for r in window.documents.model.rows)
-    note = f"{files} files indexed in {time.monotonic() - started:.0f} s" + ("" if finished else " (stopped)")
-    note += f"; {gc_pauses.take()}{meter.cpu_note()}"
-    results["indexing"] = (*meter.summary(), note)
-    window.controller.cancel()
-    pump(lambda: not window.controller.busy, 120)
+    if "indexing" in phases:
+        set_phase("indexing")
+        gc_pauses.take()
+        meter.start()
+        started = time.monotonic()
+        window.controller.add(sources)
+        finished = pump(lambda: not window.controller.busy, index_seconds)
+        pump(lambda: False, 1.0)  # the failure summary opens on the turn after the run's end
+        meter.stop()
+        files = sum(r.status == "indexed" for r in window.documents.model.rows)
+        note = f"{files} files indexed in {time.monotonic() - started:.0f} s" + ("" if finished else " (stopped)")
+        note += f"; {gc_pauses.take()}{meter.cpu_note()}"
+        results["indexing"] = (*meter.summary(), note)
+        window.controller.cancel()
+        pump(lambda: not window.controller.busy, 120)
+    else:  # the later phases answer from samples/ (unmeasured)
+        window.controller.add([str(ROOT / "samples")])
+        pump(lambda: not window.controller.busy, 300)
+        pump(lambda: False, 1.0)
 
     chat = window.chat
     from ui.errors import ErrorPresenter
 
     ErrorPresenter.close_all()
-    if services.model.ready and hasattr(chat, "ask"):
+    if services.model.ready and hasattr(chat, "ask") and "generating" in phases:
         set_phase("generating")
         gc_pauses.take()
         meter.start()
@@ -815,6 +869,7 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
         meter.stop()
         results["generating"] = (*meter.summary(), f"answer in {time.monotonic() - started:.1f} s, "
                                  f"model {services.model.name}; {gc_pauses.take()}{meter.cpu_note()}")
+    if services.model.ready and hasattr(chat, "ask") and "both" in phases:
         # Both at once: a question while the library is re-indexed.
         set_phase("generating + indexing")
         meter.start()
@@ -824,7 +879,7 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
         meter.stop()
         results["generating + indexing"] = (*meter.summary(), f"samples re-indexed during an answer; "
                                             f"{gc_pauses.take()}{meter.cpu_note()}")
-    if services.model.ready and hasattr(chat, "ask"):
+    if services.model.ready and hasattr(chat, "ask") and "all" in phases:
         # Everything at once, with a competitor: indexing, an answer, a 100-page PDF opened.
         long_pdf = make_long_pdf(home / "travel-100-pages.pdf")
         window.controller.add([str(long_pdf)])
@@ -833,27 +888,50 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
                     if h.file == str(long_pdf)), None)
         with BusyProcess():
             pump(lambda: False, 1.5)  # let the engine's load monitor see the competitor
-            set_phase("all at once + busy process")
-            gc_pauses.take()
-            meter.start()
-            window.controller.reindex([str(ROOT / "samples"), str(long_pdf)])
-            chat.ask("How many days of annual leave do employees get after three years?")
-            pump(lambda: False, 0.3)
-            if hit is not None:
-                window.show_source(hit)
-            pump(lambda: window.source_view is not None and not window.source_view.loading, 60)
-            pump(lambda: not chat.busy and not window.controller.busy, 300)
-            meter.stop()
-            page = hit.location.page if hit is not None else "-"
-            results["all at once + busy process"] = (*meter.summary(), f"re-index + answer + 100-page PDF "
-                                                     f"opened at p. {page}; {gc_pauses.take()}{meter.cpu_note()}")
+            # --compare-yield N: N rounds of the phase with the model's thread stepping aside for the GUI
+            # thread (ui.cpu_share, as the app does) and without, taking turns, side by side in one run
+            variants = [("", True)] if not compare_yield else [
+                (f" ({name} {i + 1})", on) for i in range(compare_yield) for name, on in (("yield", True),
+                                                                                          ("no yield", False))]
+            for label, on in variants:
+                engine, gate = services._engine, services.yield_to_gui
+                engine.between_tokens = gate if on else None
+                paused = (gate.pauses, gate.paused_s) if gate is not None else (0, 0.0)
+                if label:  # a fresh start for each round: a new chat, the PDF not yet open
+                    chat.new_chat()
+                    if window.source_view is not None:
+                        window.source_view.hide()
+                        window.source_view._pdf_path = ""
+                    pump(lambda: False, 1.0)
+                phase = "all at once + busy process" + label
+                set_phase(phase)
+                gc_pauses.take()
+                cpu_before = thread_cpu()
+                meter.start()
+                window.controller.reindex([str(ROOT / "samples"), str(long_pdf)])
+                chat.ask("How many days of annual leave do employees get after three years?")
+                pump(lambda: False, 0.3)
+                if hit is not None:
+                    window.show_source(hit)
+                pump(lambda: window.source_view is not None and not window.source_view.loading, 60)
+                pump(lambda: not chat.busy and not window.controller.busy, 300)
+                meter.stop()
+                engine.between_tokens = gate
+                page = hit.location.page if hit is not None else "-"
+                print(f"CPU s by thread during the phase: {cpu_by_thread(cpu_before, thread_cpu())}", flush=True)
+                gave = (f"; the model's thread stepped aside {gate.pauses - paused[0]}x, "
+                        f"{(gate.paused_s - paused[1]) * 1000:.0f} ms") if gate is not None and on else ""
+                timings = engine.last_timings
+                rate = f"; decode {timings.decode_tok_s:.0f} tok/s" if timings is not None else ""
+                results[phase] = (*meter.summary(), f"re-index + answer + 100-page PDF opened at p. {page}; "
+                                  f"{gc_pauses.take()}{meter.cpu_note()}{gave}{rate}")
     set_phase("")
     sampler.stop()
     if why:
         sampler.report()
     if dispatches is not None:
         dispatches.report(meter, sampler if why else None)
-    if services.model.ready:
+    if services.model.ready and stop_close:
         stops = stop_times(window, 3)
         results["_stop"] = (max(stops), statistics.median(stops), len(stops), "")
         # Close mid-answer, with indexing running too.
@@ -898,7 +976,18 @@ def main() -> int:
     parser.add_argument("--abort-cost-only", action="store_true", help="only measure what the abort check costs")
     parser.add_argument("--no-abort-cost", dest="abort_cost", action="store_false",
                         help="skip measuring what the abort check costs prompt evaluation")
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help="which stall phases to measure (comma-separated: indexing, generating, both, all; "
+                             "samples/ is indexed unmeasured when indexing is left out)")
+    parser.add_argument("--no-stop-close", dest="stop_close", action="store_false",
+                        help="skip measuring Stop and closing the window")
+    parser.add_argument("--compare-yield", type=int, default=0, metavar="N",
+                        help="run the all-at-once phase 2N times, the model's thread stepping aside for the "
+                             "GUI thread (as the app does) and not, taking turns")
     args = parser.parse_args()
+    phases = tuple(p.strip() for p in args.phases.split(",") if p.strip())
+    if unknown := set(phases) - set(PHASES):
+        parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
     print(f"{'measure':<28}{'value':>12}{'bar':>10}  {'ok':<4}note")
     print("-" * 100)
     if args.runs:
@@ -917,7 +1006,8 @@ def main() -> int:
     if args.abort_cost_only:
         print_abort_cost(abort_cost())
         return 0
-    stalls = in_process(args.index_seconds, args.conversations, args.why, args.dispatch)
+    stalls = in_process(args.index_seconds, args.conversations, args.why, args.dispatch, phases, args.stop_close,
+                        args.compare_yield)
     costs = abort_cost() if "_stop" in stalls and args.abort_cost else {}
     print_abort_cost(costs)
     sys.stdout.flush()
