@@ -21,7 +21,14 @@
    document list with DocumentsModel.data() as now and as before (texts made per cell and repaint); and
    showing a freshly opened 100-page PDF at the passage, located on the GUI thread (before) or on the
    worker that opened it (now); and a repaint of the whole window while a worker runs Python, without
-   (now) and with (before) an application-wide Python event filter and a 5 ms GIL switch interval.
+   (now) and with (before) an application-wide Python event filter and a 5 ms GIL switch interval; and the
+   GUI thread's CPU per second while the window shows an indexing run that waits, with the current file's
+   bar hidden (now) or animated as a busy indicator (before).
+
+--phases picks the stall phases (e.g. `--phases all --no-stop-close` for the all-at-once row alone);
+--compare-yield N runs the all-at-once phase 2N times, the model's thread stepping aside between tokens
+while the GUI thread waits for a CPU (ui/cpu_share.py, as the app does) and not, taking turns. Each phase
+prints the GUI thread's CPU and CPU-wait totals, the load average and the CPU used per thread meanwhile.
 
 Indexing includes ../shared/corpora/malformed when present, so the run ends with the failure summary.
 Finding culprits: with --why, a watchdog thread samples the GUI thread's Python stack whenever the loop is
@@ -766,6 +773,51 @@ def pdf_open_cost(rounds: int = 3) -> None:
     view.deleteLater()
 
 
+def waiting_run_cost(seconds: float = 2.0, rounds: int = 3) -> None:
+    """GUI-thread CPU per second of a window that shows an indexing run whose current file's progress is
+    unknown (a run just started, or its workers wait while an answer streams) and does nothing else: the
+    file bar as a busy indicator (before: its animation repaints it and the panels beneath) and hidden
+    (now). Medians of `rounds`, alternating."""
+    from PySide6.QtWidgets import QApplication
+
+    home = Path(tempfile.mkdtemp(prefix="qwenrag-bench-"))
+    os.environ["QWENRAG_DATA_DIR"] = str(home / "data")
+    os.environ["QWENRAG_CONFIG_DIR"] = str(home / "config")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from ui.indexing_controller import RunSummary
+    from ui.main_window import MainWindow
+    from ui.services import Services
+    from ui.tasks import TaskRunner
+
+    window = MainWindow(Services(), TaskRunner())
+    window.resize(1280, 800)
+    window.show()
+    pump(lambda: False, 0.5)
+    summary = RunSummary(user_started=True, total=40)
+    window.controller._current = summary
+    window.controller.run_started.emit(summary)
+    bar = window.documents.file_progress
+    cost: dict[str, list[float]] = {"before": [], "now": []}
+    for _ in range(rounds):
+        for name in cost:
+            if name == "before":
+                bar.setRange(0, 0)
+                bar.setVisible(True)
+            else:
+                window.controller.run_started.emit(summary)
+            pump(lambda: False, 0.2)
+            started = time.thread_time()
+            pump(lambda: False, seconds)
+            cost[name].append((time.thread_time() - started) * 1000 / seconds)
+    before, now = statistics.median(cost["before"]), statistics.median(cost["now"])
+    print(f"\na window showing an indexing run that waits (the current file's progress unknown), GUI-thread "
+          f"CPU ms per second, median of {rounds}:\n{'before':>10}{'now':>10}{'ratio':>9}\n{before:>10.1f}"
+          f"{now:>10.1f}{before / max(now, 0.01):>8.1f}x", flush=True)
+    window.controller._current = None
+    window.close()
+    app.processEvents()
+
+
 class Results(dict):  # type: ignore[type-arg]
     """Each measure is printed as soon as it is taken (a long run that is cut off keeps what it measured)."""
 
@@ -1001,6 +1053,7 @@ def main() -> int:
         render_cost()
         table_cost()
         pdf_open_cost()
+        waiting_run_cost()
         gil_cost()
         os._exit(0)
     if args.abort_cost_only:
