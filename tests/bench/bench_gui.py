@@ -547,6 +547,46 @@ def abort_cost(rounds: int = 3) -> dict[str, tuple[float, float]]:
     return {name: (statistics.median(walls[name]), statistics.median(cpus[name])) for name in variants}
 
 
+def yield_cost(rounds: int = 5, tokens: int = 128) -> None:
+    """What the model's stepping aside for the GUI thread (ui/cpu_share.py) costs generation while the GUI
+    thread is idle: Engine.generate's decode tokens/s with the app's YieldToGui installed and with none,
+    alternating, medians of `rounds`; idle and with one busy process (issue 12's bar: >= 0.95)."""
+    from qwenrag.engine import Engine
+    from ui.cpu_share import for_gui_thread
+
+    gate = for_gui_thread()  # this (main) thread stands in for an idle GUI thread: it waits below
+    if gate is None:
+        print("\nno per-thread scheduler statistics here: nothing to measure")
+        return
+    messages = [{"role": "user", "content": "Tell a very long story about a dragon and a knight."}]
+    print(f"\ngeneration with the GUI thread idle, decode tokens/s, median of {rounds} ({tokens} tokens each):"
+          f"\n{'load':<16}{'no hook':>10}{'YieldToGui':>12}{'ratio':>8}{'pauses':>8}{'paused':>10}{'of decode':>11}",
+          flush=True)
+    with Engine(n_ctx=4096) as engine:
+        for load in ("idle", "1 busy process"):
+            rates: dict[str, list[float]] = {"none": [], "gate": []}
+            gate_s = 0.0
+            pauses, paused = gate.pauses, gate.paused_s
+            busy = BusyProcess().__enter__() if load != "idle" else None
+            try:
+                time.sleep(1.5 if busy is not None else 0.0)  # let the load monitor see it
+                for _ in range(rounds):
+                    for name in rates:
+                        engine.between_tokens = gate if name == "gate" else None
+                        engine.reset_cache()
+                        _text, t = engine.complete(messages, max_tokens=tokens, temperature=0)
+                        rates[name].append(t.decode_tok_s)
+                        gate_s += t.decode_s if name == "gate" else 0.0
+            finally:
+                engine.between_tokens = None
+                if busy is not None:
+                    busy.__exit__()
+            none, with_gate = statistics.median(rates["none"]), statistics.median(rates["gate"])
+            paused = gate.paused_s - paused
+            print(f"{load:<16}{none:>10.1f}{with_gate:>12.1f}{with_gate / max(none, 0.01):>8.3f}"
+                  f"{gate.pauses - pauses:>8}{paused * 1000:>8.0f} ms{paused / max(gate_s, 1e-9):>10.1%}", flush=True)
+
+
 def render_cost(rounds: int = 5) -> None:
     """What one render of a streaming answer costs the GUI thread (MarkdownView.set_markdown: Markdown,
     citation colouring, fit), by answer length, as it is now and with the colouring done as before (a
@@ -1025,6 +1065,8 @@ def main() -> int:
     parser.add_argument("--widget-costs-only", action="store_true",
                         help="only measure what rendering a streaming answer and repainting the document "
                              "list cost the GUI thread, as now and as before their changes")
+    parser.add_argument("--yield-cost-only", action="store_true",
+                        help="only measure what the model's stepping aside for the GUI thread costs generation")
     parser.add_argument("--abort-cost-only", action="store_true", help="only measure what the abort check costs")
     parser.add_argument("--no-abort-cost", dest="abort_cost", action="store_false",
                         help="skip measuring what the abort check costs prompt evaluation")
@@ -1058,6 +1100,9 @@ def main() -> int:
         os._exit(0)
     if args.abort_cost_only:
         print_abort_cost(abort_cost())
+        return 0
+    if args.yield_cost_only:
+        yield_cost()
         return 0
     stalls = in_process(args.index_seconds, args.conversations, args.why, args.dispatch, phases, args.stop_close,
                         args.compare_yield)
