@@ -986,7 +986,7 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
                 (f" ({name} {i + 1})", on) for i in range(compare_yield) for name, on in (("yield", True),
                                                                                           ("no yield", False))]
             for label, on in variants:
-                engine, gate = services._engine, services.yield_to_gui
+                engine, gate = services._engine, getattr(services, "yield_to_gui", None)  # (None before it)
                 engine.between_tokens = gate if on else None
                 paused = (gate.pauses, gate.paused_s) if gate is not None else (0, 0.0)
                 if label:  # a fresh start for each round: a new chat, the PDF not yet open
