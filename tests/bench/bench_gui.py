@@ -29,6 +29,8 @@
 --compare-yield N runs the all-at-once phase 2N times, the model's thread stepping aside between tokens
 while the GUI thread waits for a CPU (ui/cpu_share.py, as the app does) and not, taking turns. Each phase
 prints the GUI thread's CPU and CPU-wait totals, the load average and the CPU used per thread meanwhile.
+--yield-cost-only: what that stepping aside costs generation while the GUI thread is idle (decode tokens/s
+with and without it, idle and with one busy process, and the share of decode time it paused).
 
 Indexing includes ../shared/corpora/malformed when present, so the run ends with the failure summary.
 Finding culprits: with --why, a watchdog thread samples the GUI thread's Python stack whenever the loop is
