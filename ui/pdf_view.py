@@ -10,7 +10,7 @@ scales pages without updating zoomFactor, so the mapping could not be known from
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, QRect, QRectF, QSize, QSizeF, Qt
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
@@ -45,6 +45,13 @@ def load_pdf_document(path: str) -> QPdfDocument:
     return doc
 
 
+def page_point_sizes(doc: QPdfDocument) -> list[QSizeF]:
+    """Every page's size in points. Any thread may call this for a document no view shows yet: each size is a
+    PDFium call under Qt's global PDFium lock, which the view's page-rendering thread holds while it
+    renders, so a 100-page PDF's sizes asked on the GUI thread could wait there (see set_page_points)."""
+    return [doc.pagePointSize(p) for p in range(doc.pageCount())]
+
+
 def locate_passage(doc: QPdfDocument, page: int, passage: str, ocr_lines: list[PageLine] | None = None
                    ) -> list[QPolygonF] | None:
     """Where `passage` is on `page` (0-based), in page points: [] when it is not found there, None when the
@@ -73,7 +80,9 @@ class PassagePdfView(QPdfView):
         self._page = -1  # the page of the highlight (0-based)
         self._polygons: list[QPolygonF] = []
         self._reveal_pending = False
-        self._sizes: tuple[float, list[QSize]] | None = None  # (zoom, page sizes in pixels)
+        self._sizes: tuple[float, list[QSize], list[int], int] | None = None  # (zoom, page sizes in pixels,
+        # each page's top without margins, the widest page): cached per zoom
+        self._points: tuple[QPdfDocument | None, list[QSizeF]] = (None, [])  # the document's page sizes
         self.verticalScrollBar().sliderPressed.connect(self._stop_revealing)
 
     # -- showing a passage ---------------------------------------------------------------------------
@@ -186,7 +195,8 @@ class PassagePdfView(QPdfView):
         if not self.fit_width or doc is None or doc.pageCount() == 0:
             return
         page = max(0, self._page)
-        points = doc.pagePointSize(page).width() or 612.0
+        sizes = self._page_points()
+        points = (sizes[page].width() if page < len(sizes) else 0.0) or 612.0
         margins = self.documentMargins()
         room = self.viewport().width() - margins.left() - margins.right()
         if room > 50:
@@ -194,25 +204,43 @@ class PassagePdfView(QPdfView):
             self._sizes = None
 
     # -- the layout QPdfView uses (qpdfview.cpp, calculateDocumentLayout) ------------------------------
-    def _page_sizes(self) -> list[QSize]:
+    def set_page_points(self, doc: QPdfDocument, points: list[QSizeF]) -> None:
+        """The page sizes of `doc` (page_point_sizes, read on the worker that opened it): the layout below
+        then asks PDFium nothing on the GUI thread (it asked for every page's size on each zoom change)."""
+        self._points = (doc, points)
+        self._sizes = None
+
+    def _page_points(self) -> list[QSizeF]:
+        doc = self.document()
+        if self._points[0] is not doc:
+            self._points = (doc, page_point_sizes(doc) if doc is not None else [])
+        return self._points[1]
+
+    def _layout(self) -> tuple[float, list[QSize], list[int], int]:
         zoom = self.zoomFactor()
-        if self._sizes is None or self._sizes[0] != zoom:
-            doc = self.document()
-            count = doc.pageCount() if doc is not None else 0
+        if self._sizes is None or self._sizes[0] != zoom or self._points[0] is not self.document():
             scale = self._resolution * zoom
-            self._sizes = (zoom, [(doc.pagePointSize(p) * scale).toSize() for p in range(count)])
-        return self._sizes[1]
+            sizes = [(p * scale).toSize() for p in self._page_points()]
+            tops, y = [], 0
+            for size in sizes:
+                tops.append(y)
+                y += size.height() + self.pageSpacing()
+            self._sizes = (zoom, sizes, tops, max((s.width() for s in sizes), default=0))
+        return self._sizes
+
+    def _page_sizes(self) -> list[QSize]:
+        return self._layout()[1]
 
     def page_geometry(self, page: int) -> QRect:
         """Where `page` lies in the scrollable document, in pixels (as QPdfView lays it out)."""
-        sizes = self._page_sizes()
+        _zoom, sizes, tops, widest = self._layout()
         if not 0 <= page < len(sizes):
             return QRect()
         margins = self.documentMargins()
-        shown = [page] if self.pageMode() == QPdfView.PageMode.SinglePage else list(range(len(sizes)))
-        total_width = max((sizes[p].width() for p in shown), default=0) + margins.left() + margins.right()
-        y = margins.top() + sum(sizes[p].height() + self.pageSpacing() for p in shown if p < page)
+        single = self.pageMode() == QPdfView.PageMode.SinglePage
         size = sizes[page]
+        total_width = (size.width() if single else widest) + margins.left() + margins.right()
+        y = margins.top() + (0 if single else tops[page])
         x = (max(total_width, self.viewport().width()) - size.width()) // 2
         return QRect(x, y, size.width(), size.height())
 

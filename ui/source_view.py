@@ -22,7 +22,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QSizeF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage, QShowEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import (
@@ -47,7 +47,7 @@ from qwenrag.evidence import Quote
 from ui.chat_theme import theme
 from ui.image_view import PassageImageView, load_image
 from ui.passage_match import parse_table_chunk
-from ui.pdf_view import PassagePdfView, load_pdf_document, locate_passage
+from ui.pdf_view import PassagePdfView, load_pdf_document, locate_passage, page_point_sizes
 from ui.source_label import describe_location
 from ui.source_list import kind_badge
 
@@ -307,15 +307,21 @@ class SourceView(QWidget):
             self._pdf_path = src.file
         self._show_pdf_page(src)
 
-    def _load_and_locate(self, src: Passage, passage: str) -> tuple[QPdfDocument, list[Any] | None]:
-        """On a worker: open the PDF and find the passage on its page (the OCR lines read from the library
-        too): no view uses the document yet, and the GUI thread only shows the result."""
+    def _load_and_locate(self, src: Passage, passage: str
+                         ) -> tuple[QPdfDocument, list[Any] | None, list[QSizeF]]:
+        """On a worker: open the PDF, find the passage on its page (the OCR lines read from the library
+        too) and read every page's size: no view uses the document yet, and the GUI thread only shows the
+        result."""
         doc = load_pdf_document(src.file)
-        return doc, locate_passage(doc, (src.location.page or 1) - 1, passage, self._ocr_lines(src))
+        polygons = locate_passage(doc, (src.location.page or 1) - 1, passage, self._ocr_lines(src))
+        return doc, polygons, page_point_sizes(doc)
 
-    def _pdf_loaded(self, src: Passage, doc: QPdfDocument, polygons: list[Any] | None = None) -> None:
+    def _pdf_loaded(self, src: Passage, doc: QPdfDocument, polygons: list[Any] | None = None,
+                    points: list[QSizeF] | None = None) -> None:
         old, self.pdf_document = self.pdf_document, doc
         doc.setParent(self)  # last among the children: deleted after the view (see __init__)
+        if points is not None:
+            self.pdf_view.set_page_points(doc, points)
         self.pdf_view.setDocument(doc)
         old.close()
         old.deleteLater()

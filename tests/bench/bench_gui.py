@@ -779,8 +779,9 @@ def gil_cost(rounds: int = 7) -> None:
 
 def pdf_open_cost(rounds: int = 3) -> None:
     """GUI-thread CPU ms of putting a freshly opened 100-page PDF on screen at the cited passage
-    (SourceView._pdf_loaded): with the passage located there, on the GUI thread (before), and located on
-    the worker that opened the file (now; that work is not counted here). Medians of `rounds`, alternating."""
+    (SourceView._pdf_loaded): with the passage located and the page sizes read there, on the GUI thread
+    (before), and on the worker that opened the file (now; that work is not counted here). Medians of
+    `rounds`, alternating."""
     from PySide6.QtWidgets import QApplication
 
     from indexing.locations import Location
@@ -800,11 +801,11 @@ def pdf_open_cost(rounds: int = 3) -> None:
     for _ in range(rounds):
         for name in cost:
             if name == "before":
-                doc, polygons = load_pdf_document(str(path)), None
+                doc, polygons, points = load_pdf_document(str(path)), None, None
             else:
-                doc, polygons = view._load_and_locate(src, text)  # the worker's part
+                doc, polygons, points = view._load_and_locate(src, text)  # the worker's part
             started = time.thread_time()
-            view._pdf_loaded(src, doc, polygons)
+            view._pdf_loaded(src, doc, polygons, points)
             cost[name].append((time.thread_time() - started) * 1000)
             assert view.pdf_view.highlight_rects(), "the passage was not found"
             app.processEvents()

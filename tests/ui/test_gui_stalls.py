@@ -426,3 +426,53 @@ def test_the_engine_calls_the_window_between_tokens_outside_the_governors_timing
         engine.between_tokens = gate
     assert text and len(calls) == 4 and len(seen) == 3  # one call per token; the first token has no time
     assert max(seen) < 0.3  # the 0.3 s pauses are not in the tokens' times
+
+
+def test_an_opened_pdf_is_laid_out_without_asking_pdfium_on_the_gui_thread(qtbot: QtBot, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The view computed where the pages lie from every page's size, asked of PDFium on the GUI thread on
+    each zoom change (~300 calls for a 100-page PDF opened and zoomed twice), each under Qt's global PDFium
+    lock that the page-rendering thread holds while it renders. The sizes are read once, on the worker that
+    opens the file; the layout scales them; the highlight and the page geometry are as before."""
+    import threading
+
+    from PySide6.QtPdf import QPdfDocument
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from ui.source_view import SourceView
+    from ui.tasks import TaskRunner
+
+    path = tmp_path / "policy.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for page in range(1, 31):
+        c.drawString(60, 800, f"Page {page}: hotel rates up to {100 + page} per night.")
+        c.showPage()
+    c.save()
+    on_gui: list[int] = []
+    size = QPdfDocument.pagePointSize
+    monkeypatch.setattr(QPdfDocument, "pagePointSize", lambda doc, page: (
+        on_gui.append(page) if threading.current_thread() is threading.main_thread() else None, size(doc, page))[1])
+    runner = TaskRunner()
+    view = SourceView(None, runner=runner)
+    qtbot.addWidget(view)
+    view.resize(700, 800)
+    view.show()
+    try:
+        view.show_source(Passage(1, str(path), Location(page=20), "Page 20: hotel rates up to 120 per night.",
+                                 kind="pdf"))
+        qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+        pdf = view.pdf_view
+        pdf.zoom_by(1.25)
+        pdf.set_fit_width()
+        QApplication.processEvents()
+        assert on_gui == []
+        assert pdf.highlight_page == 19 and pdf.highlight_rects()
+        # the geometry the layout gives is QPdfView's: page 20 lies below 19 pages and their spacing
+        sizes = pdf._page_sizes()
+        top = pdf.page_geometry(19).y() - pdf.documentMargins().top()
+        assert top == sum(s.height() for s in sizes[:19]) + 19 * pdf.pageSpacing()
+        assert pdf.page_geometry(19).height() == sizes[19].height() > 0
+        assert 0 <= pdf.highlight_viewport_rect().top() < pdf.viewport().height()  # scrolled into view
+    finally:
+        assert runner.shutdown(10)
