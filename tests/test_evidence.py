@@ -8,7 +8,16 @@ from pathlib import Path
 from indexing.library import Library
 from indexing.locations import Location
 from indexing.records import Passage, TermStats
-from qwenrag.evidence import MAX_CHARS_EN, MAX_CHARS_ZH, find_quotes, gather, is_relevant, sentences
+from qwenrag.evidence import (
+    MAX_CHARS_EN,
+    MAX_CHARS_ZH,
+    best_relevance,
+    find_quotes,
+    gather,
+    is_relevant,
+    query_terms,
+    sentences,
+)
 from tests.helpers import write_text
 
 
@@ -94,6 +103,21 @@ def test_a_rare_term_missing_from_the_passage_outweighs_common_words_it_holds() 
     named = _passage("Volunteers of the Kowalczyk Foundation take 20 days off a year.", title="Kowalczyk")
     assert is_relevant(question, [named], stats=stats)  # the rare terms are there: found
     assert is_relevant(question, [common, named], stats=stats)  # any passage that answers will do
+
+
+def test_a_long_question_worded_unlike_its_passage_is_found_when_the_passage_holds_its_rare_names() -> None:
+    # A DRCD question: its pairs across word boundaries (戰後克 -> 後克, 梭對, 替他...) are in no chunk, so
+    # they hold most of its weight and the passage that answers covers under 0.30 of it; but it holds the
+    # rare names (克萊蒙梭, 苛刻, 賠償) -- much rare evidence, which a passage of everyday words lacks.
+    question = "因為一戰後克萊蒙梭對德國開出苛刻的賠償條件，所以有人替他取了一個外號?"
+    stats = TermStats(5000, {t: 800 for t in query_terms(question) if len(t) == 1}
+                      | {"所以": 400, "有人": 300, "一个": 1500, "条件": 200, "因为": 900, "德国": 150})
+    named = _passage("法國總理克萊蒙梭在戰後堅持向德國索取苛刻賠償，被稱為「老虎」。", title="克萊蒙梭")
+    assert best_relevance(question, [named], stats=stats).coverage < 0.30
+    assert is_relevant(question, [named], stats=stats)
+    # the same number of matched terms, everyday ones: not found
+    everyday = _passage("所以有人說，因為條件不好，一個人很難在德國找到工作。", title="工作")
+    assert not is_relevant(question, [everyday], stats=stats)
 
 
 def test_an_off_topic_question_made_of_common_words_and_an_unknown_name_is_not_found(tmp_path: Path) -> None:

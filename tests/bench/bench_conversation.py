@@ -18,13 +18,16 @@ Measured, each as a two-turn conversation after a first question about an indexe
 - elliptic follow-up: the same, with the article's title in the question replaced by "it" / "它" (only
   questions naming the title) -> answered with the gold file.
 
-Last run (`--limit 200 --before`; evaluation [calibration]; rule now: term kind x IDF over the library plus
-3000 chunks of general text, 0.46 / 0.31 / 2 strong, chosen by calibrate_not_found.py): answered 0.983
-[0.984], follow-up 0.975 [0.982], elliptic 0.787 [0.787], off-topic after a relevant one not found 0.948
-[0.947], alone 0.952 [0.951], unanswerable not found 0.825 [0.869]; the rule before (term kind only) on
-the same questions: 0.992, 0.992, 0.812, 0.808, 0.808, 0.603. (Library IDF alone, branch notfound:
-0.955, 0.955, 0.744, 0.968, 0.970, 0.873.) `--samples --before`, the test set: answerable found 28 / 31
-(before 30; library IDF alone 26), a quote holding the answer 24 (26; 22), unanswerable not found 3 / 3.
+Last run (`--limit 200`; evaluation [calibration]; rule now: term kind x IDF over the library plus 3000
+chunks of general text, 0.46 / 0.31 / 2 strong, or 0.22 with strong terms weighing 40 (the rich tier), chosen
+by calibrate_not_found.py): answered 0.987 [0.987], follow-up 0.985 [0.984], elliptic 0.792 [0.787],
+off-topic after a relevant one not found 0.938 [0.946], alone 0.942 [0.949], unanswerable not found 0.810
+[0.868]. Without the rich tier (the run before, `--before`): 0.983 [0.984], 0.975 [0.982], 0.787 [0.787],
+0.948 [0.947], 0.952 [0.951], 0.825 [0.869]; the rule of the term kind alone on the same questions: 0.992,
+0.992, 0.812, 0.808, 0.808, 0.603. (Library IDF alone, branch notfound: 0.955, 0.955, 0.744, 0.968, 0.970,
+0.873.) `--samples --before`, the test set (the same with and without the rich tier): answerable found 28 / 31
+(term kind alone 30; library IDF alone 26), a quote holding the answer 24 (26; 22), unanswerable not found
+3 / 3.
 
     .venv/bin/python tests/bench/bench_conversation.py [--limit 100] [--grid] [--keep /tmp/conv-libs] [--before]
     .venv/bin/python tests/bench/bench_conversation.py --samples --before  # the test set, reported only
