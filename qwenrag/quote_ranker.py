@@ -28,6 +28,7 @@ class QuoteModel:
     tree_features: tuple[tuple[int, ...], ...] = ()  # per tree, per level: the feature tested
     tree_thresholds: tuple[tuple[float, ...], ...] = ()  # ... goes right when the feature is above this
     tree_leaves: tuple[tuple[float, ...], ...] = ()  # per tree: 2**depth values, leaf = sum of right << level
+    trees_english: bool = True  # False: the trees correct Chinese questions only (fitted on those alone)
 
     def scores(self, rows: Sequence[Sequence[float]], english: Sequence[bool]) -> np.ndarray:
         """The ranker's logit of each candidate (`rows`: their features; `english`: the question is not in
@@ -42,7 +43,8 @@ class QuoteModel:
             feats, thresholds, powers, leaves, tree_index = trees
             xe = np.column_stack([x, en])
             leaf = (xe[:, feats] > thresholds) @ powers  # (candidates, trees, levels) -> (candidates, trees)
-            z += leaves[tree_index, leaf].sum(axis=1)
+            trees_z = leaves[tree_index, leaf].sum(axis=1)
+            z += trees_z if self.trees_english else trees_z * (1.0 - en)
         return z
 
     @cached_property

@@ -31,3 +31,11 @@ def test_the_shipped_model_was_fitted_with_the_features_computed_now() -> None:
     assert all(max(f) <= len(QUOTE_FEATURES) for f in QUOTE_MODEL.tree_features)  # the last: "english"
     depth = {len(f) for f in QUOTE_MODEL.tree_features}
     assert all(len(v) == 2 ** d for v in QUOTE_MODEL.tree_leaves for d in depth)
+
+
+def test_trees_fitted_on_chinese_questions_leave_english_ones_to_the_linear_part() -> None:
+    trees = (((0,),), ((0.5,),), ((0.0, 5.0),))
+    both = QuoteModel(("a",), (1.0, 0.0), *trees)
+    chinese = QuoteModel(("a",), (1.0, 0.0), *trees, trees_english=False)
+    assert both.scores([[1.0], [1.0]], [False, True]).tolist() == [6.0, 6.0]
+    assert chinese.scores([[1.0], [1.0]], [False, True]).tolist() == [6.0, 1.0]

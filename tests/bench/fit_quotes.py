@@ -15,6 +15,8 @@ over each question's candidates (a conditional logit):
 2. trees: --trees oblivious trees of depth --depth boosted on top of the linear score (Newton steps on the
    same softmax loss: gradient p - q, hessian p(1 - p); thresholds among --bins quantiles of each feature;
    leaf values shrunk by --lr and penalised by --lam).
+With --chinese-trees the trees are fitted on the Chinese questions alone and the model applies them to those
+only (English questions keep the linear score: trees on top of it made XQuAD worse when cross-validated).
 Model size is chosen by --cv K: K-fold cross-validation INSIDE the calibration split (folds by article),
 printing hit@1 / hit@3 of the held-out folds for each --grid setting (trees x depth), the linear model alone
 included (0 trees). Then the chosen setting is fitted on the whole calibration split; --write stores it in
@@ -22,7 +24,7 @@ qwenrag/quote_model.py. It prints, on the calibration split, hit@1 / hit@3 of fi
 model and with the model now in quote_model.py.
 
     .venv/bin/python tests/bench/fit_quotes.py [--cache /tmp/fit_quotes] [--limit 0] [--cv 4]
-        [--grid 0x0,100x3,200x4] [--l2-en 0.001,1] [--trees 0 --depth 4] [--write]
+        [--grid 0x0,100x3,200x4] [--l2-en 0.001,1] [--trees 0 --depth 4] [--chinese-trees] [--write]
 
 --cache keeps the search results per set (a pickle) so that refitting after a feature change does not
 index the sets again (delete it when the library or search changes).
@@ -128,13 +130,15 @@ class Stacked:
 def fit_linear(d: Stacked, l2: float, l2_en: float, steps: int = 1500, lr: float = 0.05) -> np.ndarray:
     """Conditional logit by Adam: maximise sum over questions of log(sum of softmax over its positives).
     `l2_en`: the penalty on the extra weights for non-Chinese questions (large: one set of weights for all)."""
-    x2 = np.column_stack([d.x, d.x * d.en[:, None]])
+    # float32 and a contiguous transpose: the two products per step are most of the fitting time
+    x2 = np.column_stack([d.x, d.x * d.en[:, None]]).astype(np.float32)
+    x2t = np.ascontiguousarray(x2.T)
     w = np.zeros(x2.shape[1])
     penalty = np.r_[np.full(d.x.shape[1], l2), np.full(d.x.shape[1], l2_en)]
     m, v = np.zeros_like(w), np.zeros_like(w)
     for t in range(1, steps + 1):
-        p, q = d.probs(x2 @ w)
-        grad = x2.T @ (p - q) / d.n_q + 2 * penalty * w
+        p, q = d.probs((x2 @ w.astype(np.float32)).astype(float))
+        grad = x2t @ (p - q).astype(np.float32) / d.n_q + 2 * penalty * w
         m = 0.9 * m + 0.1 * grad
         v = 0.999 * v + 0.001 * grad**2
         w -= lr * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
@@ -185,17 +189,20 @@ def fit_trees(d: Stacked, base: np.ndarray, n_trees: int, depth: int, lr: float,
 
 
 def fit(qs: list[Question], l2: float, l2_en: float, n_trees: int, depth: int, lr: float, lam: float,
-        bins: int) -> QuoteModel:
+        bins: int, chinese_trees: bool = False) -> QuoteModel:
+    """`chinese_trees`: the trees are fitted on the Chinese questions alone and correct only those."""
     labelled = [q for q in qs if q.y.any()]
     d = Stacked(labelled)
     w = fit_linear(d, l2, l2_en)
     model = QuoteModel(QUOTE_FEATURES, tuple(round(float(x), 4) for x in w))
     if not n_trees:
         return model
+    if chinese_trees:
+        d = Stacked([q for q in labelled if not q.english])
     base = model.scores(d.x, d.en.astype(bool))
     feats, thresholds, leaves = fit_trees(d, base, n_trees, depth, lr, lam, bins)
     return QuoteModel(QUOTE_FEATURES, model.linear, tuple(map(tuple, feats)), tuple(map(tuple, thresholds)),
-                      tuple(map(tuple, leaves)))
+                      tuple(map(tuple, leaves)), trees_english=not chinese_trees)
 
 
 def quick_hits(qs: list[Question], model: QuoteModel) -> tuple[float, float]:
@@ -243,7 +250,8 @@ def write(model: QuoteModel, note: str) -> None:
         f"    linear={wrapped(model.linear, '    ')},\n"
         f"    tree_features={nested(model.tree_features)},\n"
         f"    tree_thresholds={nested(model.tree_thresholds)},\n"
-        f"    tree_leaves={nested(model.tree_leaves)},\n)\n", encoding="utf-8")
+        f"    tree_leaves={nested(model.tree_leaves)},\n"
+        f"    trees_english={model.trees_english!r},\n)\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -262,6 +270,8 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--lam", type=float, default=1.0)
     ap.add_argument("--bins", type=int, default=32)
+    ap.add_argument("--chinese-trees", action="store_true", help="fit the trees on the Chinese questions alone "
+                                                                   "and apply them to those only")
     ap.add_argument("--write", action="store_true", help="store the fitted model in qwenrag/quote_model.py")
     args = ap.parse_args()
     per_set = {name: searched(name, args.cache)[:args.limit or None] for name in args.sets.split(",")}
@@ -273,7 +283,8 @@ def main() -> None:
             held: dict[str, list[tuple[float, float, int]]] = {name: [] for name in data}
             for k in range(args.cv):
                 train = [q for qs in data.values() for q in qs if q.fold != k]
-                model = fit(train, args.l2, l2_en, n_trees, depth, args.lr, args.lam, args.bins)
+                model = fit(train, args.l2, l2_en, n_trees, depth, args.lr, args.lam, args.bins,
+                            args.chinese_trees)
                 for name, qs in data.items():
                     test = [q for q in qs if q.fold == k]
                     held[name].append((*quick_hits(test, model), len(test)))
@@ -287,14 +298,16 @@ def main() -> None:
         print("(held-out folds of the calibration split; hits over the questions with candidates)\n")
     l2_en = float(args.l2_en.split(",")[0])
     model = fit([q for qs in data.values() for q in qs], args.l2, l2_en, args.trees, args.depth, args.lr, args.lam,
-                args.bins)
+                args.bins, args.chinese_trees)
     print(table(["feature", "weight", "non-Chinese"], [[f, f"{a:+.3f}", f"{b:+.3f}"] for f, a, b in
                 zip(QUOTE_FEATURES, model.linear, model.linear[len(QUOTE_FEATURES):], strict=False)]))
-    rows = [[name, len(qs), *hits(qs, model), *hits(qs, QUOTE_MODEL)] for name, qs in per_set.items()]
+    current = QUOTE_MODEL.features == QUOTE_FEATURES  # else the features changed: no current model to compare
+    rows = [[name, len(qs), *hits(qs, model), *(hits(qs, QUOTE_MODEL) if current else ("-", "-"))]
+            for name, qs in per_set.items()]
     print(table(["set (calibration split)", "questions", "fitted hit@1", "hit@3", "current hit@1", "hit@3"], rows))
     if args.write:
-        trees = (f"{args.trees} trees of depth {args.depth} (lr {args.lr}, lam {args.lam}, {args.bins} bins)"
-                 if args.trees else "linear, no trees")
+        trees = (f"{args.trees} trees of depth {args.depth} (lr {args.lr}, lam {args.lam}, {args.bins} bins"
+                 f"{', Chinese questions only' if args.chinese_trees else ''})" if args.trees else "linear, no trees")
         write(model, f"Fitted on the calibration split: {trees}, l2 {args.l2}, l2-en {l2_en}.")
         print(f"written to {MODEL_FILE}")
 
