@@ -738,15 +738,24 @@ def gather(library: Any, question: str, previous: Sequence[str] = (), k: int = 5
 
 # -- what the model reads of each passage -------------------------------------------------------------------
 # The prompt on a diet: the passages are cut to their question-focused part. One budget for all of them, in
-# "Chinese characters" (a digit counts as one, a character of another script as a third; see _cost). The quote ranker's spans (find_quotes: a sentence or two
-# neighbouring ones) and, once a span is in, the sentences beside it (worth NEIGHBOUR_VALUE of it) go
-# in best first, across passages, while they fit. A passage with nothing that fits is left out.
-# Budget chosen by tests/bench/bench_prompt_diet.py with the quote ranker: the smallest whose context recall is
-# >= 0.97 of the full-passage prompt's on every set of the calibration split of ../shared/corpora/qa
-# (360: x0.971 / 0.978 / 0.991 for CMRC / DRCD / XQuAD; 320: CMRC x0.951; 440, the earlier choice: ~60 more
-# tokens read before the first word).
-EXCERPT_BUDGET = 360
+# "Chinese characters" (a digit counts as one, a character of another script as a third; see _cost). The
+# quote ranker's spans (find_quotes: a sentence or two neighbouring ones) and, once a span is in, the sentences
+# beside it (worth NEIGHBOUR_VALUE of it) go in best first, across passages, while they fit. A passage with
+# nothing that fits is left out.
+# Every token is read before the first word, so the budget is not filled for its own sake: a span worth less
+# than EXCERPT_FLOOR (its quote score, exp((z - z_best) / SCORE_SCALE), times NEIGHBOUR_VALUE per step away)
+# is left out, except a sentence right beside a span worth the floor (a table's value cell follows the label
+# that matched). When the best quote stands clearly above the rest the model reads it and its neighbours;
+# when several are close the budget is shared among them.
+# Budget and floor chosen by tests/bench/bench_prompt_diet.py on the calibration split of
+# ../shared/corpora/qa: context recall >= 0.97 of the full-passage prompt's on every set with a margin, then
+# the fewest tokens. 480 / 0.6: x0.983 / 0.987 / 1.000 for CMRC / DRCD / XQuAD, median prompt 364 / 384 / 316
+# tokens (the earlier choice, 360 without a floor: x0.973 / 0.986 / 0.987 at 476 / 495 / 388 now that a span
+# overlapping one already taken pays only for its new part; 450 / 466 / 377 before; 480 / 0.65 and
+# 420 / 0.6: CMRC x0.976, too little margin; 600 / 0.7: CMRC x0.963).
+EXCERPT_BUDGET = 480
 EXCERPT_QUOTES = 4  # quote spans considered per passage
+EXCERPT_FLOOR = 0.6  # of the best quote's value (1.0); see above
 NEIGHBOUR_VALUE = 0.8  # a sentence next to a chosen span is worth this share of the span (0.5 / 0.95: worse)
 _GAP = " … "
 
@@ -762,7 +771,7 @@ def _cost(text: str) -> float:
 
 
 def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
-             budget: float = EXCERPT_BUDGET) -> dict[int | None, str]:
+             budget: float = EXCERPT_BUDGET, floor: float | None = None) -> dict[int | None, str]:
     """chunk id -> the question-focused part of each passage that gets one (see above); `passages` best
     first. A table's row (a spreadsheet's or a document's: "name: value | ...", its column names with it) is
     taken whole or not at all, and only when it holds a question term the table's other rows do not (a term
@@ -770,6 +779,7 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
     a term of its own words); neighbouring rows are not added (they are other records), nor the header line
     (each row names its columns). A span that is only the passage's heading is not taken (the label names
     the section)."""
+    floor = EXCERPT_FLOOR if floor is None else floor
     quotes = find_quotes(question, passages, limit=EXCERPT_QUOTES * len(passages), focus=focus)
     chosen: dict[int | None, list[tuple[int, int]]] = {p.chunk_id: [] for p in passages}
     by_chunk = {p.chunk_id: p for p in passages}
@@ -782,7 +792,8 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
         spans = chosen[p.chunk_id]
         if any(a <= s and e <= b for a, b in spans):
             return True
-        cost = _cost(p.text[s:e])
+        # only what no chosen span covers yet costs (a quote may overlap a neighbour taken before it)
+        cost = _cost("".join(p.text[i] for i in range(s, e) if not any(a <= i < b for a, b in spans)))
         if cost > left:
             return False
         spans.append((s, e))
@@ -797,11 +808,13 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
         rows = tables[q.passage.chunk_id]
         spans_of = _rows_of(q, rows, terms, asked) if rows is not None else [(q.score, (q.start, q.end))]
         for value, (s, e) in spans_of:
-            heap.append((-value, len(heap), q.passage.chunk_id, s, e))
+            heap.append((-value, len(heap), q.passage.chunk_id, s, e, False))
     heapq.heapify(heap)
     order = len(heap)
     while heap:
-        value, _k, cid, s, e = heapq.heappop(heap)
+        value, _k, cid, s, e, beside = heapq.heappop(heap)
+        if -value < floor and not beside:
+            continue
         p = by_chunk[cid]
         spans = chosen[cid]
         if (any(a <= s and e <= b for a, b in spans) or _only_heading(p, s, e) or not take(p, s, e)
@@ -811,7 +824,8 @@ def excerpts(question: str, passages: Sequence[Passage], *, focus: str = "",
         around = [x for x in free if x[0] < e and s < x[1]]  # the rest of a long sentence cut short
         for x in around or [x for x in free if x[0] >= e][:1] + [x for x in free if x[1] <= s][-1:]:
             order += 1
-            heapq.heappush(heap, (value * NEIGHBOUR_VALUE, order, cid, x[0], x[1]))
+            # beside a span worth the floor: in even below it (a table's value cell follows its label)
+            heapq.heappush(heap, (value * NEIGHBOUR_VALUE, order, cid, x[0], x[1], -value >= floor))
     return {cid: _join(by_chunk[cid].text, spans) for cid, spans in chosen.items() if spans}
 
 

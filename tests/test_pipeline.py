@@ -535,7 +535,8 @@ def test_follow_up_reuses_the_cache_and_finds_the_section(sample_library_dir: Pa
     assert first.found and second.found
     assert second.prompt is not None and second.prompt.kept_turns == 1
     assert second.timings.cached_tokens >= first.timings.prompt_tokens  # the first prompt was not redone
-    assert second.timings.prompt_tokens < first.timings.prompt_tokens / 2
+    # it reads its own turn only (a first turn on a diet can be shorter than a follow-up's new passages)
+    assert second.timings.prompt_tokens <= small_engine.count_tokens(second.prompt.user_content) + 16
     assert any(p.location.page == 4 for p in second.sources + second.prompt.history_passages)
 
 
