@@ -521,15 +521,15 @@ class MeasuredCost:
     tokens_s: float  # generation speed (a token is about a Chinese character or 3/4 of an English word)
 
 
-# bench_answer.py --cost on an idle machine (README, "The real model's cost"), after the prompt diet: RAM is the
-# whole app with a 112k-chunk library open; the first word is a typical question's with the window open (Q4_K_M:
-# the median of three runs, 2.8-4.2 s as the machine's speed varied; Q8_0: one run); tokens/s is generation
-# through the app on 2 threads.
+# bench_answer.py --cost on an idle machine (README, "The real model's cost"): RAM is the whole app with a
+# 112k-chunk library open; the first word is a typical question's with the window open; tokens/s is generation
+# through the app on 2 threads. Q4_K_M: the median of three runs after the excerpt floor (2.2-2.7 s as the
+# machine's speed varied); Q8_0: one run before the floor (it reads 80 tokens more then), so an upper bound.
 QWEN_COSTS: tuple[MeasuredCost, ...] = (
-    MeasuredCost("Q4_K_M", file_mb=398, ram_mb=645, first_word_s=4.0, tokens_s=28.2),
+    MeasuredCost("Q4_K_M", file_mb=398, ram_mb=645, first_word_s=2.7, tokens_s=33.4),
     MeasuredCost("Q8_0", file_mb=531, ram_mb=750, first_word_s=2.7, tokens_s=27.3),
 )
 CORES_MEASURED = 2
 # Q4_K_M's first word (s) on 4 and 8 cores, extrapolated: prompt reading, the whole first-word cost, rose
 # 1.4-1.9x from 1 to 2 threads; 1.8x per doubling is assumed.
-SCALING_NOTE: tuple[float, float] = (2.2, 1.2)
+SCALING_NOTE: tuple[float, float] = (1.5, 0.8)
