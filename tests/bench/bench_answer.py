@@ -5,7 +5,7 @@ Not collected by pytest. Prints one table. With the demo model by default; any G
 
     .venv/bin/python tests/bench/bench_answer.py [--model PATH] [--threads N] [--ctx 4096]
                                                  [--questions 1000] [--reps 5] [--quick]
-    .venv/bin/python tests/bench/bench_answer.py --cost --model TWIN_Q4_K_M --model TWIN_Q8_0
+    .venv/bin/python tests/bench/bench_answer.py --cost --model ~/.cache/qwenrag-twin/qwen2.5-0.5b-instruct-twin-q4_k_m.gguf --model ~/.cache/qwenrag-twin/qwen2.5-0.5b-instruct-twin-q8_0.gguf
 
 --cost: what a model costs a user, the demo model and each --model side by side (the Qwen2.5-0.5B-shaped
 twins of make_qwen_twin.py); see answer_cost.py.

@@ -23,7 +23,7 @@ off 0.92, n_ubatch 256 0.87, n_ubatch 128 0.85, KV q8_0 1.20; follow-up (91 toke
 configuration, so equal in fact): 0.76 / 1.05 / 0.75 / 1.17 -- i.e. noise of +-25 %, the KV q8_0 cache
 slower everywhere. Nothing changed in the engine on this; rerun quietly with two threads:
 
-    .venv/bin/python tests/bench/bench_answer.py --ctx-options --model TWIN_Q4_K_M --reps 5
+    .venv/bin/python tests/bench/bench_answer.py --ctx-options --model ~/.cache/qwenrag-twin/qwen2.5-0.5b-instruct-twin-q4_k_m.gguf --reps 5
     .venv/bin/python tests/bench/bench_answer.py --ctx-options --reps 5      # demo model: same answers?
 """
 

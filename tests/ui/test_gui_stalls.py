@@ -329,7 +329,8 @@ def test_a_waiting_indexing_run_does_not_animate_the_file_bar(make_window: Calla
     assert panel.progress_box.sizeHint().height() == box_height  # the bar's room was kept: no re-layout
 
 
-def test_the_model_steps_aside_between_tokens_while_the_gui_thread_waits_for_a_cpu() -> None:
+def test_the_model_steps_aside_between_tokens_while_the_gui_thread_waits_for_a_cpu(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """With both cores taken (llama.cpp's thread and one busy process), the GUI thread waited for a CPU for
     about half of its longest stall. After each token the model's thread looks at the scheduler's count of
     the GUI thread's waiting: when it grew and the GUI thread is still busy, it sleeps (so the GUI thread
@@ -351,6 +352,17 @@ def test_the_model_steps_aside_between_tokens_while_the_gui_thread_waits_for_a_c
             if not busy:
                 stop.wait()
 
+    class Clock:  # the pause's own clock and sleep: its lengths are checked exactly, whatever the load
+        now = 1000.0
+
+        def perf_counter(self) -> float:
+            return self.now
+
+        def sleep(self, seconds: float) -> None:
+            self.now += seconds
+
+    clock = Clock()
+    monkeypatch.setattr(cpu_share, "time", clock)
     for busy in (True, False):
         stop.clear()
         ready.clear()
@@ -358,7 +370,7 @@ def test_the_model_steps_aside_between_tokens_while_the_gui_thread_waits_for_a_c
         thread = threading.Thread(target=gui, args=(busy,), daemon=True)
         thread.start()
         ready.wait(5)
-        gate = cpu_share.YieldToGui(native[0])
+        gate = cpu_share.YieldToGui(native[0], sleep=clock.sleep)
         if gate._schedstat.exists() is False:
             stop.set()
             pytest.skip("no per-thread scheduler statistics on this OS")
@@ -370,22 +382,20 @@ def test_the_model_steps_aside_between_tokens_while_the_gui_thread_waits_for_a_c
             time.sleep(0.01)
         try:
             gate()  # it has not waited since the last token: no pause
-            assert gate.pauses == 0
+            assert gate.pauses == 0 and gate.paused_s == 0
             waited[0] += cpu_share.WAITED_NS  # it waited 2 ms for a CPU meanwhile
-            time.sleep(cpu_share.MAX_PAUSE_S + 0.01)  # a slow token: the pause may take MAX_PAUSE_S
-            started = time.perf_counter()
+            clock.now += 0.1  # a slow token (100 ms): the pause may take MAX_PAUSE_S
             gate()
-            took = time.perf_counter() - started
             if busy:  # still busy: the model's thread sleeps, at most MAX_PAUSE_S
-                assert gate.pauses == 1 and cpu_share.MAX_PAUSE_S <= took < cpu_share.MAX_PAUSE_S + 0.05
+                assert gate.pauses == 1 and gate.paused_s == pytest.approx(cpu_share.MAX_PAUSE_S, abs=0.0021)
                 waited[0] += cpu_share.WAITED_NS
-                gate._last = time.perf_counter() - 0.004  # a fast token (4 ms): the pause is no longer
-                started = time.perf_counter()
+                clock.now += 0.004  # a fast token (4 ms): the pause is no longer than the token
+                before = gate.paused_s
                 gate()
-                assert gate.pauses == 2 and time.perf_counter() - started < cpu_share.MAX_PAUSE_S
+                assert gate.pauses == 2 and gate.paused_s - before == pytest.approx(0.004, abs=0.0021)
                 gate.pauses = 1
             else:  # it waited, but is idle now: nothing to give
-                assert gate.pauses == 0 and took < 0.01
+                assert gate.pauses == 0 and gate.paused_s == 0
             gate()  # the same count again: no new waiting, no pause
             assert gate.pauses == (1 if busy else 0)
         finally:
