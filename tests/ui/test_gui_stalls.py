@@ -486,3 +486,32 @@ def test_an_opened_pdf_is_laid_out_without_asking_pdfium_on_the_gui_thread(qtbot
         assert 0 <= pdf.highlight_viewport_rect().top() < pdf.viewport().height()  # scrolled into view
     finally:
         assert runner.shutdown(10)
+
+
+def test_the_source_view_is_prebuilt_in_steps_with_the_loop_running_between(
+        qtbot: QtBot, make_window: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built while the window idles after start-up: its modules one per step, then the view, each step a
+    gap apart. Back to back (QtPdf's modules, then the view on the next turn) they held the event loop ~80 ms
+    as one stall while a folder was being indexed (bench_gui.py --phases indexing --dispatch)."""
+    import importlib
+    import itertools
+    import time
+
+    import ui.main_window as main_window
+
+    imported: list[tuple[str, float]] = []
+    real = importlib.import_module
+
+    def recording(name: str, package: str | None = None) -> object:
+        imported.append((name, time.monotonic()))
+        return real(name, package)
+
+    window = make_window(start=False)
+    monkeypatch.setattr(main_window.importlib, "import_module", recording)
+    window._prebuild_source_view()
+    assert window.source_view is None  # only the first step ran in this turn
+    assert [name for name, _ in imported] == [main_window.PREBUILD_IMPORTS[0]]
+    qtbot.waitUntil(lambda: window.source_view is not None, timeout=5000)
+    assert [name for name, _ in imported] == list(main_window.PREBUILD_IMPORTS)
+    gaps = [b - a for (_, a), (_, b) in itertools.pairwise(imported)]
+    assert all(gap >= main_window.PREBUILD_STEP_GAP_MS / 1000 * 0.9 for gap in gaps), gaps
