@@ -41,8 +41,9 @@ from ui.tasks import TaskRunner
 CLOSE_WAIT_S = 0.5  # the most closing the window waits on the GUI thread for background work to stop
 PREBUILD_SOURCE_VIEW_MS = 1500  # after start-up: build the source view before the first citation click
 PREBUILD_STEP_GAP_MS = 250  # between the steps below: the loop runs in between
-# imported one per step before the view is built (measured: QtPdf 6 ms, image_view 22 ms, source_view 19 ms)
+# imported one per step before the view is built: each alone stays well under a stall (bench_gui.py --dispatch)
 PREBUILD_IMPORTS = ("PySide6.QtPdfWidgets", "ui.image_view", "ui.source_view")
+
 
 def window_settings() -> QSettings:
     """Geometry and splitter state beside the user settings (so tests and portable use stay isolated)."""

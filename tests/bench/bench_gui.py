@@ -713,14 +713,9 @@ def table_cost(rounds: int = 15, rows: int = 60) -> None:
         view.deleteLater()
 
 
-def gil_cost(rounds: int = 7) -> None:
-    """What a repaint of the whole window costs in wall time while a worker thread runs pure Python (as
-    the answer's search and quote finding do): every call from Qt into Python on the GUI thread then waits
-    for the GIL, up to the 5 ms switch interval each. With an application-wide Python event filter (as the
-    window's drop catcher was, before) every event of every widget is such a call; without it (now) only
-    the Python overrides are. Median wall ms of `rounds` full repaints through the event loop."""
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication, QWidget
+def idle_window() -> tuple[Any, Any]:
+    """(the QApplication, a shown MainWindow) in throwaway data and config folders, nothing started."""
+    from PySide6.QtWidgets import QApplication
 
     home = Path(tempfile.mkdtemp(prefix="qwenrag-bench-"))
     os.environ["QWENRAG_DATA_DIR"] = str(home / "data")
@@ -734,6 +729,19 @@ def gil_cost(rounds: int = 7) -> None:
     window.resize(1280, 800)
     window.show()
     pump(lambda: False, 0.5)
+    return app, window
+
+
+def gil_cost(rounds: int = 7) -> None:
+    """What a repaint of the whole window costs in wall time while a worker thread runs pure Python (as
+    the answer's search and quote finding do): every call from Qt into Python on the GUI thread then waits
+    for the GIL, up to the 5 ms switch interval each. With an application-wide Python event filter (as the
+    window's drop catcher was, before) every event of every widget is such a call; without it (now) only
+    the Python overrides are. Median wall ms of `rounds` full repaints through the event loop."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QWidget
+
+    app, window = idle_window()
 
     def repaint_ms() -> float:
         window.update()
@@ -821,21 +829,9 @@ def waiting_run_cost(seconds: float = 2.0, rounds: int = 3) -> None:
     unknown (a run just started, or its workers wait while an answer streams) and does nothing else: the
     file bar as a busy indicator (before: its animation repaints it and the panels beneath) and hidden
     (now). Medians of `rounds`, alternating."""
-    from PySide6.QtWidgets import QApplication
-
-    home = Path(tempfile.mkdtemp(prefix="qwenrag-bench-"))
-    os.environ["QWENRAG_DATA_DIR"] = str(home / "data")
-    os.environ["QWENRAG_CONFIG_DIR"] = str(home / "config")
-    app = QApplication.instance() or QApplication(sys.argv[:1])
     from ui.indexing_controller import RunSummary
-    from ui.main_window import MainWindow
-    from ui.services import Services
-    from ui.tasks import TaskRunner
 
-    window = MainWindow(Services(), TaskRunner())
-    window.resize(1280, 800)
-    window.show()
-    pump(lambda: False, 0.5)
+    app, window = idle_window()
     summary = RunSummary(user_started=True, total=40)
     window.controller._current = summary
     window.controller.run_started.emit(summary)

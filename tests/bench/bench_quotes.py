@@ -75,7 +75,7 @@ fold_text, so Traditional/Simplified and case do not matter).
   tests/bench/bench_search.py builds its libraries. p95 bar: <= 50 ms at 100k chunks.
 
     .venv/bin/python tests/bench/bench_quotes.py [--sets cmrc2018_trial,...] [--big 100000] [--limit N]
-        [--breakdown]
+        [--breakdown] [--k 5]
 """
 
 from __future__ import annotations
@@ -148,7 +148,8 @@ def _why(ev: Any, quotes: list[Quote], gold: str, answers: list[str]) -> str:
     return "gold file, wrong sentences" if quotes and quotes[0].passage.file == gold else "another file's quotes"
 
 
-def evaluate(name: str, workers: int, limit: int, why: dict[str, Counter[str]] | None = None) -> list[list[object]]:
+def evaluate(name: str, workers: int, limit: int, why: dict[str, Counter[str]] | None = None, k: int = 5
+             ) -> list[list[object]]:
     with qa_library(name, workers) as (lib, files):
         by_id = {v: k for k, v in files.items()}
         raw = {path: Path(path).read_text(encoding="utf-8") for path in files}
@@ -161,7 +162,7 @@ def evaluate(name: str, workers: int, limit: int, why: dict[str, Counter[str]] |
                                  ("h1", "h3", "passage", "verbatim", "len", "base", "found",
                                                               "ceiling")})
             gold = by_id[q["passage_id"]]
-            ev = gather(lib, q["question"], k=5)
+            ev = gather(lib, q["question"], k=k)
             quotes = list(ev.quotes)
             s["found"].append(float(ev.found))
             s["h1"].append(float(_hit(quotes[0] if quotes else None, gold, q["answers"])))
@@ -217,12 +218,13 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="questions per set (0: all)")
     ap.add_argument("--big", type=int, default=100_000, help="chunks for the timing run (0: skip)")
     ap.add_argument("--queries", type=int, default=500)
+    ap.add_argument("--k", type=int, default=5, help="passages searched for the quotes (the app: 5)")
     ap.add_argument("--breakdown", action="store_true", help="also print why the first quote misses, per split")
     args = ap.parse_args()
     if not args.sets:
         raise SystemExit("../shared/corpora/qa is absent: nothing to measure")
     why: dict[str, Counter[str]] | None = {} if args.breakdown else None
-    rows = [r for name in args.sets.split(",") for r in evaluate(name, args.workers, args.limit, why)]
+    rows = [r for name in args.sets.split(",") for r in evaluate(name, args.workers, args.limit, why, args.k)]
     print(table(["set", "split", "questions", "hit@1", "hit@3", "baseline hit@1", "in passage", "in file",
                  "median chars", "found", "ceiling"], rows))
     if why is not None:
