@@ -35,6 +35,7 @@ from indexing.ingest import ParsedFile, parse_file
 from indexing.limits import Limits
 
 WATCHDOG_SECONDS = 0.5  # how often a worker checks that its parent is alive
+WORKER_NICE = 5  # parsing yields to the window and the model when the cores are contended
 _PR_SET_PDEATHSIG = 1
 
 
@@ -82,8 +83,9 @@ def _die_with_parent() -> None:
 
 def _restrict_self(limits: Limits) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
-    with contextlib.suppress(AttributeError, OSError):
-        os.nice(5)
+    with contextlib.suppress(AttributeError, OSError):  # nice 5, also when started from a thread at 5 already
+        if os.getpriority(os.PRIO_PROCESS, 0) < WORKER_NICE:
+            os.setpriority(os.PRIO_PROCESS, 0, WORKER_NICE)
     try:
         import resource
 

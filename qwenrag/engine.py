@@ -67,6 +67,10 @@ StopReason = Literal["stop", "length", "cancelled", "error"]
 
 # Spin briefly at OpenMP barriers, then sleep (see the module docstring). A user's own setting wins.
 OMP_ENV = {"GOMP_SPINCOUNT": "2000"}
+# While a prompt is read, Engine.between_tokens is also called from inside llama_decode, at most this often,
+# for batches of at least this many tokens (see _AbortFlag.reading).
+HOOK_EVERY_S = 0.002
+HOOK_MIN_TOKENS = 16
 
 
 def llama_module() -> Any:
@@ -332,6 +336,36 @@ class _AbortFlag:
         else:
             self.callback = proto(lambda _data: self._buf.raw[0] != 0)
             self.native = False
+        self.hook: Callable[[], None] | None = None  # see reading()
+        self._next_hook = 0.0
+        self._hooked = proto(self._check_and_hook)
+
+    def _check_and_hook(self, _data: Any) -> bool:
+        if self._buf.raw[0] != 0:
+            return True
+        now = time.perf_counter()
+        if self.hook is not None and now >= self._next_hook:
+            self.hook()
+            self._next_hook = time.perf_counter() + HOOK_EVERY_S
+        return False
+
+    @contextlib.contextmanager
+    def reading(self, llama_cpp: Any, ctx: Any, hook: Callable[[], None] | None, tokens: int) -> Iterator[None]:
+        """While a prompt of `tokens` is evaluated, a Python callback that also calls `hook` (at most every
+        HOOK_EVERY_S): a prompt is read in batches of up to 512 tokens, seconds on two cores, and without it
+        nothing between tokens runs meanwhile (the window's GUI thread could not get this thread's core).
+        A batch's nodes take milliseconds each, so taking the GIL per node costs nothing measurable there; a
+        single token's nodes take microseconds, so generation keeps the native callback."""
+        if hook is None or tokens < HOOK_MIN_TOKENS:
+            yield
+            return
+        self.hook, self._next_hook = hook, 0.0
+        llama_cpp.llama_set_abort_callback(ctx, self._hooked, self.data)
+        try:
+            yield
+        finally:
+            self.hook = None
+            self.install(llama_cpp, ctx)
 
     def set(self) -> None:
         self._buf[0] = b"\x01"
@@ -505,8 +539,9 @@ class Engine:
         self._live_lock = threading.Lock()
         self._abort: _AbortFlag | None = None  # set up by the owner thread when the model is loaded
         self.last_timings: Timings | None = None  # of the last answer that ran (diagnostics, tests)
-        # Called on the owner thread after each token is handed out (it may sleep: the window gives its
-        # GUI thread this thread's core when the GUI waits for one); its time is not the governor's.
+        # Called on the owner thread after each token is handed out and every few milliseconds while a prompt
+        # is read (it may sleep: the window gives its GUI thread this thread's core when the GUI waits for
+        # one); its time is not the governor's.
         self.between_tokens: Callable[[], None] | None = None
         # The last answer's text and the token ids that produced it (owner thread only): see _prompt_ids.
         self._last_answer: tuple[str, list[int]] = ("", [])
@@ -829,7 +864,8 @@ class Engine:
                     raise _Cancelled
                 chunk = tokens[i:i + self.n_batch]
                 try:
-                    original_eval(chunk)
+                    with abort.reading(llama_cpp, llama.ctx, self.between_tokens, len(chunk)):
+                        original_eval(chunk)
                 except RuntimeError:
                     if abort.is_set():
                         raise _Cancelled from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -310,3 +311,47 @@ def test_abort_flag_is_read_without_python() -> None:
     assert flag.callback(flag.data) is True and flag.is_set()
     flag.clear()
     assert flag.callback(flag.data) is False
+
+
+@pytest.mark.model
+def test_the_between_tokens_hook_also_runs_while_a_prompt_is_read(one_batch_engine: Engine) -> None:
+    """A prompt is read in batches of up to 512 tokens, seconds on two cores, and nothing between tokens
+    ran meanwhile: the window's GUI thread could not get the model thread's core back until the first token.
+    While a prompt is read the abort check is a Python callback that also calls `between_tokens`, at most
+    every HOOK_EVERY_S; generation keeps the native check (its hook runs once per token); Stop still aborts
+    inside the batch."""
+    from qwenrag import engine as engine_module
+
+    engine = one_batch_engine
+    flag = engine._abort
+    assert flag is not None
+    calls: list[tuple[float, str, bool]] = []  # when, on which thread, from inside llama_decode
+    engine.between_tokens = lambda: calls.append(
+        (time.perf_counter(), threading.current_thread().name, getattr(flag, "hook", None) is not None))
+    try:
+        started = time.perf_counter()
+        gen = engine.generate(_long_messages(engine), max_tokens=6, temperature=0)
+        assert list(gen)
+        t = gen.timings
+        assert t is not None and t.prompt_tokens >= LONG_PROMPT_TOKENS - 100  # read in one batch
+        reading = [at for at, _name, inside in calls if inside]
+        assert reading, "not called while the prompt was read"
+        # every few ms of a read that took seconds (at least a tenth of the slots: the nodes are coarse)
+        assert len(reading) >= 0.1 * (t.prompt_s - (reading[0] - started)) / engine_module.HOOK_EVERY_S
+        gaps = [b - a for a, b in itertools.pairwise(reading)]
+        assert min(gaps) >= engine_module.HOOK_EVERY_S * 0.9
+        assert {name for _at, name, _inside in calls} == {"qwenrag-llama"}  # on the model's own thread
+        assert len(calls) - len(reading) <= t.decode_tokens  # tokens: once each, not per node
+        calls.clear()
+        engine.reset_cache()  # else the same prompt is not read again
+        gen = engine.generate(_long_messages(engine), max_tokens=50)
+        deadline = time.monotonic() + 30
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert calls and all(inside for _at, _name, inside in calls)  # the hooked check is installed
+        gen.cancel()
+        assert list(gen) == []
+        assert gen.timings is not None and gen.timings.prompt_tokens == 0  # aborted inside the batch
+    finally:
+        engine.between_tokens = None
+    assert getattr(flag, "hook", None) is None  # the native check is back for the next answer

@@ -42,6 +42,7 @@ CLOSE_WAIT_S = 0.5  # the most closing the window waits on the GUI thread for ba
 PREBUILD_SOURCE_VIEW_MS = 1500  # after start-up: build the source view before the first citation click
 PREBUILD_STEP_GAP_MS = 250  # between the steps below: the loop runs in between
 # imported one per step before the view is built: each alone stays well under a stall (bench_gui.py --dispatch)
+SOURCE_MIN_WIDTH = 460  # px: a PDF page at fit-width stays legible
 PREBUILD_IMPORTS = ("PySide6.QtPdfWidgets", "ui.image_view", "ui.source_view")
 
 
@@ -253,27 +254,25 @@ class MainWindow(QMainWindow):
         return panel
 
     def show_source(self, source: object) -> None:
-        """A citation was clicked: the source view opens beside the chat (built ahead, see
+        """A citation was clicked: the source view opens in the lists' place (built ahead, see
         _prebuild_source_view, else now)."""
         opening = self.source_view is None or not self.source_view.isVisible()
         if self._ensure_source_view() is None:
             return
         if self.splitter.indexOf(self.source_view) < 0:
             self.splitter.addWidget(self.source_view)  # not before: the saved splitter state has two panes
-        self.source_view.show()
         if opening:
-            # Make room: the list narrows to its minimum, chat and source share the rest; on a narrow
-            # window the list steps aside until the source is closed (else the window would grow).
+            # The lists step aside until the source is closed and the chat keeps its width: the answer
+            # being read does not re-wrap under the reader, and the click does not pay for re-laying out
+            # the whole chat (the largest part of its cost, and of the GUI's longest stall while an
+            # answer streams; bench_gui.py). The chat gives up width only for a narrow list.
             sizes = self.splitter.sizes()
             self._sizes_before_source = sizes[:2]
             total = sum(sizes)
-            side = max(self.side.minimumSizeHint().width(), min(sizes[0], int(total * 0.26)))
-            needed = side + self.chat.minimumSizeHint().width() + 520
-            if needed > total:
-                self.side.hide()
-                side = 0
-            rest = total - side
-            self.splitter.setSizes([side, rest * 9 // 20, rest - rest * 9 // 20])
+            chat = max(min(sizes[1], total - SOURCE_MIN_WIDTH), self.chat.minimumSizeHint().width())
+            self.side.hide()
+            self.source_view.show()
+            self.splitter.setSizes([0, chat, max(total - chat, 0)])
         self.source_view.show_source(source)
 
     def _ensure_source_view(self) -> Any:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from indexing.records import Passage
 from qwenrag.evidence import Quote
 from ui.source_label import describe_location
+from ui.tasks import next_turn
 
 _KIND_BADGES = {"pdf": "PDF", "docx": "DOCX", "xlsx": "XLSX", "csv": "CSV", "markdown": "MD", "text": "TXT"}
 
@@ -207,7 +208,7 @@ class SourceList(QWidget):
         self._to_prepare = [s for s in sources if _key(s, False) not in self._built]
         if self._to_prepare and not self._prepare_scheduled:
             self._prepare_scheduled = True
-            QTimer.singleShot(0, self, self._prepare_next)
+            next_turn(self, self._prepare_next)
 
     def _prepare_next(self) -> None:
         self._prepare_scheduled = False
@@ -218,7 +219,7 @@ class SourceList(QWidget):
             self._row(src, False)
         if self._to_prepare:
             self._prepare_scheduled = True
-            QTimer.singleShot(0, self, self._prepare_next)
+            next_turn(self, self._prepare_next)
 
     def _row(self, src: Passage, excerpts: bool) -> SourceRow:
         key = _key(src, excerpts)
@@ -372,7 +373,7 @@ class QuoteList(QWidget):
         self.rows.append(row)
         if self._to_build and not self._build_scheduled:
             self._build_scheduled = True
-            QTimer.singleShot(0, self, self._build_next)
+            next_turn(self, self._build_next)
 
     def retranslateUi(self) -> None:
         self.heading.setText(self.tr("Your documents say:"))

@@ -30,10 +30,12 @@ report, abort by flag between yields).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 from collections import deque
@@ -46,8 +48,26 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 DEFAULT_LANE = "default"
+# The threads of these lanes run at a lower priority, as the parsing workers do (Linux: a thread's own nice
+# value; elsewhere nothing changes): their Python work (opening a source, indexing's commits) shared a core
+# with the GUI thread as an equal while a busy program held the other, and the GUI thread waited for it
+# (bench_gui.py --compare-yield: the "all at once" stall 54.0 / 49.8 / 50.0 -> 39.3 / 32.4 / 43.1 ms, taking
+# turns). Not the model's lane: the model loads there, and llama.cpp's threads, started from it, would
+# inherit the lower priority, which an unprivileged process cannot undo.
+BACKGROUND_LANES = frozenset({DEFAULT_LANE, "index"})
+BACKGROUND_NICE = 5
 _DRAIN_BUDGET_S = 0.012  # GUI time one drain may take before yielding back to the event loop
+# A step of GUI work split over event-loop turns is scheduled this far ahead: a 0 ms single shot is a posted
+# event, and Qt delivers events posted while it delivers posted events in the same pass, so chained steps
+# ran back to back before any timer or input (bench_gui.py saw several quote rows and the answer's end in one
+# stall); a 1 ms timer lets the loop go round between them.
+NEXT_TURN_MS = 1
 _log = logging.getLogger(__name__)
+
+
+def next_turn(receiver: QObject, step: Callable[[], None]) -> None:
+    """Run `step` on a later event-loop turn, after what is waiting meanwhile (input, timers, paints)."""
+    QTimer.singleShot(NEXT_TURN_MS, receiver, step)
 
 
 class TaskHandle(Generic[T]):
@@ -163,6 +183,9 @@ class _Lane:
         self.queue.put(task)
 
     def _loop(self) -> None:
+        if self.name in BACKGROUND_LANES and sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError):  # (Linux: PRIO_PROCESS with a thread id is that thread's)
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
         while True:
             task = self.queue.get()
             if task is None:

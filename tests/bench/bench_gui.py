@@ -100,16 +100,18 @@ class StallMeter:
         from PySide6.QtCore import Qt, QTimer
 
         self.gaps: list[float] = []
-        # every phase's stalls over 20 ms: tick before the gap -> (gap ms, of it waiting for a CPU ms)
-        self.stall_starts: dict[float, tuple[float, float]] = {}
+        # every phase's stalls over 20 ms: tick before the gap -> (gap ms, of it waiting for a CPU ms, of it the
+        # GUI thread's CPU ms)
+        self.stall_starts: dict[float, tuple[float, float, float]] = {}
         self.phase_of: dict[float, str] = {}  # the same stalls -> the phase they were in
         self.phase = ""
         self.cpu_waits: list[float] = []  # per gap: how long the GUI thread waited for a CPU (Linux)
+        self.cpu_used: list[float] = []  # per gap: the GUI thread's own CPU time (its work, not waiting)
         self.last = 0.0
         self.timer_active = False
         self._cpu0 = self._wait0 = self.gui_cpu_ms = self.gui_wait_ms = 0.0
         self._schedstat = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
-        self._last_wait = 0.0
+        self._last_wait = self._last_cpu = 0.0
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(TICK_MS)
@@ -125,8 +127,9 @@ class StallMeter:
     def start(self) -> None:
         self.gaps.clear()
         self.cpu_waits.clear()
+        self.cpu_used.clear()
         self._last_wait = self._run_delay_ms()
-        self._cpu0 = time.thread_time()
+        self._cpu0 = self._last_cpu = time.thread_time()
         self._wait0 = self._last_wait
         self.last = time.perf_counter()
         self.timer.start()
@@ -141,13 +144,15 @@ class StallMeter:
     def _tick(self) -> None:
         now = time.perf_counter()
         wait = self._run_delay_ms()
+        cpu = time.thread_time()
         gap = (now - self.last) * 1000.0 - TICK_MS
         self.gaps.append(gap)
         if gap > 20.0:
-            self.stall_starts[self.last] = (gap, wait - self._last_wait)
+            self.stall_starts[self.last] = (gap, wait - self._last_wait, (cpu - self._last_cpu) * 1000.0)
             self.phase_of[self.last] = self.phase
         self.cpu_waits.append(wait - self._last_wait)
-        self.last, self._last_wait = now, wait
+        self.cpu_used.append((cpu - self._last_cpu) * 1000.0)
+        self.last, self._last_wait, self._last_cpu = now, wait, cpu
 
     def summary(self) -> tuple[float, float, int]:
         """(longest stall ms, 99th percentile ms, ticks)."""
@@ -162,7 +167,10 @@ class StallMeter:
         if not self.gaps or not self._schedstat.exists():
             return ""
         i = max(range(len(self.gaps)), key=self.gaps.__getitem__)
-        return (f"; longest: {self.cpu_waits[i]:.0f} ms of it waiting for a CPU; GUI thread: {self.gui_cpu_ms:.0f} "
+        top = sorted(range(len(self.gaps)), key=self.gaps.__getitem__, reverse=True)[1:5]
+        rest = ", ".join(f"{self.gaps[j]:.0f} ({self.cpu_waits[j]:.0f} / {self.cpu_used[j]:.0f})" for j in top)
+        return (f"; longest: {self.cpu_waits[i]:.0f} ms of it waiting for a CPU, {self.cpu_used[i]:.0f} ms "
+                f"the GUI thread's own work (next: {rest} ms); GUI thread: {self.gui_cpu_ms:.0f} "
                 f"ms CPU, {self.gui_wait_ms:.0f} ms waiting for a CPU; load {os.getloadavg()[0]:.1f}")
 
 
@@ -261,9 +269,9 @@ class StallSampler(threading.Thread):
         phases = list(dict.fromkeys(phase for phase, _s in self.stalls.values()))
         for phase in phases:
             mine = [(start, samples) for start, (p, samples) in self.stalls.items() if p == phase]
-            mine.sort(key=lambda kv: -gaps.get(kv[0], (0.0, 0.0))[0])
+            mine.sort(key=lambda kv: -gaps.get(kv[0], (0.0, 0.0, 0.0))[0])
             for start, samples in mine[:per_phase]:
-                gap, cpu_wait = gaps.get(start, (0.0, 0.0))
+                gap, cpu_wait, _own = gaps.get(start, (0.0, 0.0, 0.0))
                 states = Counter(s.state for s in samples)
                 stack, n = Counter(s.where for s in samples).most_common(1)[0]
                 others = Counter(o for s in samples for o in s.others)
@@ -358,7 +366,7 @@ def timed_application(log: DispatchLog) -> Any:
 
 class DispatchLog:
     """Every top-level event dispatch's GUI-thread CPU time, summed per phase and (receiver, event); and the
-    dispatches of 10 ms or more (wall), to name what ran inside each stall."""
+    dispatches of 10 ms or more (wall) or 1 ms of CPU, to name what ran inside each stall."""
 
     MIN_S = 0.010
 
@@ -379,7 +387,7 @@ class DispatchLog:
             what = f"{type(receiver).__name__}{'#' + name if name else ''} {event.type().name}"
         except RuntimeError:  # the receiver was deleted by its own event
             what = f"(deleted) {event.type().name}"
-        if end - start >= self.MIN_S:
+        if end - start >= self.MIN_S or cpu >= 0.001:
             self.long.append((start, end, cpu, what))
         if self.phase:
             self.cpu.setdefault(self.phase, Counter())[what] += cpu
@@ -392,7 +400,7 @@ class DispatchLog:
         each (the rest of a dispatch's time it waited: for a CPU, the GIL or a lock)."""
         print("\nevent dispatches (receiver, event type) inside each stall over the bar: wall ms / GUI-thread "
               "CPU ms; the stall's Python stack from the sampler when it ran:")
-        stalls = sorted(((s, g) for s, (g, _w) in meter.stall_starts.items() if g >= STALL_BAR_MS),
+        stalls = sorted(((s, g) for s, (g, _w, _c) in meter.stall_starts.items() if g >= STALL_BAR_MS),
                         key=lambda x: -x[1])
         shown: Counter[str] = Counter()
         for start, gap in stalls:
@@ -402,9 +410,11 @@ class DispatchLog:
             shown[phase] += 1
             end = start + (gap + TICK_MS) / 1000.0
             inside = [d for d in self.long if d[1] > start and d[0] < end]
-            wait = meter.stall_starts[start][1]
-            print(f"- [{phase}] {gap:.0f} ms ({wait:.0f} waiting for a CPU):")
-            for d_start, d_end, cpu, what in sorted(inside, key=lambda d: d[0] - d[1])[:4]:
+            _gap, wait, own = meter.stall_starts[start]
+            named = sum(d[2] for d in inside) * 1000
+            print(f"- [{phase}] {gap:.0f} ms ({wait:.0f} waiting for a CPU; GUI-thread CPU {own:.0f} ms, {named:.0f} ms "
+                  "of it in these dispatches, the rest outside any (the bench's own calls) or in small ones):")
+            for d_start, d_end, cpu, what in sorted(inside, key=lambda d: -d[2])[:8]:
                 print(f"    {(d_end - d_start) * 1000:6.0f} / {cpu * 1000:4.0f} ms  {what}")
             if sampler is not None and start in sampler.stalls:
                 stack, n = Counter(s.where for s in sampler.stalls[start][1]).most_common(1)[0]

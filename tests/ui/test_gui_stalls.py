@@ -4,6 +4,7 @@ event-loop turns or moved off the GUI thread. Real widgets; each test fails on t
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -29,6 +30,80 @@ def _quotes(count: int) -> list[Quote]:
     return out
 
 
+def test_steps_of_split_work_let_the_event_loop_go_round_between_them(qtbot: QtBot) -> None:
+    """Work split over event-loop turns (quote rows, source rows, the end of an answer) was chained with 0 ms
+    single shots: posted events, which Qt delivers in the same pass as the one that posted them, so the steps
+    still ran back to back before any timer or input (bench_gui.py: several quote rows in one stall). With
+    next_turn, what came due while a step ran (here a timer; a click, a paint) goes before the next step."""
+    from PySide6.QtCore import QObject, QTimer
+
+    from ui.tasks import next_turn
+
+    order: list[str] = []
+    holder = QObject()
+
+    def first() -> None:
+        order.append("first")
+        QTimer.singleShot(2, holder, lambda: order.append("timer"))
+        time.sleep(0.01)  # a step of GUI work: the timer comes due meanwhile
+        next_turn(holder, lambda: order.append("second"))
+
+    next_turn(holder, first)
+    qtbot.waitUntil(lambda: len(order) == 3, timeout=5_000)
+    assert order == ["first", "timer", "second"]
+
+
+def test_the_next_answer_card_is_built_while_the_window_idles(make_window: Callable[..., Any],
+                                                               qtbot: QtBot) -> None:
+    """Building and styling the answer card on Send took 6-9 ms of GUI time (27-64 ms the first time in a
+    window) in the turn that also lays out and paints the question. It is built hidden while the window
+    idles; Send shows it; the next one is built again a moment later."""
+    from ui import chat_panel
+
+    window = make_window()
+    chat = window.chat
+    qtbot.waitUntil(lambda: getattr(chat, "_spare_card", None) is not None, timeout=5_000)
+    spare = chat._spare_card
+    assert not spare.isVisible() and chat.cards() == []
+    chat.ask("How many days of annual leave do employees get?")
+    assert chat.cards() == [spare] and spare.isVisible()
+    qtbot.waitUntil(lambda: chat._spare_card is not None, timeout=5_000)
+    assert chat._spare_card is not spare and not chat._spare_card.isVisible()
+    assert chat.cards() == [spare]  # the spare is not in the conversation
+    assert chat_panel.SPARE_CARD_MS <= 1000
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_background_lanes_yield_to_the_gui_thread_and_the_model_does_not(make_window: Callable[..., Any],
+                                                                          qtbot: QtBot) -> None:
+    """The default and index lanes' Python work shared a core with the GUI thread as an equal while a busy
+    program held the other core; their threads now run at nice BACKGROUND_NICE, as the parsing workers do.
+    The model's lane does not: llama.cpp's threads are started from it (the model loads there) and would
+    inherit the lower priority, which an unprivileged process cannot undo."""
+    import os
+    import threading
+
+    from tests.model_fixtures import demo_model
+    from ui import services as services_mod
+    from ui import tasks
+
+    demo_model()  # skips without llama.cpp or the demo model
+    window = make_window(load_model=True)
+    qtbot.waitUntil(lambda: window.services.model.ready, timeout=60_000)
+    nice: dict[str, int] = {}
+
+    def mine() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    for lane in (tasks.DEFAULT_LANE, services_mod.INDEX_LANE, services_mod.MODEL_LANE):
+        window.runner.run(mine, on_done=lambda value, lane=lane: nice.__setitem__(lane, value), lane=lane)
+    qtbot.waitUntil(lambda: len(nice) == 3, timeout=10_000)
+    assert nice == {tasks.DEFAULT_LANE: 5, services_mod.INDEX_LANE: 5, services_mod.MODEL_LANE: 0}
+    llama = window.services._engine._thread
+    assert llama.name == "qwenrag-llama" and os.getpriority(os.PRIO_PROCESS, llama.native_id) == 0
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == 0  # the GUI thread
+
+
 def test_quote_rows_are_built_one_per_event_loop_turn(qtbot: QtBot) -> None:
     """Three word-wrapped rich-text rows built in the answer's "sources" callback were one long stall: the
     first quote shows at once, each further one on a turn of its own, in order."""
@@ -41,6 +116,7 @@ def test_quote_rows_are_built_one_per_event_loop_turn(qtbot: QtBot) -> None:
     given = _quotes(3)
     quotes.set_quotes(given)
     assert [r.quote for r in quotes.rows] == given[:1] and quotes.pending == 2 and quotes.isVisible()
+    time.sleep(0.002)  # (the next row is due NEXT_TURN_MS later)
     QApplication.processEvents()  # one turn of the event loop: one more row
     assert [r.quote for r in quotes.rows] == given[:2] and quotes.pending == 1
     qtbot.waitUntil(lambda: quotes.pending == 0)
@@ -329,6 +405,53 @@ def test_a_waiting_indexing_run_does_not_animate_the_file_bar(make_window: Calla
     assert panel.progress_box.sizeHint().height() == box_height  # the bar's room was kept: no re-layout
 
 
+def test_a_citation_click_opens_the_source_in_the_lists_place_and_the_chat_keeps_its_width(
+        make_window: Callable[..., Any], qtbot: QtBot, documents: list[Path]) -> None:
+    """Opening the source beside the chat narrowed the chat: the answer being read re-wrapped under the
+    reader, and re-laying out the whole chat was the largest part of the click's cost (and of the GUI's
+    longest stall while an answer streams; bench_gui.py). The lists step aside instead and the source
+    takes their width; closing it brings them back as they were. A narrow list gives the source at least
+    SOURCE_MIN_WIDTH, from the chat."""
+    from ui import main_window
+
+    min_width = getattr(main_window, "SOURCE_MIN_WIDTH", 460)
+    window = make_window()
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.width() == 1280, timeout=5_000)
+    window.splitter.setSizes([470, 810])
+    QApplication.processEvents()
+    sizes = window.splitter.sizes()
+    assert sizes[0] >= min_width  # (the window's default: a list wider than that)
+    chat_width = window.chat.width()
+    resized: list[int] = []
+
+    class Watch(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Resize:
+                resized.append(window.chat.width())
+            return False
+
+    watch = Watch()
+    window.chat.installEventFilter(watch)
+    pdf = next(p for p in documents if p.suffix == ".pdf")
+    window.show_source(Passage(1, str(pdf), Location(page=1), "", kind="pdf"))
+    view = window.source_view
+    qtbot.waitUntil(lambda: view.isVisible() and view.width() > 0, timeout=10_000)
+    QApplication.processEvents()
+    assert not window.side.isVisible()
+    assert window.chat.width() == chat_width and resized == []  # not re-laid out, not re-wrapped
+    assert abs(view.width() - sizes[0]) <= window.splitter.handleWidth() * 2
+    view.hide()  # closed: the lists come back at their width, the chat keeps its own
+    QApplication.processEvents()
+    assert window.side.isVisible() and window.splitter.sizes()[:2] == sizes[:2]
+    window.splitter.setSizes([300, sum(sizes) - 300])  # a narrow list: the source still gets its minimum
+    QApplication.processEvents()
+    window.show_source(Passage(1, str(pdf), Location(page=1), "", kind="pdf"))
+    QApplication.processEvents()
+    assert window.splitter.sizes()[2] >= min_width
+    window.chat.removeEventFilter(watch)
+
+
 def test_the_model_steps_aside_between_tokens_while_the_gui_thread_waits_for_a_cpu(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """With both cores taken (llama.cpp's thread and one busy process), the GUI thread waited for a CPU for
@@ -403,6 +526,58 @@ def test_the_model_steps_aside_between_tokens_while_the_gui_thread_waits_for_a_c
             thread.join(5)
 
 
+def test_stepping_aside_moves_the_gui_thread_onto_the_model_threads_core(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pausing the model's thread freed its core, but a GUI thread queued behind another program on the
+    other core stayed there (the scheduler keeps a thread that just ran where it ran; bench_gui.py sampled
+    most of its waiting behind the busy process). While the model's thread pauses, the GUI thread may run
+    only on the model thread's core; afterwards it may run anywhere again."""
+    import os
+    import threading
+
+    from ui import cpu_share
+
+    if not hasattr(os, "sched_setaffinity") or not Path("/proc/thread-self/stat").exists():
+        pytest.skip("no thread affinity on this OS")
+    cores = os.sched_getaffinity(0)
+    if len(cores) < 2:
+        pytest.skip("one core: nowhere to move to")
+    stop = threading.Event()
+    ready = threading.Event()
+    native: list[int] = []
+
+    def gui() -> None:  # the GUI thread, painting (running) all along
+        native.append(threading.get_native_id())
+        ready.set()
+        while not stop.is_set():
+            pass
+
+    thread = threading.Thread(target=gui, daemon=True)
+    thread.start()
+    ready.wait(5)
+    during: list[tuple[set[int], int]] = []
+
+    def sleep(_seconds: float) -> None:  # the pause: where may the GUI thread run, where does this one
+        mine = Path("/proc/thread-self/stat").read_text()
+        during.append((os.sched_getaffinity(native[0]), int(mine[mine.rfind(")") + 2:].split()[36])))
+
+    try:
+        before = os.sched_getaffinity(native[0])
+        gate = cpu_share.YieldToGui(native[0], sleep=sleep)
+        gate._waited_ns = lambda: cpu_share.WAITED_NS  # type: ignore[method-assign]
+        gate._gui_busy = lambda: not during  # type: ignore[method-assign]  # busy until one pause step
+        gate._seen = 0
+        gate._last -= 0.1  # the token took 100 ms
+        gate()
+        assert gate.pauses == 1 and len(during) >= 1
+        allowed, my_core = during[0]
+        assert allowed == {my_core}  # only this thread's core, while it sleeps
+        assert os.sched_getaffinity(native[0]) == before  # then anywhere, as before
+    finally:
+        stop.set()
+        thread.join(5)
+
+
 def test_the_engine_calls_the_window_between_tokens_outside_the_governors_timing(
         make_window: Callable[..., Any], qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     """The window installs its YieldToGui (made on the GUI thread) as the engine's between-tokens hook when
@@ -428,7 +603,13 @@ def test_the_engine_calls_the_window_between_tokens_outside_the_governors_timing
     monkeypatch.setattr(engine_mod._GovernorSession, "token",
                         lambda self, seconds: (seen.append(seconds), token(self, seconds))[1])
     calls: list[float] = []
-    engine.between_tokens = lambda: (calls.append(time.perf_counter()), time.sleep(0.3))[0]
+
+    def hook() -> None:  # between tokens (not while the prompt is read: tests/test_engine.py)
+        if engine._abort is None or engine._abort.hook is None:
+            calls.append(time.perf_counter())
+            time.sleep(0.3)
+
+    engine.between_tokens = hook
     try:
         text = "".join(engine.generate([{"role": "user", "content": "Count from one to ten."}], max_tokens=4,
                                        temperature=0))
