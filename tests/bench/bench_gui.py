@@ -27,7 +27,9 @@
 
 --phases picks the stall phases (e.g. `--phases all --no-stop-close` for the all-at-once row alone);
 --compare-yield N runs the all-at-once phase 2N times, the model's thread stepping aside between tokens
-while the GUI thread waits for a CPU (ui/cpu_share.py, as the app does) and not, taking turns. Each phase
+while the GUI thread waits for a CPU (ui/cpu_share.py, as the app does) and not, taking turns;
+--compare-nice N does the same with the task runner's background lanes (ui/tasks.py) at nice 5, as the app
+runs them, and at 0 (stepping aside on; needs the privilege to raise a priority again, e.g. root). Each phase
 prints the GUI thread's CPU and CPU-wait totals, the load average and the CPU used per thread meanwhile.
 --yield-cost-only: what that stepping aside costs generation while the GUI thread is idle (decode tokens/s
 with and without it, idle and with one busy process, and the share of decode time it paused).
@@ -477,6 +479,41 @@ def make_long_pdf(path: Path, pages: int = 100) -> Path:
     return path
 
 
+class LanesNice:
+    """--compare-nice: the task runner's background lanes (ui.tasks.BACKGROUND_LANES) at the app's nice value
+    or at 0, re-applied every 50 ms on a thread of its own (a lane may start a thread mid-phase). Setting 0
+    again needs privileges; without them the rounds are not what they say, and it says so."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.value: int | None = None
+        if enabled:
+            threading.Thread(target=self._run, name="bench-lanes-nice", daemon=True).start()
+
+    def set(self, app_nice: bool) -> None:
+        from ui.tasks import BACKGROUND_NICE
+
+        self.value = BACKGROUND_NICE if app_nice else 0
+        self._apply()
+
+    def _apply(self) -> None:
+        from ui.tasks import BACKGROUND_LANES
+
+        value = self.value
+        if value is None:
+            return
+        for t in threading.enumerate():
+            if t.native_id and t.name.startswith(tuple(f"qwenrag-{lane}-" for lane in BACKGROUND_LANES)):
+                try:
+                    os.setpriority(os.PRIO_PROCESS, t.native_id, value)
+                except OSError:
+                    print(f"(cannot set {t.name} to nice {value}: no privilege)", flush=True)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(0.05)
+            self._apply()
+
+
 class BusyProcess:
     """One competing process that keeps a core busy (a plain Python spin loop)."""
 
@@ -559,10 +596,12 @@ def abort_cost(rounds: int = 3) -> dict[str, tuple[float, float]]:
     return {name: (statistics.median(walls[name]), statistics.median(cpus[name])) for name in variants}
 
 
-def yield_cost(rounds: int = 5, tokens: int = 128) -> None:
-    """What the model's stepping aside for the GUI thread (ui/cpu_share.py) costs generation while the GUI
-    thread is idle: Engine.generate's decode tokens/s with the app's YieldToGui installed and with none,
-    alternating, medians of `rounds`; idle and with one busy process (issue 12's bar: >= 0.95)."""
+def yield_cost(rounds: int = 5, tokens: int = 128, model: str | None = None) -> None:
+    """What the model's stepping aside for the GUI thread (ui/cpu_share.py) costs while the GUI thread is
+    idle: Engine.generate's decode tokens/s, and its prompt reading tokens/s (a 1,000-token prompt, where the
+    engine calls it from inside llama_decode every few ms), with the app's YieldToGui installed and with none,
+    alternating, medians of `rounds`; idle and with one busy process (issue 12's bar: >= 0.95). `model`: a
+    GGUF path (the twin of tests/bench/make_qwen_twin.py for Qwen's cost), else the model qwenrag finds."""
     from qwenrag.engine import Engine
     from ui.cpu_share import for_gui_thread
 
@@ -570,33 +609,42 @@ def yield_cost(rounds: int = 5, tokens: int = 128) -> None:
     if gate is None:
         print("\nno per-thread scheduler statistics here: nothing to measure")
         return
-    messages = [{"role": "user", "content": "Tell a very long story about a dragon and a knight."}]
-    print(f"\ngeneration with the GUI thread idle, decode tokens/s, median of {rounds} ({tokens} tokens each):"
-          f"\n{'load':<16}{'no hook':>10}{'YieldToGui':>12}{'ratio':>8}{'pauses':>8}{'paused':>10}{'of decode':>11}",
-          flush=True)
-    with Engine(n_ctx=4096) as engine:
+    story = [{"role": "user", "content": "Tell a very long story about a dragon and a knight."}]
+    with Engine(model, n_ctx=4096) as engine:
+        reps = 1000 // engine.count_tokens(FILLER)
+        long_prompt = [{"role": "user", "content": "Summarize: " + FILLER * reps}]
+        print(f"\nwith the GUI thread idle ({engine.name}), medians of {rounds}: decode tokens/s ({tokens} tokens "
+              f"each), and prompt reading tokens/s ({engine.prompt_token_count(long_prompt)} tokens):"
+              f"\n{'load':<16}{'':<8}{'no hook':>10}{'YieldToGui':>12}{'ratio':>8}{'pauses':>8}{'paused':>10}"
+              f"{'of its time':>12}", flush=True)
         for load in ("idle", "1 busy process"):
-            rates: dict[str, list[float]] = {"none": [], "gate": []}
-            gate_s = 0.0
-            pauses, paused = gate.pauses, gate.paused_s
             busy = BusyProcess().__enter__() if load != "idle" else None
             try:
                 time.sleep(1.5 if busy is not None else 0.0)  # let the load monitor see it
-                for _ in range(rounds):
-                    for name in rates:
-                        engine.between_tokens = gate if name == "gate" else None
-                        engine.reset_cache()
-                        _text, t = engine.complete(messages, max_tokens=tokens, temperature=0)
-                        rates[name].append(t.decode_tok_s)
-                        gate_s += t.decode_s if name == "gate" else 0.0
+                for what, messages, max_tokens in (("decode", story, tokens), ("prompt", long_prompt, 1)):
+                    rates: dict[str, list[float]] = {"none": [], "gate": []}
+                    gate_s = 0.0
+                    pauses, paused = gate.pauses, gate.paused_s
+                    for _ in range(rounds):
+                        for name in rates:
+                            engine.between_tokens = gate if name == "gate" else None
+                            engine.reset_cache()
+                            _text, t = engine.complete(messages, max_tokens=max_tokens, temperature=0)
+                            if what == "decode":
+                                rates[name].append(t.decode_tok_s)
+                                gate_s += t.decode_s if name == "gate" else 0.0
+                            else:
+                                rates[name].append(t.prompt_tokens / max(t.prompt_s, 1e-9))
+                                gate_s += t.prompt_s if name == "gate" else 0.0
+                    none, with_gate = statistics.median(rates["none"]), statistics.median(rates["gate"])
+                    paused = gate.paused_s - paused
+                    print(f"{load:<16}{what:<8}{none:>10.1f}{with_gate:>12.1f}{with_gate / max(none, 0.01):>8.3f}"
+                          f"{gate.pauses - pauses:>8}{paused * 1000:>8.0f} ms{paused / max(gate_s, 1e-9):>11.1%}",
+                          flush=True)
             finally:
                 engine.between_tokens = None
                 if busy is not None:
                     busy.__exit__()
-            none, with_gate = statistics.median(rates["none"]), statistics.median(rates["gate"])
-            paused = gate.paused_s - paused
-            print(f"{load:<16}{none:>10.1f}{with_gate:>12.1f}{with_gate / max(none, 0.01):>8.3f}"
-                  f"{gate.pauses - pauses:>8}{paused * 1000:>8.0f} ms{paused / max(gate_s, 1e-9):>10.1%}", flush=True)
 
 
 def render_cost(rounds: int = 5) -> None:
@@ -896,8 +944,8 @@ PHASES = ("indexing", "generating", "both", "all")
 
 
 def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bool = False,
-               phases: tuple[str, ...] = PHASES, stop_close: bool = True, compare_yield: int = 0
-               ) -> dict[str, tuple[float, float, int, str]]:
+               phases: tuple[str, ...] = PHASES, stop_close: bool = True, compare_yield: int = 0,
+               compare_nice: int = 0) -> dict[str, tuple[float, float, int, str]]:
     home = Path(tempfile.mkdtemp(prefix="qwenrag-bench-"))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["QWENRAG_DATA_DIR"] = str(home / "data")
@@ -991,12 +1039,19 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
             pump(lambda: False, 1.5)  # let the engine's load monitor see the competitor
             # --compare-yield N: N rounds of the phase with the model's thread stepping aside for the GUI
             # thread (ui.cpu_share, as the app does) and without, taking turns, side by side in one run
+            # --compare-nice N: the same with the background lanes' threads at BACKGROUND_NICE (as the app
+            # does) and at 0 (as before; raising a thread's priority again needs privileges), stepping aside on
             variants = [("", True)] if not compare_yield else [
                 (f" ({name} {i + 1})", on) for i in range(compare_yield) for name, on in (("yield", True),
                                                                                           ("no yield", False))]
+            if compare_nice:
+                variants = [(f" ({name} {i + 1})", on) for i in range(compare_nice)
+                            for name, on in (("lanes niced", True), ("lanes at 0", False))]
+            lanes_nice = LanesNice(enabled=bool(compare_nice))
             for label, on in variants:
                 engine, gate = services._engine, getattr(services, "yield_to_gui", None)  # (None before it)
-                engine.between_tokens = gate if on else None
+                engine.between_tokens = gate if on or compare_nice else None
+                lanes_nice.set(on)
                 paused = (gate.pauses, gate.paused_s) if gate is not None else (0, 0.0)
                 if label:  # a fresh start for each round: a new chat, the PDF not yet open
                     chat.new_chat()
@@ -1018,6 +1073,7 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
                 pump(lambda: not chat.busy and not window.controller.busy, 300)
                 meter.stop()
                 engine.between_tokens = gate
+                lanes_nice.set(True)
                 page = hit.location.page if hit is not None else "-"
                 print(f"CPU s by thread during the phase: {cpu_by_thread(cpu_before, thread_cpu())}", flush=True)
                 gave = (f"; the model's thread stepped aside {gate.pauses - paused[0]}x, "
@@ -1084,6 +1140,12 @@ def main() -> int:
                              "samples/ is indexed unmeasured when indexing is left out)")
     parser.add_argument("--no-stop-close", dest="stop_close", action="store_false",
                         help="skip measuring Stop and closing the window")
+    parser.add_argument("--model", default=None, help="with --yield-cost-only: a GGUF to measure (e.g. the Qwen "
+                        "twin of make_qwen_twin.py); else the model qwenrag finds")
+    parser.add_argument("--compare-nice", type=int, default=0, metavar="N",
+                        help="run the all-at-once phase 2N times, the task runner's background lanes at "
+                             "their lower priority (as the app does) and at 0, taking turns (needs the "
+                             "privilege to raise a priority again, e.g. root)")
     parser.add_argument("--compare-yield", type=int, default=0, metavar="N",
                         help="run the all-at-once phase 2N times, the model's thread stepping aside for the "
                              "GUI thread (as the app does) and not, taking turns")
@@ -1111,10 +1173,10 @@ def main() -> int:
         print_abort_cost(abort_cost())
         return 0
     if args.yield_cost_only:
-        yield_cost()
+        yield_cost(model=args.model)
         return 0
     stalls = in_process(args.index_seconds, args.conversations, args.why, args.dispatch, phases, args.stop_close,
-                        args.compare_yield)
+                        args.compare_yield, args.compare_nice)
     costs = abort_cost() if "_stop" in stalls and args.abort_cost else {}
     print_abort_cost(costs)
     sys.stdout.flush()
