@@ -42,9 +42,9 @@ from ui.tasks import TaskHandle, TaskRunner, next_turn
 
 HISTORY_TURNS = 3  # earlier turns sent along with a question (a small model's context is short)
 # The next question's answer card is built and styled this long after the window starts or a card is used,
-# while the window idles: building it on Send took 6-9 ms of GUI time, and 27-64 ms the first time in a
-# window (the chat's style sheet is first applied to its kinds of widget), inside the turn that also lays
-# out and paints the new question.
+# while the window idles: built on Send, it took several milliseconds of GUI time (most the first time in a
+# window, when the chat's style sheet is first applied to its kinds of widget) inside the turn that also
+# lays out and paints the new question.
 SPARE_CARD_MS = 400
 
 

@@ -227,7 +227,7 @@ class IndexingController(QObject):
                         return out
             roots = tuple(os.path.join(r, "") for r in lib.roots())
             for doc in lib.documents():
-                if doc.path.startswith(roots):
+                if doc.path.startswith(roots) and os.path.exists(doc.path):
                     out.append(doc.path)
                     if len(out) >= MAX_WATCHED:
                         break
@@ -242,7 +242,9 @@ class IndexingController(QObject):
         gone = sorted(current - new)
         if gone:
             self.watcher.removePaths(gone)
-        added = sorted(p for p in new - current if os.path.exists(p))
+        # (no existence checks here: a stat per file on the GUI thread waited for the GIL each time while the
+        # answer's search held it; `collect` checked them on the pool)
+        added = sorted(new - current)
         if added:
             self.watcher.addPaths(added)
 

@@ -51,9 +51,9 @@ DEFAULT_LANE = "default"
 # The threads of these lanes run at a lower priority, as the parsing workers do (Linux: a thread's own nice
 # value; elsewhere nothing changes): their Python work (opening a source, indexing's commits) shared a core
 # with the GUI thread as an equal while a busy program held the other, and the GUI thread waited for it
-# (bench_gui.py --compare-yield: the "all at once" stall 54.0 / 49.8 / 50.0 -> 39.3 / 32.4 / 43.1 ms, taking
-# turns). Not the model's lane: the model loads there, and llama.cpp's threads, started from it, would
-# inherit the lower priority, which an unprivileged process cannot undo.
+# (`bench_gui.py --compare-nice 3`, taking turns: the "all at once" stall 52.9 / 69.0 / 36.9 ms with these
+# lanes at 0, 48.5 / 38.5 / 30.7 ms niced). Not the model's lane: the model loads there, and llama.cpp's
+# threads, started from it, would inherit the lower priority, which an unprivileged process cannot undo.
 BACKGROUND_LANES = frozenset({DEFAULT_LANE, "index"})
 BACKGROUND_NICE = 5
 _DRAIN_BUDGET_S = 0.012  # GUI time one drain may take before yielding back to the event loop

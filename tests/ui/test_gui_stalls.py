@@ -55,8 +55,8 @@ def test_steps_of_split_work_let_the_event_loop_go_round_between_them(qtbot: QtB
 
 def test_the_next_answer_card_is_built_while_the_window_idles(make_window: Callable[..., Any],
                                                                qtbot: QtBot) -> None:
-    """Building and styling the answer card on Send took 6-9 ms of GUI time (27-64 ms the first time in a
-    window) in the turn that also lays out and paints the question. It is built hidden while the window
+    """Building and styling the answer card on Send took several milliseconds of GUI time (most the first
+    time in a window) in the turn that also lays out and paints the question. It is built hidden while the window
     idles; Send shows it; the next one is built again a moment later."""
     from ui import chat_panel
 
@@ -102,6 +102,33 @@ def test_background_lanes_yield_to_the_gui_thread_and_the_model_does_not(make_wi
     llama = window.services._engine._thread
     assert llama.name == "qwenrag-llama" and os.getpriority(os.PRIO_PROCESS, llama.native_id) == 0
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == 0  # the GUI thread
+
+
+def test_the_watched_files_are_checked_off_the_gui_thread(make_window: Callable[..., Any], qtbot: QtBot,
+                                                           documents: list[Path],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an indexing run the window re-lists what it watches; it checked each indexed file's existence on
+    the GUI thread, one stat per file, each waiting for the GIL while an answer's search held it
+    (bench_gui.py --why: the streaming row's longest stall, 75 ms, 2 ms of it waiting for a CPU). The pool
+    checks them now; the GUI thread only hands the list to the watcher."""
+    import os
+    import threading
+
+    on_gui: list[str] = []
+    exists = os.path.exists
+
+    def spy(path: Any) -> bool:
+        caller = sys._getframe(1).f_code.co_filename
+        if threading.current_thread() is threading.main_thread() and caller.endswith("indexing_controller.py"):
+            on_gui.append(str(path))
+        return exists(path)
+
+    monkeypatch.setattr(os.path, "exists", spy)
+    window = make_window()
+    window.controller.add([str(documents[0].parent)])
+    qtbot.waitUntil(lambda: window.runner.is_idle() and not window.controller.busy, timeout=120_000)
+    qtbot.waitUntil(lambda: str(documents[0]) in window.controller.watched_paths(), timeout=10_000)
+    assert on_gui == []
 
 
 def test_quote_rows_are_built_one_per_event_loop_turn(qtbot: QtBot) -> None:
@@ -529,8 +556,7 @@ def test_the_model_steps_aside_between_tokens_while_the_gui_thread_waits_for_a_c
 def test_stepping_aside_moves_the_gui_thread_onto_the_model_threads_core(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Pausing the model's thread freed its core, but a GUI thread queued behind another program on the
-    other core stayed there (the scheduler keeps a thread that just ran where it ran; bench_gui.py sampled
-    most of its waiting behind the busy process). While the model's thread pauses, the GUI thread may run
+    other core stayed there (the scheduler keeps a thread that just ran where it ran). While the model's thread pauses, the GUI thread may run
     only on the model thread's core; afterwards it may run anywhere again."""
     import os
     import threading
