@@ -17,8 +17,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QMouseEvent,
+)
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -102,6 +110,17 @@ class _DropCatcher(QObject):
         return True
 
 
+class _ClickableLabel(QLabel):
+    """A label that says when it is clicked. (An event filter would run Python for each of its events, every
+    paint included, and each call waits for the GIL while a worker runs Python.)"""
+
+    clicked = Signal()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        self.clicked.emit()
+
+
 class ModelStatusWidget(QWidget):
     """The status bar's right end: model name and size, a busy bar while loading, and the demo badge."""
 
@@ -116,12 +135,12 @@ class ModelStatusWidget(QWidget):
         self.busy.setRange(0, 0)
         self.busy.setFixedWidth(80)
         self.busy.setMaximumHeight(12)
-        self.badge = QLabel(self)
+        self.badge = _ClickableLabel(self)
         self.badge.setObjectName("demoBadge")
         self.badge.setStyleSheet("QLabel#demoBadge { background: #fff4ce; color: #6b4e00; border: 1px solid #e0c36a;"
                                  " border-radius: 3px; padding: 1px 6px; font-weight: 600; }")
         self.badge.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.badge.installEventFilter(self)
+        self.badge.clicked.connect(lambda: show_demo_hint(self.window()))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 4, 0)
         layout.addWidget(self.badge)
@@ -147,12 +166,6 @@ class ModelStatusWidget(QWidget):
             text = tr("Model not loaded")
         self.label.setText(text)
         self.label.setToolTip(m.path or m.detail)
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.badge and event.type() == QEvent.Type.MouseButtonRelease:
-            show_demo_hint(self.window())
-            return True
-        return False
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -284,7 +297,7 @@ class MainWindow(QMainWindow):
                 return None
             view = SourceView(self.services, self, runner=self.runner)
             view.hide()
-            view.installEventFilter(self)  # hidden in any way: the list comes back
+            view.hidden.connect(self._source_hidden)  # hidden in any way: the lists come back
             self.source_view = view
         return self.source_view
 
@@ -304,13 +317,11 @@ class MainWindow(QMainWindow):
         else:
             self._ensure_source_view()
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.source_view and event.type() == QEvent.Type.Hide:
-            self.side.show()
-            if self._sizes_before_source:
-                self.splitter.setSizes([*self._sizes_before_source, 0])
-                self._sizes_before_source = []
-        return False
+    def _source_hidden(self) -> None:
+        self.side.show()
+        if self._sizes_before_source:
+            self.splitter.setSizes([*self._sizes_before_source, 0])
+            self._sizes_before_source = []
 
     def _placeholder(self, name: str) -> QWidget:
         label = QLabel(self)

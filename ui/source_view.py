@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QSizeF, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QImage, QShowEvent
+from PySide6.QtGui import QDesktopServices, QHideEvent, QImage, QShowEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -105,9 +105,10 @@ def _same_table(a: Location, b: Location) -> bool:
 
 
 class SourceView(QWidget):
-    """Signals: closeRequested() (the ✕ button; the view also hides itself)."""
+    """Signals: closeRequested() (the ✕ button; the view also hides itself); hidden() (hidden in any way)."""
 
     closeRequested = Signal()
+    hidden = Signal()
 
     PDF, TEXT, TABLE, MESSAGE, IMAGE = range(5)
 
@@ -641,6 +642,12 @@ QTableWidget#contextTable {{ selection-background-color: {_TARGET_BG}; selection
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslateUi()
         super().changeEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # A signal, not the window's event filter on this view: a Python filter ran for each of its events,
+        # every paint included, and each call waits for the GIL while a worker runs Python.
+        super().hideEvent(event)
+        self.hidden.emit()
 
 
 _TARGET_BG = "#fff1b8"  # the same marker yellow as the PDF highlight, opaque for text

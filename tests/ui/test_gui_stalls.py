@@ -131,6 +131,47 @@ def test_the_watched_files_are_checked_off_the_gui_thread(make_window: Callable[
     assert on_gui == []
 
 
+def test_a_repaint_runs_no_python_event_filter_but_the_drop_catchers(make_window: Callable[..., Any],
+                                                                     qtbot: QtBot, documents: list[Path],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each Python call a paint makes waits for the GIL while a worker runs Python (bench_gui.py --dispatch:
+    a 9 ms paint took 47 ms while the answer's evidence ran). The window's filter on the source view (for its
+    Hide) and the status bar's on the demo badge (for a click) ran for every event of those widgets, every
+    paint included: now a signal from the view's hideEvent and a label that says when it is clicked. The drop
+    catcher's filter on the editable text boxes remains (a box would paste a dropped file's path)."""
+    from PySide6.QtWidgets import QWidget
+
+    from ui import main_window
+
+    window = make_window()
+    pdf = next(p for p in documents if p.suffix == ".pdf")
+    window.show_source(Passage(1, str(pdf), Location(page=1), "", kind="pdf"))
+    qtbot.waitUntil(lambda: window.source_view.isVisible(), timeout=10_000)
+    window.model_status.badge.show()  # (shown for the demo model; its filter ran on its paints)
+    QApplication.processEvents()
+    calls: list[str] = []
+
+    def profile(frame: FrameType, event: str, _arg: object) -> None:
+        if event == "call" and frame.f_code.co_name == "eventFilter":
+            calls.append(frame.f_code.co_qualname)
+
+    sys.setprofile(profile)
+    try:
+        for w in [window, *window.findChildren(QWidget)]:
+            w.update()
+        window.repaint()
+        QApplication.processEvents()
+    finally:
+        sys.setprofile(None)
+    assert set(calls) <= {"_DropCatcher.eventFilter"}, sorted(set(calls))
+    window.source_view.hide()  # the lists still come back
+    assert window.side.isVisible()
+    shown: list[object] = []
+    monkeypatch.setattr(main_window, "show_demo_hint", shown.append)
+    qtbot.mouseClick(window.model_status.badge, Qt.MouseButton.LeftButton)  # and the badge still answers
+    assert shown == [window]
+
+
 def test_quote_rows_are_built_one_per_event_loop_turn(qtbot: QtBot) -> None:
     """Three word-wrapped rich-text rows built in the answer's "sources" callback were one long stall: the
     first quote shows at once, each further one on a turn of its own, in order."""
