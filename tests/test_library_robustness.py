@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -259,6 +260,8 @@ def test_no_worker_survives_the_window_app_killed_while_it_answers_and_indexes(t
                             stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
+        ready, _w, _x = select.select([proc.stdout], [], [], 180)  # (a hung app must fail, not hang CI)
+        assert ready, "the app never answered while its parsing workers were alive (180 s)"
         line = proc.stdout.readline()  # once the model answers while parsing workers are alive
         assert line, f"the app ended early (exit {proc.wait(timeout=30)})"
         workers = set(json.loads(line)["workers"])
