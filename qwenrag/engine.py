@@ -322,7 +322,9 @@ class _AbortFlag:
     Python thread holds the GIL (the window, indexing), waits up to the switch interval (5 ms) per node.
     So the callback is the C library's `strlen` on a two-byte buffer that stays NUL-terminated: it returns
     0 while running and 1 once set, and a 0/1 return read as C `bool` is exactly the flag. No Python runs
-    inside llama.cpp. Where `strlen` cannot be found, a Python callback does the same job.
+    inside llama.cpp while it generates. Where `strlen` cannot be found, a Python callback does the same job.
+    While a prompt batch is read with a between-tokens hook set (the window's), the callback is Python, to
+    call the hook too (see reading()): a batch's nodes take milliseconds, not microseconds.
     """
 
     def __init__(self, llama_cpp: Any) -> None:
