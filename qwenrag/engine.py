@@ -517,7 +517,6 @@ class Engine:
         n_batch: int = DEFAULT_N_BATCH,
         seed: int = 0,
         validate: bool = True,
-        start_thread: Callable[[threading.Thread], None] | None = None,
     ) -> None:
         if model is None:
             model = find_model()
@@ -549,9 +548,7 @@ class Engine:
         # The last answer's text and the token ids that produced it (owner thread only): see _prompt_ids.
         self._last_answer: tuple[str, list[int]] = ("", [])
         self._thread = threading.Thread(target=self._run, name="qwenrag-llama", daemon=True)
-        # A thread starts with its creator's priority (Linux: nice), and so do llama.cpp's threads, started
-        # from this one: a caller on a lowered-priority thread passes a starter that keeps full priority.
-        (start_thread or threading.Thread.start)(self._thread)
+        self._thread.start()
         try:
             self._loaded.result()
         except BaseException:

@@ -249,7 +249,7 @@ class Services(QObject):
             self._close_engine()
             # Kept here, on the lane, not in the callback: a load that ends while the window closes must
             # still be closed by close() (callbacks no longer run then).
-            self._engine = _load_engine(str(info.path), opts, runner.start_at_full_priority)
+            self._engine = _load_engine(str(info.path), opts)
             if self.yield_to_gui is not None:
                 self._engine.between_tokens = self.yield_to_gui
             # Still on the lane, so a question asked meanwhile waits behind it: the system prompt is
@@ -419,13 +419,11 @@ def _tr_load_failed(name: str) -> str:
     return QCoreApplication.translate("Services", "The model %1 could not be loaded.").replace("%1", name)
 
 
-def _load_engine(chosen: str, s: UiSettings, start_thread: Any = None) -> Any:
-    """On MODEL_LANE: find, validate and load (qwenrag.engine owns its llama.cpp thread, started with
-    `start_thread`: the lane runs at a lower priority, the model must not)."""
+def _load_engine(chosen: str, s: UiSettings) -> Any:
+    """On MODEL_LANE: find, validate and load (qwenrag.engine owns its llama.cpp thread)."""
     from qwenrag import engine as core_engine
 
-    return core_engine.load(chosen or None, n_ctx=s.context_size, n_threads=s.threads or None,
-                            start_thread=start_thread)
+    return core_engine.load(chosen or None, n_ctx=s.context_size, n_threads=s.threads or None)
 
 
 def warm_up_language(s: UiSettings) -> str:

@@ -49,12 +49,12 @@ R = TypeVar("R")
 
 DEFAULT_LANE = "default"
 # The threads of these lanes run at a lower priority, as the parsing workers do (Linux: a thread's own nice
-# value; elsewhere nothing changes): their Python work (opening a source, indexing's commits, an answer's
-# search and quotes) shared a core with the GUI thread as an equal while a busy program held the other, and
-# the GUI thread waited for it (`bench_gui.py --compare-nice 3`, taking turns). The model loads on the model
-# lane, and llama.cpp's threads would inherit its lower priority, which an unprivileged process cannot undo:
-# they are started through TaskRunner.start_at_full_priority.
-BACKGROUND_LANES = frozenset({DEFAULT_LANE, "index", "model"})
+# value; elsewhere nothing changes): their Python work (opening a source, indexing's commits) shared a core
+# with the GUI thread as an equal while a busy program held the other, and the GUI thread waited for it
+# (`bench_gui.py --compare-nice 3`, taking turns: the "all at once" stall 52.9 / 69.0 / 36.9 ms with these
+# lanes at 0, 48.5 / 38.5 / 30.7 ms niced). Not the model's lane: the model loads there, and llama.cpp's
+# threads, started from it, would inherit the lower priority, which an unprivileged process cannot undo.
+BACKGROUND_LANES = frozenset({DEFAULT_LANE, "index"})
 BACKGROUND_NICE = 5
 _DRAIN_BUDGET_S = 0.012  # GUI time one drain may take before yielding back to the event loop
 # A step of GUI work split over event-loop turns is scheduled this far ahead: a 0 ms single shot is a posted
@@ -228,31 +228,6 @@ class TaskRunner(QObject):
         self._ids = itertools.count(1)
         self._closed = False
         self.default_error_handler: Callable[[BaseException], None] | None = None
-        # Made here, on the GUI thread, at full priority: threads it starts keep it (see BACKGROUND_LANES).
-        self._starts: queue.Queue[tuple[threading.Thread, threading.Event] | None] = queue.Queue()
-        self._starts_lock = threading.Lock()
-        self._starter = threading.Thread(target=self._start_threads, name="qwenrag-starter", daemon=True)
-        self._starter.start()
-
-    def _start_threads(self) -> None:
-        while (item := self._starts.get()) is not None:
-            thread, started = item
-            try:
-                thread.start()
-            finally:
-                started.set()
-
-    def start_at_full_priority(self, thread: threading.Thread) -> None:
-        """Start `thread` from a thread at the GUI thread's priority (any thread may call this; it returns
-        once `thread` has started): a lane's lowered priority is not passed on to it. After shutdown() it
-        starts `thread` directly."""
-        started = threading.Event()
-        with self._starts_lock:
-            if not self._starter.is_alive() or self._closed:
-                thread.start()
-                return
-            self._starts.put((thread, started))
-        started.wait()
 
     # -- submitting -------------------------------------------------------------------------------
     def run_generator(
@@ -438,16 +413,13 @@ class TaskRunner(QObject):
     def shutdown(self, timeout: float = 5.0) -> bool:
         """Cancel every task, stop and join every thread. True when all threads ended within `timeout`.
         Callbacks of tasks still pending are not run: the window is going away."""
-        with self._starts_lock:
-            self._closed = True
-            self._starts.put(None)  # after what is queued: those threads still start
+        self._closed = True
         for t in self._tasks.values():
             t.handle.cancel()
         for lane in self._lanes.values():
             lane.stop()
         deadline = time.monotonic() + timeout
         joined = all([lane.join(deadline) for lane in self._lanes.values()])
-        self._starter.join(max(0.0, deadline - time.monotonic()))
         for t in self._tasks.values():
             t.handle._finished.set()
         self._tasks.clear()

@@ -74,13 +74,12 @@ def test_the_next_answer_card_is_built_while_the_window_idles(make_window: Calla
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
-def test_the_lanes_yield_to_the_gui_thread_and_llama_cpp_does_not(make_window: Callable[..., Any],
+def test_background_lanes_yield_to_the_gui_thread_and_the_model_does_not(make_window: Callable[..., Any],
                                                                           qtbot: QtBot) -> None:
-    """The lanes' Python work (an answer's search and quotes, opening a source, indexing's commits) shared a
-    core with the GUI thread as an equal while a busy program held the other core; their threads now run at
-    nice BACKGROUND_NICE, as the parsing workers do. llama.cpp's threads are not: the model loads on the
-    model's lane and its threads would inherit the lower priority (which an unprivileged process cannot
-    undo), so the engine's thread is started from a thread at the GUI thread's priority."""
+    """The default and index lanes' Python work shared a core with the GUI thread as an equal while a busy
+    program held the other core; their threads now run at nice BACKGROUND_NICE, as the parsing workers do.
+    The model's lane does not: llama.cpp's threads are started from it (the model loads there) and would
+    inherit the lower priority, which an unprivileged process cannot undo."""
     import os
     import threading
 
@@ -99,7 +98,7 @@ def test_the_lanes_yield_to_the_gui_thread_and_llama_cpp_does_not(make_window: C
     for lane in (tasks.DEFAULT_LANE, services_mod.INDEX_LANE, services_mod.MODEL_LANE):
         window.runner.run(mine, on_done=lambda value, lane=lane: nice.__setitem__(lane, value), lane=lane)
     qtbot.waitUntil(lambda: len(nice) == 3, timeout=10_000)
-    assert nice == {tasks.DEFAULT_LANE: 5, services_mod.INDEX_LANE: 5, services_mod.MODEL_LANE: 5}
+    assert nice == {tasks.DEFAULT_LANE: 5, services_mod.INDEX_LANE: 5, services_mod.MODEL_LANE: 0}
     llama = window.services._engine._thread
     assert llama.name == "qwenrag-llama" and os.getpriority(os.PRIO_PROCESS, llama.native_id) == 0
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == 0  # the GUI thread
