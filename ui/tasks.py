@@ -352,8 +352,9 @@ class TaskRunner(QObject):
             if task.on_item is not None and not task.handle.cancelled:
                 task.on_item(item)
             if time.monotonic() - started > _DRAIN_BUDGET_S:
-                # Let the event loop breathe; the rest arrives on the next turn.
-                QTimer.singleShot(0, self, lambda: self._drain_from_timer(task))
+                # Let the event loop breathe; the rest arrives on a later turn (next_turn: not a 0 ms single
+                # shot, which would run in the same pass of posted events, before any input or timer).
+                next_turn(self, lambda: self._drain_from_timer(task))
                 return
         if ended:
             self._finish(task)

@@ -486,6 +486,7 @@ class LanesNice:
 
     def __init__(self, enabled: bool) -> None:
         self.value: int | None = None
+        self._refused: set[str] = set()  # said once each
         if enabled:
             threading.Thread(target=self._run, name="bench-lanes-nice", daemon=True).start()
 
@@ -506,7 +507,9 @@ class LanesNice:
                 try:
                     os.setpriority(os.PRIO_PROCESS, t.native_id, value)
                 except OSError:
-                    print(f"(cannot set {t.name} to nice {value}: no privilege)", flush=True)
+                    if t.name not in self._refused:
+                        self._refused.add(t.name)
+                        print(f"(cannot set {t.name} to nice {value}: no privilege)", flush=True)
 
     def _run(self) -> None:
         while True:

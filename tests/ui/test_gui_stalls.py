@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
+from types import CodeType, FrameType
 from typing import Any
 
 import pytest
@@ -19,6 +19,22 @@ from indexing.locations import Location
 from indexing.records import Passage
 from qwenrag.evidence import Quote
 from ui.source_list import ElidedLabel, QuoteList
+
+
+def _event_filters_run_by(action: Callable[[], None]) -> list[CodeType]:
+    """The Python event filters (their code objects) called on this thread while `action` runs."""
+    calls: list[CodeType] = []
+
+    def profile(frame: FrameType, event: str, _arg: object) -> None:
+        if event == "call" and frame.f_code.co_name == "eventFilter":
+            calls.append(frame.f_code)
+
+    sys.setprofile(profile)
+    try:
+        action()
+    finally:
+        sys.setprofile(None)
+    return calls
 
 
 def _quotes(count: int) -> list[Quote]:
@@ -58,8 +74,6 @@ def test_the_next_answer_card_is_built_while_the_window_idles(make_window: Calla
     """Building and styling the answer card on Send took several milliseconds of GUI time (most the first
     time in a window) in the turn that also lays out and paints the question. It is built hidden while the window
     idles; Send shows it; the next one is built again a moment later."""
-    from ui import chat_panel
-
     window = make_window()
     chat = window.chat
     qtbot.waitUntil(lambda: getattr(chat, "_spare_card", None) is not None, timeout=5_000)
@@ -70,7 +84,6 @@ def test_the_next_answer_card_is_built_while_the_window_idles(make_window: Calla
     qtbot.waitUntil(lambda: chat._spare_card is not None, timeout=5_000)
     assert chat._spare_card is not spare and not chat._spare_card.isVisible()
     assert chat.cards() == [spare]  # the spare is not in the conversation
-    assert chat_panel.SPARE_CARD_MS <= 1000
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
@@ -149,21 +162,15 @@ def test_a_repaint_runs_no_python_event_filter_but_the_drop_catchers(make_window
     qtbot.waitUntil(lambda: window.source_view.isVisible(), timeout=10_000)
     window.model_status.badge.show()  # (shown for the demo model; its filter ran on its paints)
     QApplication.processEvents()
-    calls: list[str] = []
 
-    def profile(frame: FrameType, event: str, _arg: object) -> None:
-        if event == "call" and frame.f_code.co_name == "eventFilter":
-            calls.append(frame.f_code.co_qualname)
-
-    sys.setprofile(profile)
-    try:
+    def repaint_all() -> None:
         for w in [window, *window.findChildren(QWidget)]:
             w.update()
         window.repaint()
         QApplication.processEvents()
-    finally:
-        sys.setprofile(None)
-    assert set(calls) <= {"_DropCatcher.eventFilter"}, sorted(set(calls))
+
+    calls = {code.co_qualname for code in _event_filters_run_by(repaint_all)}
+    assert calls <= {"_DropCatcher.eventFilter"}, sorted(calls)
     window.source_view.hide()  # the lists still come back
     assert window.side.isVisible()
     shown: list[object] = []
@@ -337,19 +344,12 @@ def test_the_window_filters_no_events_but_drops_on_text_boxes(make_window: Calla
     from PySide6.QtCore import QEvent
 
     window = make_window(start=False)
-    called: list[str] = []
 
-    def spy(frame: FrameType, event: str, _arg: object) -> None:
-        if event == "call" and frame.f_code.co_name == "eventFilter":
-            called.append(frame.f_code.co_filename)
-
-    sys.setprofile(spy)
-    try:
+    def send_events() -> None:
         for widget in (window.documents.table.viewport(), window.chat.messages.viewport(), window.statusBar()):
             QApplication.sendEvent(widget, QEvent(QEvent.Type.User))
-    finally:
-        sys.setprofile(None)
-    assert not [f for f in called if f.endswith("main_window.py")]
+
+    assert not [c for c in _event_filters_run_by(send_events) if c.co_filename.endswith("main_window.py")]
 
 
 def test_a_streaming_answer_grows_a_few_lines_at_a_time(qtbot: QtBot) -> None:

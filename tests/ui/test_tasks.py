@@ -136,3 +136,30 @@ def test_shutdown_cancels_and_joins_everything(qtbot: QtBot) -> None:
     assert r.thread_count() == 0 and r.is_idle()
     with pytest.raises(RuntimeError):
         r.run(lambda: None)
+
+
+def test_a_long_drain_lets_a_due_timer_run_before_the_rest(qtbot: QtBot, runner: TaskRunner) -> None:
+    """Items whose handling takes the GUI thread longer than the drain budget are delivered over several
+    event-loop turns; the break used to be a 0 ms single shot, a posted event that Qt delivered in the same
+    pass, so a timer (a paint, input) that came due meanwhile still waited for every item."""
+    from PySide6.QtCore import QObject, QTimer
+
+    ready = threading.Event()
+
+    def gen() -> Iterator[int]:
+        yield from range(12)
+        ready.set()
+
+    order: list[object] = []
+    holder = QObject()
+
+    def on_item(i: int) -> None:
+        if i == 0:
+            QTimer.singleShot(1, holder, lambda: order.append("timer"))
+        order.append(i)
+        time.sleep(0.005)  # 5 ms of GUI work per item: the 12 ms budget ends after the third
+
+    runner.run_generator(gen, on_item=on_item)
+    ready.wait(5)
+    qtbot.waitUntil(lambda: len(order) == 13, timeout=5_000)
+    assert order.index("timer") <= 9, order  # after a drain or two (3 items each), not after all twelve
