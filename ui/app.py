@@ -13,10 +13,11 @@ import time
 _T0 = time.perf_counter()  # for the start-up benchmark: process start is close enough to this import
 # How long a thread running Python keeps the GIL when another wants it (CPython's default is 5 ms). Every
 # call from Qt into Python on the GUI thread (a slot, a paintEvent, a model's data()) must take the GIL, and
-# a repaint makes hundreds: while a worker ran Python (the answer's search and quotes, indexing) each could
-# wait up to 5 ms. 1 ms cut a whole-window repaint under such a worker ~3x (tests/bench/bench_gui.py
-# --widget-costs-only); with no contention there is no switching, so nothing is lost then.
-GUI_SWITCH_INTERVAL_S = 0.001
+# a repaint makes hundreds: while a worker runs Python (the answer's search and quotes, indexing) each may
+# wait up to this long. `tests/bench/bench_gui.py --switch-interval-only`: a whole-window repaint beside a
+# worker running Python 41.8 / 18.0 / 10.2 ms at 5 / 1 / 0.25 ms (8.3 ms alone); two threads running Python
+# at once lose 6% / 12% to the hand-overs at 1 / 0.25 ms. With no contention there is no switching.
+GUI_SWITCH_INTERVAL_S = 0.00025
 
 
 def favour_the_gui_thread() -> None:

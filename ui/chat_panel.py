@@ -41,8 +41,8 @@ from ui.source_label import cited_numbers
 from ui.tasks import TaskHandle, TaskRunner, next_turn
 
 HISTORY_TURNS = 3  # earlier turns sent along with a question (a small model's context is short)
-# The next question's answer card is built and styled this long after the window starts or a card is used,
-# while the window idles: built on Send, it took several milliseconds of GUI time (most the first time in a
+# The next question's answer card is built and styled this long after the window starts or an answer ends
+# (not while one runs): built on Send, it took several milliseconds of GUI time (most the first time in a
 # window, when the chat's style sheet is first applied to its kinds of widget) inside the turn that also
 # lays out and paints the new question.
 SPARE_CARD_MS = 400
@@ -169,7 +169,7 @@ class ChatPanel(QWidget):
         self.retranslateUi()
         self._update_buttons()
         self._spare_card: AnswerCard | None = None
-        QTimer.singleShot(SPARE_CARD_MS, self, self._make_spare_card)
+        self._want_spare_card()
 
     # -- public -------------------------------------------------------------------------------------
     @property
@@ -444,8 +444,14 @@ class ChatPanel(QWidget):
     def _add_question(self, text: str) -> None:
         self.messages.add(QuestionBubble(text))
 
-    def _make_spare_card(self) -> None:
+    def _want_spare_card(self) -> None:
         if self._spare_card is None:
+            QTimer.singleShot(SPARE_CARD_MS, self, self._make_spare_card)
+
+    def _make_spare_card(self) -> None:
+        # Not while an answer runs (its end asks again): the build is one ~10-17 ms turn of GUI work, which
+        # built 400 ms after Send landed in the middle of the answer's own turns (bench_gui.py --dispatch).
+        if self._spare_card is None and not self.busy:
             card = AnswerCard(self.messages.widget())  # styled as the cards in the list, hidden
             card.hide()
             card.ensurePolished()
@@ -453,7 +459,7 @@ class ChatPanel(QWidget):
 
     def _add_card(self) -> AnswerCard:
         card, self._spare_card = self._spare_card or AnswerCard(), None
-        QTimer.singleShot(SPARE_CARD_MS, self, self._make_spare_card)
+        self._want_spare_card()  # for a conversation loaded; after an answer's end, see _set_busy
         card.citationClicked.connect(lambda n, c=card: self._open_citation(c, n))
         card.sourceClicked.connect(self.sourceRequested)
         self.messages.add(card)
@@ -474,6 +480,8 @@ class ChatPanel(QWidget):
         self.send_button.setEnabled(True)
         self._update_buttons()
         self.busyChanged.emit(busy)
+        if not busy:
+            self._want_spare_card()
 
     def _update_buttons(self) -> None:
         if self.busy:

@@ -63,6 +63,7 @@ QLabel#sourceNumber {{ background: {c['badge']}; border-radius: 8px; padding: 0 
 QLabel#kindBadge {{ color: {c['muted']}; border: 1px solid {c['border']}; border-radius: 3px;
     padding: 0 3px; font-size: 10px; }}
 QLabel#sourceWhere, QLabel#sourceSnippet {{ color: {c['muted']}; }}
+QLabel#quoteWhere {{ color: {c['muted']}; font-size: 11px; }}
 QToolButton#copyButton, QToolButton#moreButton {{ color: {c['muted']}; }}
 QLabel#welcomeTitle {{ font-size: 18px; font-weight: 600; color: {c['text']}; }}
 QLabel#welcomeHint, QLabel#welcomeModelHint {{ color: {c['muted']}; }}

@@ -181,7 +181,6 @@ class PassagePdfView(QPdfView):
     def zoom_by(self, factor: float) -> None:
         self.fit_width = False
         self.setZoomFactor(min(ZOOM_MAX, max(ZOOM_MIN, self.zoomFactor() * factor)))
-        self._sizes = None
         self._reveal_pending = True
         self.reveal()
 
@@ -199,9 +198,8 @@ class PassagePdfView(QPdfView):
         points = (sizes[page].width() if page < len(sizes) else 0.0) or 612.0
         margins = self.documentMargins()
         room = self.viewport().width() - margins.left() - margins.right()
-        if room > 50:
+        if room > 50:  # (the layout below is cached per zoom: a resize that keeps it reuses it)
             self.setZoomFactor(min(ZOOM_MAX, max(ZOOM_MIN, room / (points * self._resolution))))
-            self._sizes = None
 
     # -- the layout QPdfView uses (qpdfview.cpp, calculateDocumentLayout) ------------------------------
     def set_page_points(self, doc: QPdfDocument, points: list[QSizeF]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
@@ -288,9 +287,13 @@ class SourceList(QWidget):
         super().changeEvent(event)
 
 
-class QuoteRow(QLabel):
-    """One quote: the document's own sentences, verbatim, with [n] and where they are. Click (or Enter) opens
-    the source with exactly these sentences highlighted."""
+class QuoteRow(QFrame):
+    """One quote: the document's own sentences, verbatim, with [n], and below them where they are. Click (or
+    Enter) opens the source with exactly these sentences highlighted.
+
+    Two plain-text labels, not one rich-text label: laying out and painting a word-wrapped rich-text label
+    (a QTextDocument) cost ~3x a plain one (2.1 vs 0.7 ms here), and the rows come in while the answer
+    streams."""
 
     clicked = Signal(object)  # Quote
 
@@ -298,20 +301,34 @@ class QuoteRow(QLabel):
         super().__init__(parent)
         self.quote = quote
         self.setObjectName("quoteRow")
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.RichText)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        self.words = QLabel()  # (plain text, no interaction: clicks go to the row)
+        self.words.setObjectName("quoteWords")
+        self.words.setTextFormat(Qt.TextFormat.PlainText)
+        self.words.setWordWrap(True)
+        self.place = QLabel()
+        self.place.setObjectName("quoteWhere")
+        self.place.setTextFormat(Qt.TextFormat.PlainText)
+        self.place.setWordWrap(True)
+        layout.addWidget(self.words)
+        layout.addWidget(self.place)
         self.retranslateUi()
 
     def where(self) -> str:
         p = self.quote.passage
         return ", ".join(x for x in (p.name, describe_location(p.location)) if x)
 
+    def text(self) -> str:
+        """The row as read: [n] “the sentences” — where."""
+        return f"{self.words.text()} {self.place.text()}"
+
     def retranslateUi(self) -> None:
-        text = escape(" ".join(self.quote.text.split()))
-        self.setText(f"<b>[{self.quote.n}]</b> “{text}” <span style='color: gray;'>— {escape(self.where())}</span>")
+        self.words.setText(f"[{self.quote.n}] “{' '.join(self.quote.text.split())}”")
+        self.place.setText(f"— {self.where()}")
         self.setToolTip(self.tr("Open the source with this passage highlighted"))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -329,7 +346,7 @@ class QuoteRow(QLabel):
 class QuoteList(QWidget):
     """What the documents say, shown first (before the model has written a word): up to three quotes.
 
-    A quote row is a word-wrapped rich-text label: laying one out costs several ms, and the three of them
+    A quote row is a word-wrapped label: laying one out costs milliseconds, and the three of them
     built with the answer's sources in one event-loop turn stalled the window. So the first row is built
     at once and each further one on its own turn (`pending` says how many are still to come)."""
 
