@@ -291,9 +291,9 @@ class QuoteRow(QFrame):
     """One quote: the document's own sentences, verbatim, with [n], and below them where they are. Click (or
     Enter) opens the source with exactly these sentences highlighted.
 
-    Two plain-text labels, not one rich-text label: laying out and painting a word-wrapped rich-text label
-    (a QTextDocument) cost ~3x a plain one (2.1 vs 0.7 ms here), and the rows come in while the answer
-    streams."""
+    Two plain-text labels, not one word-wrapped rich-text label, whose QTextDocument layout cost more, in
+    turns that come while the answer streams (bench_gui.py --widget-costs-only: a row built, laid out and
+    painted 2.35 -> 1.80 ms of GUI CPU)."""
 
     clicked = Signal(object)  # Quote
 

@@ -58,7 +58,7 @@ BACKGROUND_LANES = frozenset({DEFAULT_LANE, "index"})
 BACKGROUND_NICE = 5
 # Wall time one drain may take before yielding back to the event loop (and any input or timer waiting). On
 # a busy machine the GUI thread gets about half a core, so this is ~2.5 ms of its work; one item may take
-# longer (an answer's first words are laid out and painted in theirs), and then it is the drain's only one.
+# longer (an answer's first words are laid out in theirs), and then it is the drain's only one.
 _DRAIN_BUDGET_S = 0.005
 # A step of GUI work split over event-loop turns is scheduled this far ahead: a 0 ms single shot is a posted
 # event, and Qt delivers events posted while it delivers posted events in the same pass, so chained steps
