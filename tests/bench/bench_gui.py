@@ -1183,14 +1183,16 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
         started = time.monotonic()
         window.controller.add(sources)
         finished = pump(lambda: not window.controller.busy, index_seconds)
+        stopped_at = time.monotonic()
+        if not finished:  # stopped as a person would (Cancel): the run ends, and its summary opens, in this phase
+            window.controller.cancel()  # (before, it opened at the start of the next phase, in its stall)
+            pump(lambda: not window.controller.busy, 120)
         pump(lambda: False, 1.0)  # the failure summary opens on the turn after the run's end
         meter.stop()
         files = sum(r.status == "indexed" for r in window.documents.model.rows)
-        note = f"{files} files indexed in {time.monotonic() - started:.0f} s" + ("" if finished else " (stopped)")
+        note = f"{files} files indexed in {stopped_at - started:.0f} s" + ("" if finished else " (cancelled)")
         note += f"; {gc_pauses.take()}{meter.cpu_note()}"
         results["indexing"] = (*meter.summary(), note)
-        window.controller.cancel()
-        pump(lambda: not window.controller.busy, 120)
     else:  # the later phases answer from samples/ (unmeasured)
         window.controller.add([str(ROOT / "samples")])
         pump(lambda: not window.controller.busy, 300)
