@@ -14,9 +14,10 @@ _T0 = time.perf_counter()  # for the start-up benchmark: process start is close 
 # How long a thread running Python keeps the GIL when another wants it (CPython's default is 5 ms). Every
 # call from Qt into Python on the GUI thread (a slot, a paintEvent, a model's data()) must take the GIL, and
 # a repaint makes hundreds: while a worker runs Python (the answer's search and quotes, indexing) each may
-# wait up to this long. `tests/bench/bench_gui.py --switch-interval-only`: a whole-window repaint beside a
-# worker running Python 41.8 / 18.0 / 10.2 ms at 5 / 1 / 0.25 ms (8.3 ms alone); two threads running Python
-# at once lose 6% / 12% to the hand-overs at 1 / 0.25 ms. With no contention there is no switching.
+# wait up to this long. `tests/bench/bench_gui.py --switch-interval-only` (three runs): a whole-window repaint
+# beside a worker running Python 38.7-41.8 / 15.5-18.0 / 10.2-11.1 ms at 5 / 1 / 0.25 ms (7.2-9.0 ms alone);
+# two threads running Python at once lose up to 6% / 12% to the hand-overs at 1 / 0.25 ms. With no contention
+# there is no switching.
 GUI_SWITCH_INTERVAL_S = 0.00025
 
 

@@ -267,6 +267,7 @@ class ChatPanel(QWidget):
             self._add_question(turn.question)
             self._add_card().load_turn(turn)
         self._update_title()
+        self._want_spare_card()  # (after an answer, _set_busy asks for it)
         return True
 
     def conversation_renamed(self, conv_id: str, title: str) -> None:
@@ -459,7 +460,6 @@ class ChatPanel(QWidget):
 
     def _add_card(self) -> AnswerCard:
         card, self._spare_card = self._spare_card or AnswerCard(), None
-        self._want_spare_card()  # for a conversation loaded; after an answer's end, see _set_busy
         card.citationClicked.connect(lambda n, c=card: self._open_citation(c, n))
         card.sourceClicked.connect(self.sourceRequested)
         self.messages.add(card)

@@ -10,8 +10,8 @@ after each token, the model's thread checks whether the GUI thread waited for a 
 and, if it did, sleeps while the GUI thread is still busy, first moving the GUI thread onto its own core:
 the scheduler keeps a thread that just ran where it ran, so a GUI thread queued behind the other program
 stayed there while the freed core idled (a sampling experiment, not kept, found the waiting GUI thread
-mostly queued beside the busy process). A pause lasts at most MAX_PAUSE_S and at most as long as the model ran since its last pause, so
-an answer at worst halves its pace while the window is starved. While llama.cpp reads a prompt (batches of
+mostly queued beside the busy process). A pause lasts at most MAX_PAUSE_S and at most as long as the model
+ran since its last pause, so an answer at worst halves its pace while the window is starved. While llama.cpp reads a prompt (batches of
 up to 512 tokens, seconds each on two cores) the engine calls this from inside llama_decode
 (qwenrag.engine._AbortFlag.reading). When the window is idle or got its CPU anyway, this costs one small
 read per call and nothing else.

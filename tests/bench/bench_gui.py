@@ -66,7 +66,7 @@ import threading
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -415,13 +415,24 @@ class DispatchLog:
         self.count: dict[str, Counter[str]] = {}
         self.longest: dict[str, dict[str, float]] = {}
 
+    @staticmethod
+    def _widget_name(receiver: Any) -> str:
+        """Class#objectName; a scroll area's viewport named by its scroll area (RuntimeError once deleted)."""
+        name = receiver.objectName() if hasattr(receiver, "objectName") else ""
+        if name == "qt_scrollarea_viewport" and receiver.parent() is not None:
+            return f"{DispatchLog._widget_name(receiver.parent())} viewport"
+        return f"{type(receiver).__name__}{'#' + name if name else ''}"
+
+    def _sum(self, what: str, cpu: float) -> None:
+        if self.phase:
+            self.cpu.setdefault(self.phase, Counter())[what] += cpu
+            self.count.setdefault(self.phase, Counter())[what] += 1
+            longest = self.longest.setdefault(self.phase, {})
+            longest[what] = max(longest.get(what, 0.0), cpu)
+
     def add_paint(self, cpu: float, receiver: Any) -> None:
         try:
-            name = receiver.objectName()
-            what = f"{type(receiver).__name__}{'#' + name if name else ''}"
-            if name == "qt_scrollarea_viewport" and receiver.parent() is not None:  # whose viewport
-                area = receiver.parent()
-                what = f"{type(area).__name__}{'#' + area.objectName() if area.objectName() else ''} viewport"
+            what = self._widget_name(receiver)
         except RuntimeError:
             what = "(deleted)"
         self.paints.setdefault(self.phase, Counter())[what] += cpu
@@ -435,14 +446,9 @@ class DispatchLog:
             action()
         finally:
             self.depth -= 1
-            end, used = time.perf_counter(), time.thread_time() - cpu
-            self.long.append((wall, end, used, f"(the bench's click) {name}"))
-            if self.phase:
-                what = f"(the bench's click) {name}"
-                self.cpu.setdefault(self.phase, Counter())[what] += used
-                self.count.setdefault(self.phase, Counter())[what] += 1
-                longest = self.longest.setdefault(self.phase, {})
-                longest[what] = max(longest.get(what, 0.0), used)
+            what, used = f"(the bench's click) {name}", time.thread_time() - cpu
+            self.long.append((wall, time.perf_counter(), used, what))
+            self._sum(what, used)
 
     def first_python_call(self, frame: Any, event: str, _arg: Any) -> None:
         """A profile function for one dispatch: keeps the first Python function called (not the notify
@@ -457,19 +463,14 @@ class DispatchLog:
         if end - start < self.MIN_S and (not self.phase or cpu < 0.001):
             return  # (the many sub-millisecond dispatches only count towards nothing worth naming)
         try:
-            name = receiver.objectName() if hasattr(receiver, "objectName") else ""
-            what = f"{type(receiver).__name__}{'#' + name if name else ''} {event.type().name}"
+            what = f"{self._widget_name(receiver)} {event.type().name}"
             if self.entered and event.type().name in ("MetaCall", "Timer"):
                 what += f" -> {self.entered}"
         except RuntimeError:  # the receiver was deleted by its own event
             what = f"(deleted) {event.type().name}"
         if end - start >= self.MIN_S or cpu >= 0.001:
             self.long.append((start, end, cpu, what))
-        if self.phase:
-            self.cpu.setdefault(self.phase, Counter())[what] += cpu
-            self.count.setdefault(self.phase, Counter())[what] += 1
-            longest = self.longest.setdefault(self.phase, {})
-            longest[what] = max(longest.get(what, 0.0), cpu)
+        self._sum(what, cpu)
 
     def report(self, meter: StallMeter, sampler: StallSampler | None, per_phase: int = 4) -> None:
         """For each stall over STALL_BAR_MS: the dispatches inside it, with the GUI thread's CPU time in
@@ -916,50 +917,62 @@ def idle_window() -> tuple[Any, Any]:
     return app, window
 
 
+def whole_window_repaint_ms(window: Any) -> float:
+    """Wall ms of one repaint of every widget of `window`, through the event loop."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QWidget
+
+    window.update()
+    for child in window.findChildren(QWidget):
+        child.update()
+    loop = QEventLoop()
+    started = time.perf_counter()
+    QTimer.singleShot(0, loop.quit)  # after the posted update requests: the paint is done
+    loop.exec()
+    return (time.perf_counter() - started) * 1000
+
+
+@contextlib.contextmanager
+def python_threads(n: int) -> Iterator[list[int]]:
+    """`n` threads running pure Python (as the answer's search and quotes, or indexing, do) while the block
+    runs; yields their loop counts, one per thread, which they keep adding to."""
+    stop, counts = threading.Event(), [0] * n
+
+    def spin(i: int) -> None:
+        while not stop.is_set():
+            counts[i] += 1
+
+    threads = [threading.Thread(target=spin, args=(i,), daemon=True) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield counts
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
 def gil_cost(rounds: int = 7) -> None:
     """What a repaint of the whole window costs in wall time while a worker thread runs pure Python (as
     the answer's search and quote finding do): every call from Qt into Python on the GUI thread then waits
     for the GIL, up to the 5 ms switch interval each. With an application-wide Python event filter (as the
     window's drop catcher was, before) every event of every widget is such a call; without it (now) only
     the Python overrides are. Median wall ms of `rounds` full repaints through the event loop."""
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QWidget
-
-    app, window = idle_window()
-
-    def repaint_ms() -> float:
-        window.update()
-        for child in window.findChildren(QWidget):
-            child.update()
-        loop = QEventLoop()
-        started = time.perf_counter()
-        QTimer.singleShot(0, loop.quit)  # after the posted update requests: the paint is done
-        loop.exec()
-        return (time.perf_counter() - started) * 1000
-
-    alone = statistics.median(repaint_ms() for _ in range(rounds))
-    stop = threading.Event()
-
-    def python_worker() -> None:
-        x = 0
-        while not stop.is_set():
-            x += 1
-
-    worker = threading.Thread(target=python_worker, daemon=True)
-    worker.start()
     from ui.app import GUI_SWITCH_INTERVAL_S
 
+    app, window = idle_window()
+    alone = statistics.median(whole_window_repaint_ms(window) for _ in range(rounds))
     cost: dict[str, list[float]] = {"before": [], "filter gone": [], "now": []}
-    for _ in range(rounds):
-        sys.setswitchinterval(0.005)  # CPython's default, as before
-        app.installEventFilter(window._drops)  # before: on the application
-        cost["before"].append(repaint_ms())
-        app.removeEventFilter(window._drops)
-        cost["filter gone"].append(repaint_ms())
-        sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)  # now: as ui.app.run sets it
-        cost["now"].append(repaint_ms())
-    stop.set()
-    worker.join()
+    with python_threads(1):
+        for _ in range(rounds):
+            sys.setswitchinterval(0.005)  # CPython's default, as before
+            app.installEventFilter(window._drops)  # before: on the application
+            cost["before"].append(whole_window_repaint_ms(window))
+            app.removeEventFilter(window._drops)
+            cost["filter gone"].append(whole_window_repaint_ms(window))
+            sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)  # now: as ui.app.run sets it
+            cost["now"].append(whole_window_repaint_ms(window))
     before, gone, now = (statistics.median(cost[k]) for k in ("before", "filter gone", "now"))
     print(f"\nrepainting the whole window, wall ms, median of {rounds}: alone; and while a worker thread runs "
           "Python: before (app-wide event filter, 5 ms switch interval), without the filter, and now (no "
@@ -978,40 +991,8 @@ def switch_interval_cost(rounds: int = 7) -> None:
     thread waits up to the interval for the GIL), and what it costs background work: two threads running
     pure Python at once, their combined loop iterations per second relative to the longest interval (each
     switch between them costs a hand-over). Medians of `rounds`, the intervals taking turns."""
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QWidget
-
     _app, window = idle_window()
-
-    def repaint_ms() -> float:
-        window.update()
-        for child in window.findChildren(QWidget):
-            child.update()
-        loop = QEventLoop()
-        started = time.perf_counter()
-        QTimer.singleShot(0, loop.quit)
-        loop.exec()
-        return (time.perf_counter() - started) * 1000
-
-    def spin(stop: threading.Event, counts: list[int], i: int) -> None:
-        while not stop.is_set():
-            counts[i] += 1
-
-    def with_workers(n: int, action: Callable[[], float]) -> tuple[float, int]:
-        stop, counts = threading.Event(), [0] * n
-        workers = [threading.Thread(target=spin, args=(stop, counts, i), daemon=True) for i in range(n)]
-        for w in workers:
-            w.start()
-        time.sleep(0.05)
-        started = sum(counts)
-        value = action()
-        done = sum(counts) - started
-        stop.set()
-        for w in workers:
-            w.join()
-        return value, done
-
-    alone = statistics.median(repaint_ms() for _ in range(rounds))
+    alone = statistics.median(whole_window_repaint_ms(window) for _ in range(rounds))
     paint: dict[float, list[float]] = {ms: [] for ms in SWITCH_INTERVALS_MS}
     rate: dict[float, list[float]] = {ms: [] for ms in SWITCH_INTERVALS_MS}
     before = sys.getswitchinterval()
@@ -1019,9 +1000,14 @@ def switch_interval_cost(rounds: int = 7) -> None:
         for _ in range(rounds):
             for ms in SWITCH_INTERVALS_MS:
                 sys.setswitchinterval(ms / 1000)
-                paint[ms].append(with_workers(1, repaint_ms)[0])
-                _t, iterations = with_workers(2, lambda: time.sleep(0.2) or 0.2)
-                rate[ms].append(iterations / 0.2)
+                with python_threads(1):
+                    time.sleep(0.05)  # (running)
+                    paint[ms].append(whole_window_repaint_ms(window))
+                with python_threads(2) as counts:
+                    time.sleep(0.05)  # (both running)
+                    started = sum(counts)
+                    time.sleep(0.2)
+                    rate[ms].append((sum(counts) - started) / 0.2)
     finally:
         sys.setswitchinterval(before)
     base = statistics.median(rate[SWITCH_INTERVALS_MS[0]])
@@ -1149,6 +1135,12 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
     favour_the_gui_thread()  # as ui.app.run does
     save_conversations(conversations)
     dispatches = DispatchLog(dispatch_over) if dispatch else None
+
+    def call(name: str, action: Callable[[], Any]) -> None:  # the bench's own clicks, timed with --dispatch
+        if dispatches is not None:
+            dispatches.call(name, action)
+        else:
+            action()
     app = timed_application(dispatches) if dispatches is not None else QApplication(sys.argv[:1])
     from ui.main_window import MainWindow
     from ui.services import Services
@@ -1216,7 +1208,6 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
         # Both at once: a question while the library is re-indexed.
         set_phase("generating + indexing")
         meter.start()
-        call = dispatches.call if dispatches is not None else (lambda _name, fn: fn())
         call("re-index", lambda: window.controller.reindex([str(ROOT / "samples")]))
         if not SAME_TURN:
             pump(lambda: False, 0.1)  # two actions, two event-loop turns (as in the all-at-once phase below)
@@ -1261,7 +1252,6 @@ def in_process(index_seconds: float, conversations: int, why: bool, dispatch: bo
                 gc_pauses.take()
                 cpu_before = thread_cpu()
                 meter.start()
-                call = dispatches.call if dispatches is not None else (lambda _name, fn: fn())
                 call("re-index", lambda: window.controller.reindex([str(ROOT / "samples"), str(long_pdf)]))
                 # Two actions, two event-loop turns (a person cannot do both in one; both in the same turn, as
                 # before, put the re-index's document-list repaint and the question's into one paint).

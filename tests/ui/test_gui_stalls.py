@@ -186,15 +186,21 @@ def test_a_repaint_runs_no_python_event_filter_but_the_drop_catchers(make_window
     assert shown == [window]
 
 
-def test_quote_rows_are_built_one_per_event_loop_turn(qtbot: QtBot) -> None:
-    """Three word-wrapped rich-text rows built in the answer's "sources" callback were one long stall: the
-    first quote shows at once, each further one on a turn of its own, in order."""
+def _shown_quote_list(qtbot: QtBot) -> tuple[QuoteList, list[Any]]:
+    """A shown QuoteList and the quotes its clicks report."""
     quotes = QuoteList()
     qtbot.addWidget(quotes)
     quotes.resize(600, 300)
     quotes.show()
     clicked: list[Any] = []
     quotes.quoteClicked.connect(clicked.append)
+    return quotes, clicked
+
+
+def test_quote_rows_are_built_one_per_event_loop_turn(qtbot: QtBot) -> None:
+    """Three word-wrapped rich-text rows built in the answer's "sources" callback were one long stall: the
+    first quote shows at once, each further one on a turn of its own, in order."""
+    quotes, clicked = _shown_quote_list(qtbot)
     given = _quotes(3)
     quotes.set_quotes(given)
     assert [r.quote for r in quotes.rows] == given[:1] and quotes.pending == 2 and quotes.isVisible()
@@ -218,17 +224,13 @@ def test_quote_rows_are_built_one_per_event_loop_turn(qtbot: QtBot) -> None:
 
 
 def test_a_quote_row_is_plain_text_and_reads_number_sentences_and_place(qtbot: QtBot) -> None:
-    """A quote row was one word-wrapped rich-text label: its QTextDocument layout cost ~3x a plain label's,
-    in turns that came while the answer streamed (bench_gui --dispatch: 5-8 ms of GUI CPU per row). Two
-    plain-text labels now: the number and the sentences, and where they are; a click on either is the row's."""
+    """A quote row was one word-wrapped rich-text label, laid out as a QTextDocument in turns that came while
+    the answer streamed (bench_gui --dispatch: 5-8 ms of GUI CPU per row; --widget-costs-only: a row 2.35 ->
+    1.80 ms). Two plain-text labels now: the number and the sentences, and where they are; a click on either
+    is the row's."""
     from PySide6.QtWidgets import QLabel
 
-    quotes = QuoteList()
-    qtbot.addWidget(quotes)
-    quotes.resize(600, 300)
-    quotes.show()
-    clicked: list[Any] = []
-    quotes.quoteClicked.connect(clicked.append)
+    quotes, clicked = _shown_quote_list(qtbot)
     given = _quotes(1)
     quotes.set_quotes(given)
     row = quotes.rows[0]
@@ -630,8 +632,8 @@ def test_the_model_steps_aside_between_tokens_while_the_gui_thread_waits_for_a_c
 def test_stepping_aside_moves_the_gui_thread_onto_the_model_threads_core(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Pausing the model's thread freed its core, but a GUI thread queued behind another program on the
-    other core stayed there (the scheduler keeps a thread that just ran where it ran). While the model's thread pauses, the GUI thread may run
-    only on the model thread's core; afterwards it may run anywhere again."""
+    other core stayed there (the scheduler keeps a thread that just ran where it ran). While the model's
+    thread pauses, the GUI thread may run only on the model thread's core; afterwards anywhere again."""
     import os
     import threading
 
